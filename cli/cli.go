@@ -1,0 +1,314 @@
+// Package cli is fnprobe's command line: flags, wiring of spec → planner →
+// executor → reports, and exit codes. It holds no logic of its own beyond
+// that wiring; main.go only calls Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/fnprobe/fnprobe/executor"
+	"github.com/fnprobe/fnprobe/planner"
+	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/report"
+	"github.com/fnprobe/fnprobe/spec"
+)
+
+// Version is fnprobe's version, printed by `fnprobe version` and in the
+// JSON version event.
+const Version = "0.1.0"
+
+// Env is what a command may touch of the outside world; tests give fakes.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Registry       providers.Registry
+	// IsTerminal says whether Stdout is a terminal (for colour).
+	IsTerminal bool
+}
+
+const usage = `Usage: fnprobe <command> [flags] [PATH]
+
+Commands:
+  validate   check syntax, schema, references, types and cycles (no network)
+  plan       show the resolved graph: each invocation, its target and dependencies
+  run        plan, then invoke and check every expectation
+  graph      print the dependency graph as Graphviz DOT
+  fmt        rewrite files in canonical format (-check: only report)
+  emulate    serve every supported provider's invoke API locally
+  version    print the version and supported providers
+
+PATH is a suite directory (*.probe.hcl, *.probe.json) or one file; default ".".
+Run "fnprobe <command> -h" for a command's flags.
+`
+
+// Main runs fnprobe with args (without the program name) and returns the
+// exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return executor.ExitConfig
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "validate", "plan", "run", "graph":
+		return suiteCommand(ctx, cmd, rest, env)
+	case "fmt":
+		return fmtCommand(rest, env)
+	case "version", "-version", "--version", "-v":
+		fmt.Fprintf(env.Stdout, "fnprobe v%s\nproviders: %s\n", Version, strings.Join(env.Registry.Types(), ", "))
+		return executor.ExitOK
+	case "emulate":
+		return emulateCommand(ctx, rest, env)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(env.Stdout, usage)
+		return executor.ExitOK
+	}
+	msg := fmt.Sprintf("fnprobe: unknown command %q", cmd)
+	if s := spec.Suggest(cmd, []string{"validate", "plan", "run", "graph", "fmt", "emulate", "version"}); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	fmt.Fprintf(env.Stderr, "%s\n\n%s", msg, usage)
+	return executor.ExitConfig
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+type suiteFlags struct {
+	vars, varFiles, targets, tags listFlag
+	parallelism                   int
+	failFast, jsonOut, noColor    bool
+	allowEmpty                    bool
+	timeout                       time.Duration
+	junit                         string
+}
+
+func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
+	fs.Var(&f.vars, "var", "set a variable: -var NAME=VALUE (repeatable)")
+	fs.Var(&f.varFiles, "var-file", "load variable values from a *.probevars.hcl file (repeatable)")
+	fs.Var(&f.targets, "target", "select an invocation and what it needs: NAME or invocation.NAME[\"KEY\"] (repeatable)")
+	fs.Var(&f.tags, "tag", "select invocations carrying this tag, and what they need (repeatable)")
+	fs.BoolVar(&f.noColor, "no-color", false, "disable colour in human output")
+	fs.BoolVar(&f.jsonOut, "json", false, "print newline-delimited JSON events instead of human output")
+	if cmd == "run" {
+		fs.IntVar(&f.parallelism, "parallelism", 0, "invocations in flight at once (default: settings, else 10)")
+		fs.BoolVar(&f.failFast, "fail-fast", false, "after the first failure, start nothing new")
+		fs.DurationVar(&f.timeout, "timeout", 0, "bound the whole run, e.g. 5m (default: none)")
+		fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `FILE`")
+		fs.BoolVar(&f.allowEmpty, "allow-empty", false, "exit 0 when nothing is selected (default: exit 2)")
+	}
+}
+
+func newFlagSet(name string, env Env) *flag.FlagSet {
+	fs := flag.NewFlagSet("fnprobe "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+// parseArgs parses flags that may appear before or after PATH, as users of
+// Terraform and Go tools type them.
+func parseArgs(fs *flag.FlagSet, args []string) (string, error) {
+	var paths []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return "", err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		paths = append(paths, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	switch len(paths) {
+	case 0:
+		return ".", nil
+	case 1:
+		return paths[0], nil
+	}
+	return "", fmt.Errorf("expected at most one PATH, got %d: %s", len(paths), strings.Join(paths, " "))
+}
+
+func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
+	var f suiteFlags
+	fs := newFlagSet(cmd, env)
+	f.register(fs, cmd)
+	path, err := parseArgs(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return executor.ExitOK
+		}
+		if !strings.Contains(err.Error(), "flag provided but not defined") && !strings.Contains(err.Error(), "invalid value") {
+			fmt.Fprintf(env.Stderr, "fnprobe %s: %s\n", cmd, err)
+		}
+		return executor.ExitConfig
+	}
+	if f.parallelism < 0 {
+		fmt.Fprintf(env.Stderr, "fnprobe %s: -parallelism must be at least 1\n", cmd)
+		return executor.ExitConfig
+	}
+	if f.timeout < 0 {
+		fmt.Fprintf(env.Stderr, "fnprobe %s: -timeout must be positive\n", cmd)
+		return executor.ExitConfig
+	}
+
+	redactor := &spec.Redactor{}
+	parser := spec.NewParser()
+	ropts := report.Options{
+		Files:    parser.Files(),
+		Redactor: redactor,
+		Color:    env.IsTerminal && !f.noColor && env.Getenv("NO_COLOR") == "",
+		Version:  Version,
+	}
+	var jsonView *report.JSON
+	if f.jsonOut {
+		jsonView = report.NewJSON(env.Stdout, ropts)
+	}
+	showDiags := func(diags hcl.Diagnostics) {
+		if len(diags) == 0 {
+			return
+		}
+		ropts.Files = parser.Files()
+		if jsonView != nil {
+			jsonView.Diagnostics(diags)
+			return
+		}
+		report.WriteDiagnostics(env.Stderr, diags, ropts)
+	}
+
+	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv})
+	if diags.HasErrors() {
+		showDiags(diags)
+		return executor.ExitConfig
+	}
+	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{Vars: f.vars, VarFiles: f.varFiles})
+	diags = append(diags, moreDiags...)
+	for name, v := range vals {
+		if cfg.Variables[name].Sensitive {
+			redactor.AddValue(v)
+		}
+	}
+	if diags.HasErrors() {
+		showDiags(diags)
+		return executor.ExitConfig
+	}
+	plan, moreDiags := planner.Build(cfg, planner.Options{
+		Registry: env.Registry, Vars: vals, Targets: f.targets, Tags: f.tags,
+	})
+	diags = append(diags, moreDiags...)
+	if plan != nil {
+		for _, s := range plan.Secrets {
+			redactor.AddValue(s)
+		}
+	}
+	showDiags(diags)
+	if diags.HasErrors() {
+		return executor.ExitConfig
+	}
+	ropts.Files = parser.Files()
+
+	switch cmd {
+	case "validate":
+		if jsonView == nil {
+			fmt.Fprintf(env.Stdout, "Success! The suite is valid: %d invocation%s.\n", len(plan.Instances), plural(len(plan.Instances)))
+		}
+		return executor.ExitOK
+	case "plan":
+		if jsonView != nil {
+			writePlanJSON(env.Stdout, plan, redactor)
+		} else {
+			writePlan(env.Stdout, plan, ropts.Color)
+		}
+		return executor.ExitOK
+	case "graph":
+		writeGraph(env.Stdout, plan)
+		return executor.ExitOK
+	}
+
+	if len(plan.Selected) == 0 && !f.allowEmpty {
+		showDiags(hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Nothing selected",
+			Detail:   "No invocation matches the suite, -target and -tag given, so nothing would be checked. A gate that checked nothing must not pass; use -allow-empty if an empty run is expected.",
+		}})
+		return executor.ExitConfig
+	}
+
+	var observers []executor.Observer
+	if jsonView != nil {
+		observers = append(observers, jsonView)
+	} else {
+		observers = append(observers, report.NewHuman(env.Stdout, ropts))
+	}
+	var junit *report.JUnit
+	if f.junit != "" {
+		junit = report.NewJUnit(ropts)
+		observers = append(observers, junit)
+	}
+	if f.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, f.timeout, executor.ErrRunTimeout)
+		defer cancel()
+	}
+	summary, err := executor.Run(ctx, plan, executor.Options{
+		Parallelism: f.parallelism,
+		FailFast:    f.failFast,
+		Observer:    report.Multi(observers...),
+	})
+	code := summary.ExitCode
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", redactor.String(err.Error()))
+		code = max(code, executor.ExitUnanswered)
+	}
+	if junit != nil {
+		if werr := writeFile(f.junit, junit); werr != nil {
+			fmt.Fprintf(env.Stderr, "fnprobe: writing JUnit report: %s\n", werr)
+			if code == executor.ExitOK {
+				code = executor.ExitUnanswered
+			}
+		}
+	}
+	closeDrivers(env.Registry)
+	return code
+}
+
+func writeFile(path string, w io.WriterTo) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := w.WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func closeDrivers(reg providers.Registry) {
+	for _, d := range reg {
+		if c, ok := d.(providers.Closer); ok {
+			_ = c.Close()
+		}
+	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

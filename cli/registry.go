@@ -1,0 +1,19 @@
+package cli
+
+import (
+	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/providers/alicloud"
+	httpprovider "github.com/fnprobe/fnprobe/providers/http"
+	"github.com/fnprobe/fnprobe/providers/local"
+)
+
+// NewRegistry returns a registry with every provider type fnprobe supports,
+// each driver freshly constructed (drivers hold connection pools).
+func NewRegistry() providers.Registry {
+	return providers.Registry{
+		"local":        local.New(),
+		"http":         httpprovider.New(),
+		"alicloud_fc2": alicloud.NewFC2(),
+		"alicloud_fc3": alicloud.NewFC3(),
+	}
+}

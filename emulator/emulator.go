@@ -1,0 +1,172 @@
+// Package emulator is fnprobe's local stand-in for the clouds' invoke APIs:
+// `fnprobe emulate`, and an in-process server for tests.
+//
+// The provider-neutral machinery (functions, behaviours, credentials, async
+// tasks, faults, clock) lives in emulator/sim; each cloud's wire format
+// lives in its provider package as a sim.Provider. This package assembles
+// them, parses the HCL configuration (see README.md) and runs the server.
+package emulator
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/fnprobe/fnprobe/emulator/sim"
+	"github.com/fnprobe/fnprobe/providers/alicloud"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Server is the emulator's http.Handler.
+type Server = sim.Server
+
+// Providers returns the emulated APIs, one per cloud API. Adding a cloud is
+// adding its sim.Provider here.
+func Providers() []sim.Provider {
+	return []sim.Provider{
+		alicloud.FC2Emulator{},
+		alicloud.FC3Emulator{},
+	}
+}
+
+// DefaultConfig is what `fnprobe emulate` serves without -config: the
+// documented demo credential and one function per built-in behaviour.
+func DefaultConfig() *Config {
+	return &Config{
+		Seed: 1,
+		Credentials: []sim.Credential{
+			{Provider: "alicloud", AccessKeyID: "emulator", Secret: "emulator-secret"},
+		},
+		Functions: []sim.FunctionSpec{
+			{Name: "echo", Behavior: sim.Echo},
+			{Name: "fail", Behavior: sim.Fail, Message: "emulated failure"},
+			{Name: "sleep", Behavior: sim.Sleep, Sleep: 200 * time.Millisecond},
+			{Name: "counter", Behavior: sim.Counter},
+		},
+	}
+}
+
+// NewServer builds a Server with every provider over a new Env. The caller
+// closes the Env.
+func NewServer(cfg Config) (*Server, error) {
+	env, err := sim.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return sim.NewServer(env, Providers()...), nil
+}
+
+// Running is an emulator started by Start.
+type Running struct {
+	// URL is the base URL, e.g. "http://127.0.0.1:41234".
+	URL string
+	// Env is the emulator's state: tests set its clock or read counters.
+	Env *sim.Env
+
+	srv *http.Server
+	ln  net.Listener
+}
+
+// Start serves cfg on an ephemeral loopback port until Close.
+func Start(cfg Config) (*Running, error) {
+	s, err := NewServer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		s.Env().Close()
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	r := &Running{URL: "http://" + ln.Addr().String(), Env: s.Env(), ln: ln,
+		srv: &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}}
+	go func() { _ = r.srv.Serve(ln) }()
+	return r, nil
+}
+
+// Close stops the server, its connections and its async tasks.
+func (r *Running) Close() {
+	_ = r.srv.Close()
+	r.Env.Close()
+}
+
+// Command implements `fnprobe emulate -listen ADDR [-config FILE]`. It
+// serves until ctx is cancelled and returns the exit code: 0 after a clean
+// stop, 1 when it cannot listen or serve, 2 for bad flags or configuration.
+func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("emulate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:9000", "`address` to listen on")
+	config := fs.String("config", "", "emulator configuration `file` (HCL); default: built-in demo functions")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: fnprobe emulate [-listen ADDR] [-config FILE]")
+		fmt.Fprintln(stderr, "\nServes the supported clouds' invoke APIs locally. Options:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "emulate: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	cfg := DefaultConfig()
+	if *config != "" {
+		var diags hcl.Diagnostics
+		var files map[string]*hcl.File
+		cfg, diags, files = loadWithFiles(*config)
+		if diags.HasErrors() {
+			w := hcl.NewDiagnosticTextWriter(stderr, files, 100, false)
+			_ = w.WriteDiagnostics(diags)
+			return 2
+		}
+	}
+	s, err := NewServer(*cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "emulate: %v\n", err)
+		return 2
+	}
+	defer s.Env().Close()
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "emulate: %v\n", err)
+		return 1
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		fmt.Fprintf(stderr, "emulate: %v\n", err)
+		return 1
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+	}
+	return 0
+}
+
+// loadWithFiles loads a configuration and returns the parsed files for
+// rendering diagnostics with snippets.
+func loadWithFiles(path string) (*Config, hcl.Diagnostics, map[string]*hcl.File) {
+	cfg, diags := LoadConfig(path)
+	files := map[string]*hcl.File{}
+	if src, err := os.ReadFile(path); err == nil {
+		files[path] = &hcl.File{Bytes: src}
+	}
+	return cfg, diags, files
+}

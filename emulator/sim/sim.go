@@ -1,0 +1,413 @@
+// Package sim is the provider-neutral core of fnprobe's emulator: the
+// registry of emulated functions with their versions and aliases, the
+// built-in behaviours, the credential store, background async tasks, fault
+// injection and a settable clock.
+//
+// It knows no cloud's wire format. Each provider package contributes a
+// Provider: the URL patterns it serves and an http.Handler built over an
+// *Env. Server multiplexes them on one port.
+package sim
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Behavior names a built-in function behaviour.
+type Behavior string
+
+// Built-in behaviours.
+const (
+	Echo    Behavior = "echo"    // returns the payload
+	Fail    Behavior = "fail"    // the function fails with Message
+	Sleep   Behavior = "sleep"   // waits Sleep, then echoes
+	Counter Behavior = "counter" // returns {"count":N}, N counting invocations of the function
+	Command Behavior = "command" // runs a local command: payload on stdin, stdout body, stderr log
+)
+
+// Behaviors lists the valid behaviours, for validation and documentation.
+func Behaviors() []Behavior { return []Behavior{Echo, Fail, Sleep, Counter, Command} }
+
+// Latest is the qualifier an unqualified invocation executes.
+const Latest = "LATEST"
+
+// Fault describes the faults injected into one function's invocations.
+// Rates are probabilities in [0, 1], drawn from the Env's seeded source.
+type Fault struct {
+	Latency        time.Duration // added before every answer
+	ErrorRate      float64       // the service answers an internal error (HTTP 500)
+	ThrottleRate   float64       // the service throttles the call
+	ThrottleStatus int           // 429 (default) or 503
+	RetryAfter     time.Duration // Retry-After on throttling; 0 sends none
+	DropRate       float64       // the connection is closed without an answer
+	TruncateRate   float64       // the body is cut short of its Content-Length
+}
+
+// FunctionSpec declares one emulated function.
+type FunctionSpec struct {
+	// Name is the provider-neutral function name, unique in the emulator.
+	Name string
+	// Service is the Alibaba Cloud FC 2.0 service the function lives in;
+	// "" means "default". Other providers ignore it.
+	Service string
+	// Behavior is what the function does; "" means Echo.
+	Behavior Behavior
+	// Message is the error message of a Fail function.
+	Message string
+	// Sleep is how long a Sleep function waits.
+	Sleep time.Duration
+	// Command is the argv of a Command function; Dir its working directory.
+	Command []string
+	Dir     string
+	// Versions are the published versions (besides LATEST); Aliases map an
+	// alias name to one of them.
+	Versions []string
+	Aliases  map[string]string
+	// MemoryMB is the memory usage reported; 0 means 32.
+	MemoryMB float64
+	// Fault is injected into every invocation.
+	Fault Fault
+}
+
+// Credential is an access key (or token) the emulator accepts.
+type Credential struct {
+	// Provider scopes the credential: "alicloud", "huaweicloud", ...
+	Provider      string
+	AccessKeyID   string
+	Secret        string
+	SecurityToken string // when set, requests must carry it
+}
+
+// Options configure an Env.
+type Options struct {
+	// Seed makes fault injection deterministic (per function).
+	Seed        uint64
+	Functions   []FunctionSpec
+	Credentials []Credential
+	// Now is the emulator's clock; nil means time.Now. Env.SetClock changes
+	// it later.
+	Now func() time.Time
+}
+
+// Env is the emulator's shared state. It is safe for concurrent use.
+type Env struct {
+	seed      uint64
+	functions map[string]*Function
+	creds     map[string]Credential // provider + "\x00" + access key id
+
+	clockMu sync.RWMutex
+	now     func() time.Time
+
+	ids atomic.Uint64
+
+	tasks taskStore
+}
+
+// New builds an Env from options; it reports invalid options as errors.
+func New(opts Options) (*Env, error) {
+	e := &Env{
+		seed:      opts.Seed,
+		functions: make(map[string]*Function, len(opts.Functions)),
+		creds:     make(map[string]Credential, len(opts.Credentials)),
+		now:       opts.Now,
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	e.tasks.init()
+	for _, spec := range opts.Functions {
+		f, err := newFunction(spec, opts.Seed)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := e.functions[f.spec.Name]; dup {
+			return nil, fmt.Errorf("function %q declared twice", spec.Name)
+		}
+		e.functions[f.spec.Name] = f
+	}
+	for _, c := range opts.Credentials {
+		if c.AccessKeyID == "" {
+			return nil, fmt.Errorf("credential for %q has no access key id", c.Provider)
+		}
+		e.creds[c.Provider+"\x00"+c.AccessKeyID] = c
+	}
+	return e, nil
+}
+
+// Close stops every running async task and waits for them.
+func (e *Env) Close() { e.tasks.close() }
+
+// Now returns the emulator's current time.
+func (e *Env) Now() time.Time {
+	e.clockMu.RLock()
+	defer e.clockMu.RUnlock()
+	return e.now()
+}
+
+// SetClock replaces the emulator's clock (nil restores time.Now). Tests use
+// it to provoke clock-skew rejections.
+func (e *Env) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	e.clockMu.Lock()
+	defer e.clockMu.Unlock()
+	e.now = now
+}
+
+// Credential looks up an access key id for a provider.
+func (e *Env) Credential(provider, accessKeyID string) (Credential, bool) {
+	c, ok := e.creds[provider+"\x00"+accessKeyID]
+	return c, ok
+}
+
+// Function returns the function with the given name.
+func (e *Env) Function(name string) (*Function, bool) {
+	f, ok := e.functions[name]
+	return f, ok
+}
+
+// HasService reports whether any function lives in the FC 2.0 service.
+func (e *Env) HasService(service string) bool {
+	for _, f := range e.functions {
+		if f.Service() == service {
+			return true
+		}
+	}
+	return false
+}
+
+// Functions returns every function, sorted by name.
+func (e *Env) Functions() []*Function {
+	out := make([]*Function, 0, len(e.functions))
+	for _, f := range e.functions {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].spec.Name < out[j].spec.Name })
+	return out
+}
+
+// NewID returns a fresh identifier, unique within this Env, made of the
+// current time and a counter: "64e70cf1-000000000001".
+func (e *Env) NewID() string {
+	return fmt.Sprintf("%08x-%012x", e.Now().Unix(), e.ids.Add(1))
+}
+
+// Provider is one cloud's emulated API.
+type Provider interface {
+	// Name is the provider type, e.g. "alicloud_fc3".
+	Name() string
+	// Patterns are the http.ServeMux patterns it serves, e.g. "/2023-03-30/".
+	Patterns() []string
+	// Handler serves the patterns over the given Env.
+	Handler(env *Env) http.Handler
+}
+
+// Server is an http.Handler serving every registered provider on its own
+// path prefix.
+type Server struct {
+	env *Env
+	mux *http.ServeMux
+}
+
+// NewServer builds a Server over env for the given providers.
+func NewServer(env *Env, providers ...Provider) *Server {
+	s := &Server{env: env, mux: http.NewServeMux()}
+	for _, p := range providers {
+		h := p.Handler(env)
+		for _, pat := range p.Patterns() {
+			s.mux.Handle(pat, h)
+		}
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprintf(w, "{\"error\":\"fnprobe emulator: no emulated API serves %s %s\"}\n", r.Method, jsonEscape(r.URL.Path))
+	})
+	return s
+}
+
+// Env returns the server's state.
+func (s *Server) Env() *Env { return s.env }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func jsonEscape(s string) string {
+	out := make([]byte, 0, len(s))
+	for _, c := range []byte(s) {
+		switch {
+		case c == '"' || c == '\\':
+			out = append(out, '\\', c)
+		case c < 0x20:
+			out = append(out, ' ')
+		default:
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
+// Function is one emulated function.
+type Function struct {
+	spec       FunctionSpec
+	instanceID string
+
+	mu    sync.Mutex // guards count and rng
+	count int
+	rng   *rand.Rand
+}
+
+func newFunction(spec FunctionSpec, seed uint64) (*Function, error) {
+	if spec.Name == "" {
+		return nil, fmt.Errorf("function without a name")
+	}
+	if spec.Behavior == "" {
+		spec.Behavior = Echo
+	}
+	valid := false
+	for _, b := range Behaviors() {
+		valid = valid || b == spec.Behavior
+	}
+	if !valid {
+		return nil, fmt.Errorf("function %q: unknown behavior %q", spec.Name, spec.Behavior)
+	}
+	if spec.Behavior == Command && len(spec.Command) == 0 {
+		return nil, fmt.Errorf("function %q: behavior \"command\" needs a command", spec.Name)
+	}
+	if spec.Service == "" {
+		spec.Service = "default"
+	}
+	if spec.MemoryMB == 0 {
+		spec.MemoryMB = 32
+	}
+	if spec.Fault.ThrottleStatus == 0 {
+		spec.Fault.ThrottleStatus = http.StatusTooManyRequests
+	}
+	for alias, v := range spec.Aliases {
+		if !contains(spec.Versions, v) && v != Latest {
+			return nil, fmt.Errorf("function %q: alias %q points to undeclared version %q", spec.Name, alias, v)
+		}
+	}
+	h := fnv.New64a()
+	h.Write([]byte(spec.Name))
+	sum := h.Sum64()
+	return &Function{
+		spec:       spec,
+		instanceID: fmt.Sprintf("c-%016x", sum),
+		rng:        rand.New(rand.NewPCG(seed, sum)),
+	}, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Name returns the function's name.
+func (f *Function) Name() string { return f.spec.Name }
+
+// Service returns the FC 2.0 service the function lives in.
+func (f *Function) Service() string { return f.spec.Service }
+
+// InstanceID returns the (stable) id of the function's emulated instance.
+func (f *Function) InstanceID() string { return f.instanceID }
+
+// Fault returns the function's fault configuration.
+func (f *Function) Fault() Fault { return f.spec.Fault }
+
+// QualifierError reports a version or alias that does not exist.
+type QualifierError struct {
+	Function, Qualifier string
+	Alias               bool // the qualifier is not a version number, so it named an alias
+}
+
+func (e *QualifierError) Error() string {
+	if e.Alias {
+		return fmt.Sprintf("alias '%s' does not exist", e.Qualifier)
+	}
+	return fmt.Sprintf("version '%s' does not exist", e.Qualifier)
+}
+
+// Resolve maps a qualifier ("" and "LATEST", a version, or an alias) to the
+// version it executes, or returns a *QualifierError.
+func (f *Function) Resolve(qualifier string) (string, error) {
+	switch {
+	case qualifier == "" || qualifier == Latest:
+		return Latest, nil
+	case contains(f.spec.Versions, qualifier):
+		return qualifier, nil
+	}
+	if v, ok := f.spec.Aliases[qualifier]; ok {
+		return v, nil
+	}
+	numeric := qualifier != ""
+	for _, c := range qualifier {
+		numeric = numeric && c >= '0' && c <= '9'
+	}
+	return "", &QualifierError{Function: f.spec.Name, Qualifier: qualifier, Alias: !numeric}
+}
+
+// Decision is the fault drawn for one invocation.
+type Decision struct {
+	Latency    time.Duration
+	Error      bool
+	Throttle   bool
+	Status     int           // throttle status
+	RetryAfter time.Duration // throttle Retry-After, 0 for none
+	Drop       bool
+	Truncate   bool
+}
+
+// Decide draws the faults for one invocation from the function's seeded
+// source. At most one of Drop, Throttle, Error holds (checked in that order);
+// Truncate may accompany none of them.
+func (f *Function) Decide() Decision {
+	ft := f.spec.Fault
+	d := Decision{Latency: ft.Latency, Status: ft.ThrottleStatus, RetryAfter: ft.RetryAfter}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	hit := func(rate float64) bool {
+		if rate <= 0 {
+			return false
+		}
+		return f.rng.Float64() < rate
+	}
+	switch {
+	case hit(ft.DropRate):
+		d.Drop = true
+	case hit(ft.ThrottleRate):
+		d.Throttle = true
+	case hit(ft.ErrorRate):
+		d.Error = true
+	case hit(ft.TruncateRate):
+		d.Truncate = true
+	}
+	return d
+}
+
+// Wait sleeps for the decision's latency, or until ctx is done.
+func (d Decision) Wait(ctx context.Context) error {
+	if d.Latency <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d.Latency)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

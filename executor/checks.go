@@ -1,0 +1,370 @@
+package executor
+
+import (
+	"fmt"
+	"math/big"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/fnprobe/fnprobe/planner"
+	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/spec"
+)
+
+// checks evaluates the expect and assert blocks against a result. ctx has
+// self set.
+func (e *executor) checks(inst *planner.Instance, res *providers.Result, ctx *hcl.EvalContext, dur time.Duration) []*AssertionInfo {
+	var out []*AssertionInfo
+	for _, c := range inst.Block.Expect.Checks() {
+		ai := &AssertionInfo{Kind: "expect", Name: "expect." + c.Name, Severity: "error", Passed: true}
+		if d := expectCheck(c, inst, res, ctx, dur); d != nil {
+			ai.Passed, ai.Diag = false, d
+		}
+		out = append(out, ai)
+	}
+	for k, a := range inst.Block.Asserts {
+		ai := &AssertionInfo{Kind: "assert", Name: fmt.Sprintf("assert[%d]", k), Severity: a.Severity, Passed: true}
+		if d := assertCheck(a, ctx); d != nil {
+			ai.Passed, ai.Diag = false, d
+		}
+		out = append(out, ai)
+	}
+	return out
+}
+
+func assertCheck(a *spec.Assert, ctx *hcl.EvalContext) *hcl.Diagnostic {
+	sev := hcl.DiagError
+	if a.Severity == "warn" {
+		sev = hcl.DiagWarning
+	}
+	v, diags := a.Condition.Value(ctx)
+	if diags.HasErrors() {
+		d := *diags[0]
+		d.Summary = "Error evaluating assertion: " + d.Summary
+		return &d
+	}
+	v, _ = v.Unmark()
+	b, err := convert.Convert(v, cty.Bool)
+	if err != nil || b.IsNull() || !b.IsKnown() {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Invalid assertion condition",
+			Detail:  fmt.Sprintf("The condition must be true or false, not %s.", describe(v)),
+			Subject: a.Condition.Range().Ptr(), Expression: a.Condition, EvalContext: ctx,
+		}
+	}
+	if b.True() {
+		return nil
+	}
+	msg := "The assertion did not hold."
+	if a.ErrorMessage != nil {
+		m, diags := a.ErrorMessage.Value(ctx)
+		switch {
+		case diags.HasErrors():
+			msg = "The assertion did not hold, and its error_message could not be evaluated: " + diags[0].Detail
+		case m.HasMark(spec.Sensitive) || m.ContainsMarked():
+			msg = "The error message included a sensitive value, so it will not be displayed."
+		default:
+			if s, err := convert.Convert(m, cty.String); err == nil && s.IsKnown() && !s.IsNull() {
+				msg = s.AsString()
+			}
+		}
+	}
+	return &hcl.Diagnostic{
+		Severity: sev, Summary: "Assertion failed", Detail: msg,
+		Subject: a.Condition.Range().Ptr(), Expression: a.Condition, EvalContext: ctx,
+	}
+}
+
+func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Result, ctx *hcl.EvalContext, dur time.Duration) *hcl.Diagnostic {
+	want, diags := c.Expr.Value(ctx)
+	if diags.HasErrors() {
+		return diags[0]
+	}
+	sensitive := want.HasMark(spec.Sensitive) || want.ContainsMarked()
+	want, _ = want.UnmarkDeep()
+	fail := func(summary, detail string) *hcl.Diagnostic {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: summary, Detail: detail,
+			Subject: c.Expr.Range().Ptr(), Expression: c.Expr, EvalContext: ctx,
+		}
+	}
+	invalid := func(detail string) *hcl.Diagnostic {
+		return fail(fmt.Sprintf("Invalid expect.%s", c.Name), detail)
+	}
+	show := func(v cty.Value) string {
+		if sensitive {
+			return spec.Redacted
+		}
+		return describe(v)
+	}
+	if !want.IsWhollyKnown() {
+		return invalid("The expected value is not known.")
+	}
+	str := func() (string, bool) {
+		s, err := convert.Convert(want, cty.String)
+		if err != nil || s.IsNull() {
+			return "", false
+		}
+		return s.AsString(), true
+	}
+	switch c.Name {
+	case "status":
+		var allowed []int64
+		switch {
+		case want.Type() == cty.Number:
+			i, _ := want.AsBigFloat().Int64()
+			allowed = append(allowed, i)
+		case want.CanIterateElements() && !want.Type().IsMapType() && !want.Type().IsObjectType():
+			for it := want.ElementIterator(); it.Next(); {
+				_, ev := it.Element()
+				n, err := convert.Convert(ev, cty.Number)
+				if err != nil || n.IsNull() {
+					return invalid("status must be a number or a list of numbers.")
+				}
+				i, _ := n.AsBigFloat().Int64()
+				allowed = append(allowed, i)
+			}
+		default:
+			return invalid("status must be a number or a list of numbers.")
+		}
+		for _, s := range allowed {
+			if int64(res.Status) == s {
+				return nil
+			}
+		}
+		detail := fmt.Sprintf("Expected status %s, got %d.", show(want), res.Status)
+		if res.ErrorCode != "" || res.ErrorMessage != "" {
+			detail += " " + strings.TrimSpace(fmt.Sprintf("The service answered %s %s", res.ErrorCode, res.ErrorMessage)) + "."
+		}
+		return fail("Unexpected status", detail)
+	case "error":
+		b, err := convert.Convert(want, cty.Bool)
+		if err != nil || b.IsNull() {
+			return invalid("error must be true or false.")
+		}
+		if b.True() == res.Error {
+			return nil
+		}
+		if res.Error {
+			detail := "Expected the function to succeed, but it failed"
+			if res.ErrorType != "" {
+				detail += " (" + res.ErrorType + ")"
+			}
+			return fail("Function failed", detail+". Body: "+excerpt(string(res.Body)))
+		}
+		return fail("Function did not fail", "Expected the function to fail, but it succeeded.")
+	case "error_type", "error_code", "body":
+		s, ok := str()
+		if !ok {
+			return invalid(c.Name + " must be a string.")
+		}
+		got := map[string]string{"error_type": res.ErrorType, "error_code": res.ErrorCode, "body": string(res.Body)}[c.Name]
+		if s == got {
+			return nil
+		}
+		exp := fmt.Sprintf("%q", s)
+		if sensitive {
+			exp = spec.Redacted
+		}
+		return fail(fmt.Sprintf("Unexpected %s", strings.ReplaceAll(c.Name, "_", " ")),
+			fmt.Sprintf("Expected %s %s, got %s.", c.Name, exp, excerpt(got)))
+	case "json":
+		got := ctx.Variables["self"].GetAttr("json")
+		if got.IsNull() {
+			return fail("Body is not JSON", "Expected a JSON body to match, but the body is not JSON: "+excerpt(string(res.Body)))
+		}
+		if path, msg := subset("json", want, got); msg != "" {
+			if sensitive {
+				msg = "the value differs (the expected value is sensitive)"
+			}
+			return fail("JSON body does not match", fmt.Sprintf("%s: %s.", path, msg))
+		}
+		return nil
+	case "body_matches":
+		s, ok := str()
+		if !ok {
+			return invalid("body_matches must be a regular expression string.")
+		}
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return invalid(fmt.Sprintf("body_matches is not a valid regular expression: %s.", err))
+		}
+		if re.Match(res.Body) {
+			return nil
+		}
+		return fail("Body does not match", fmt.Sprintf("The body does not match /%s/. Body: %s", s, excerpt(string(res.Body))))
+	case "log_contains":
+		var parts []string
+		if s, ok := str(); ok {
+			parts = []string{s}
+		} else if l, err := convert.Convert(want, cty.List(cty.String)); err == nil && !l.IsNull() {
+			for it := l.ElementIterator(); it.Next(); {
+				_, ev := it.Element()
+				parts = append(parts, ev.AsString())
+			}
+		} else {
+			return invalid("log_contains must be a string or a list of strings.")
+		}
+		for _, p := range parts {
+			if strings.Contains(res.Log, p) {
+				continue
+			}
+			detail := fmt.Sprintf("The log does not contain %q.", p)
+			if sensitive {
+				detail = "The log does not contain the expected (sensitive) text."
+			}
+			if !inst.Logs {
+				detail += " The invocation does not set logs = true, so no log was requested."
+			} else {
+				detail += " Log tail: " + excerpt(res.Log)
+			}
+			return fail("Log does not contain text", detail)
+		}
+		return nil
+	case "max_duration":
+		d, err := spec.DurationValue(want)
+		if err != nil {
+			return invalid("max_duration " + err.Error() + ".")
+		}
+		if dur <= d {
+			return nil
+		}
+		return fail("Too slow", fmt.Sprintf("The invocation took %s, more than max_duration %s.", dur.Round(time.Millisecond), d))
+	}
+	return invalid("unknown check")
+}
+
+// subset reports whether want is contained in got: objects match when every
+// expected key matches, lists element by element with the same length,
+// primitives by value. It returns the path and a message for the first
+// difference.
+func subset(path string, want, got cty.Value) (string, string) {
+	wt := want.Type()
+	if want.IsNull() {
+		if got.IsNull() {
+			return "", ""
+		}
+		return path, fmt.Sprintf("expected null, got %s", describe(got))
+	}
+	if got.IsNull() {
+		return path, fmt.Sprintf("expected %s, got null", describe(want))
+	}
+	gt := got.Type()
+	switch {
+	case wt.IsObjectType() || wt.IsMapType():
+		if !(gt.IsObjectType() || gt.IsMapType()) {
+			return path, fmt.Sprintf("expected an object, got %s", describe(got))
+		}
+		wm, gm := want.AsValueMap(), got.AsValueMap()
+		keys := make([]string, 0, len(wm))
+		for k := range wm {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			gv, ok := gm[k]
+			sub := path + "." + k
+			if !validIdent(k) {
+				sub = fmt.Sprintf("%s[%q]", path, k)
+			}
+			if !ok {
+				return sub, "missing from the body"
+			}
+			if p, m := subset(sub, wm[k], gv); m != "" {
+				return p, m
+			}
+		}
+		return "", ""
+	case wt.IsTupleType() || wt.IsListType() || wt.IsSetType():
+		if !(gt.IsTupleType() || gt.IsListType() || gt.IsSetType()) {
+			return path, fmt.Sprintf("expected a list, got %s", describe(got))
+		}
+		wl, gl := want.AsValueSlice(), got.AsValueSlice()
+		if len(wl) != len(gl) {
+			return path, fmt.Sprintf("expected %d elements, got %d", len(wl), len(gl))
+		}
+		for i := range wl {
+			if p, m := subset(fmt.Sprintf("%s[%d]", path, i), wl[i], gl[i]); m != "" {
+				return p, m
+			}
+		}
+		return "", ""
+	case wt == cty.Number:
+		if gt == cty.Number && want.AsBigFloat().Cmp(got.AsBigFloat()) == 0 {
+			return "", ""
+		}
+	case wt == cty.String:
+		if gt == cty.String && want.AsString() == got.AsString() {
+			return "", ""
+		}
+	case wt == cty.Bool:
+		if gt == cty.Bool && want.True() == got.True() {
+			return "", ""
+		}
+	}
+	return path, fmt.Sprintf("expected %s, got %s", describe(want), describe(got))
+}
+
+func validIdent(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && (r == '-' || r >= '0' && r <= '9')) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// describe renders a value compactly for messages: JSON for data, with the
+// type named for empty or odd values.
+func describe(v cty.Value) string {
+	if v.HasMark(spec.Sensitive) || v.ContainsMarked() {
+		return spec.Redacted
+	}
+	if !v.IsKnown() {
+		return "(not known)"
+	}
+	if v.IsNull() {
+		return "null"
+	}
+	if v.Type() == cty.Number {
+		return v.AsBigFloat().Text('f', -1)
+	}
+	if v.Type() == cty.String {
+		return excerpt(v.AsString())
+	}
+	if v.Type() == cty.Bool {
+		return fmt.Sprint(v.True())
+	}
+	b, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return v.Type().FriendlyName()
+	}
+	return truncate(string(b), 200)
+}
+
+// excerpt quotes s, shortened to a readable length.
+func excerpt(s string) string {
+	return fmt.Sprintf("%q", truncate(s, 200))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+var _ = big.Exact

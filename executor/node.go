@@ -1,0 +1,408 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/fnprobe/fnprobe/planner"
+	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/spec"
+)
+
+// runNode runs one instance to its outcome. Every failure is recorded as a
+// result; nothing is returned.
+func (e *executor) runNode(ctx context.Context, i int) {
+	inst := e.insts[i]
+	start := e.opts.Clock()
+	skip := func(reason string) {
+		e.finish(i, StatusSkip, &ResultInfo{Status: StatusSkip, Reason: reason}, nil)
+	}
+
+	// A dependency that did not pass skips its dependents. Only the first
+	// one (by address) is named: the rest is upstream noise.
+	for _, d := range inst.Deps {
+		switch e.status[e.index[d]] {
+		case StatusPass:
+			continue
+		case StatusSkip:
+			skip(fmt.Sprintf("dependency %s was skipped", d.Addr))
+		default:
+			skip(fmt.Sprintf("dependency %s did not pass", d.Addr))
+		}
+		return
+	}
+	if ctx.Err() != nil {
+		skip("run " + causeText(ctx))
+		return
+	}
+	if e.stopped.Load() {
+		skip("run stopped after a failure (-fail-fast)")
+		return
+	}
+
+	evalCtx, diags := e.plan.EvalContext(inst, e, cty.NilVal)
+	fail := func(diags hcl.Diagnostics) {
+		e.finish(i, StatusFail, &ResultInfo{Status: StatusFail, Duration: e.opts.Clock().Sub(start), Diags: diags}, nil)
+	}
+	if diags.HasErrors() {
+		fail(diags)
+		return
+	}
+	if inst.Block.Enabled != nil {
+		v, diags := inst.Block.Enabled.Value(evalCtx)
+		if diags.HasErrors() {
+			fail(diags)
+			return
+		}
+		v, _ = v.Unmark()
+		if b, err := convert.Convert(v, cty.Bool); err != nil || b.IsNull() || !b.IsKnown() {
+			fail(hcl.Diagnostics{exprDiag(inst.Block.Enabled, evalCtx, "Invalid enabled value", "enabled must be true or false.")})
+			return
+		} else if b.False() {
+			skip("disabled (enabled = false)")
+			return
+		}
+	}
+	req, diags := e.request(inst, evalCtx)
+	if diags.HasErrors() {
+		fail(diags)
+		return
+	}
+
+	info := e.info(inst)
+	e.emit(Event{Type: EventStart, Invocation: info})
+	out := e.attempts(ctx, inst, req, evalCtx, info)
+	out.Duration = e.opts.Clock().Sub(start)
+	e.finish(i, out.Status, out, info)
+}
+
+func causeText(ctx context.Context) string {
+	switch err := context.Cause(ctx); {
+	case errors.Is(err, ErrInterrupted):
+		return "interrupted"
+	case errors.Is(err, ErrRunTimeout):
+		return "timed out (-timeout)"
+	default:
+		return "cancelled"
+	}
+}
+
+// request evaluates what is sent: payload, headers.
+func (e *executor) request(inst *planner.Instance, ctx *hcl.EvalContext) (*providers.Request, hcl.Diagnostics) {
+	b := inst.Block
+	fn := inst.Function
+	req := &providers.Request{
+		Provider: fn.Provider.Config,
+		Function: fn.Config,
+		Type:     inst.Type,
+		Logs:     inst.Logs,
+		Wait:     inst.Wait,
+		BaseDir:  fn.BaseDir,
+	}
+	switch {
+	case b.Payload != nil:
+		v, diags := b.Payload.Value(ctx)
+		if diags.HasErrors() {
+			return nil, diags
+		}
+		body, err := payloadBytes(v)
+		if err != nil {
+			return nil, hcl.Diagnostics{exprDiag(b.Payload, ctx, "Invalid payload", err.Error())}
+		}
+		req.Payload = body
+	case b.PayloadFile != nil:
+		v, diags := b.PayloadFile.Value(ctx)
+		if diags.HasErrors() {
+			return nil, diags
+		}
+		v, _ = v.Unmark()
+		s, err := convert.Convert(v, cty.String)
+		if err != nil || s.IsNull() || !s.IsKnown() {
+			return nil, hcl.Diagnostics{exprDiag(b.PayloadFile, ctx, "Invalid payload_file", "payload_file must be a file path.")}
+		}
+		path := s.AsString()
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(b.DeclRange.Filename), path)
+		}
+		body, rerr := os.ReadFile(path)
+		if rerr != nil {
+			return nil, hcl.Diagnostics{exprDiag(b.PayloadFile, ctx, "Cannot read payload_file", fmt.Sprintf("Reading %s: %s.", path, rerr))}
+		}
+		req.Payload = body
+	}
+	if b.Headers != nil {
+		v, diags := b.Headers.Value(ctx)
+		if diags.HasErrors() {
+			return nil, diags
+		}
+		v, _ = v.UnmarkDeep()
+		m, err := convert.Convert(v, cty.Map(cty.String))
+		if err != nil || !m.IsWhollyKnown() {
+			return nil, hcl.Diagnostics{exprDiag(b.Headers, ctx, "Invalid headers", "headers must be a map of strings.")}
+		}
+		if !m.IsNull() {
+			req.Headers = map[string]string{}
+			for k, hv := range m.AsValueMap() {
+				if !hv.IsNull() {
+					req.Headers[k] = hv.AsString()
+				}
+			}
+		}
+	}
+	return req, nil
+}
+
+// payloadBytes turns a payload value into bytes: a string is sent as is,
+// anything else as JSON.
+func payloadBytes(v cty.Value) ([]byte, error) {
+	v, _ = v.UnmarkDeep()
+	if !v.IsWhollyKnown() {
+		return nil, fmt.Errorf("the payload is not known")
+	}
+	if v.IsNull() {
+		return nil, nil
+	}
+	if v.Type() == cty.String {
+		return []byte(v.AsString()), nil
+	}
+	b, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return nil, fmt.Errorf("the payload cannot be encoded as JSON: %w", err)
+	}
+	return b, nil
+}
+
+func exprDiag(expr hcl.Expression, ctx *hcl.EvalContext, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError, Summary: summary, Detail: detail,
+		Subject: expr.Range().Ptr(), Expression: expr, EvalContext: ctx,
+	}
+}
+
+// attempts invokes until an attempt settles the outcome, then checks it.
+func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *providers.Request, evalCtx *hcl.EvalContext, info *InvocationInfo) *ResultInfo {
+	settings := e.plan.Config.Settings
+	maxAttempts := firstPositive(inst.Attempts, settings.Retry.Attempts, DefaultAttempts)
+	backoff := firstDuration(inst.Backoff, settings.Retry.Backoff, DefaultBackoff)
+	timeout := firstDuration(inst.Timeout, settings.Timeout, planner.DefaultTimeout)
+	driver := inst.Function.Provider.Driver
+	var until hcl.Expression
+	if inst.Block.Retry != nil {
+		until = inst.Block.Retry.Until
+	}
+
+	var (
+		res      *providers.Result
+		err      error
+		self     cty.Value
+		selfCtx  *hcl.EvalContext
+		untilMet = true
+		dur      time.Duration
+		n        int
+	)
+	for n = 1; ; n++ {
+		actx, cancel := context.WithTimeout(ctx, timeout)
+		t0 := time.Now()
+		res, err = driver.Invoke(actx, req)
+		dur = time.Since(t0)
+		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+		cancel()
+		if ctx.Err() != nil {
+			// Cancelled from outside: the answer, if any, is not trusted.
+			e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx)}})
+			return &ResultInfo{Status: StatusError, Attempts: n, Reason: "run " + causeText(ctx) + " while invoking"}
+		}
+		if err == nil && res == nil {
+			err = errors.New("the driver returned no result")
+		}
+		if timedOut && err == nil {
+			err = context.DeadlineExceeded
+		}
+		reason := ""
+		var retryAfter time.Duration
+		switch {
+		case err != nil && timedOut:
+			reason = "timeout"
+			err = fmt.Errorf("timed out after %s", timeout)
+		case err != nil:
+			reason = "transport"
+		case res.Transient:
+			reason = "unavailable"
+			if res.Status == 429 {
+				reason = "throttled"
+			}
+			retryAfter = min(res.RetryAfter, maxRetryAfter)
+		case until != nil:
+			self = resultValue(res, dur, n)
+			var diags hcl.Diagnostics
+			selfCtx = withSelf(evalCtx, self)
+			untilMet, diags = e.untilHolds(until, selfCtx)
+			if diags.HasErrors() {
+				e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: attemptInfo(n, res, err, dur)})
+				return &ResultInfo{Status: StatusFail, Attempts: n, Value: self, Diags: diags}
+			}
+			if !untilMet {
+				reason = "until"
+			}
+		}
+		retry := reason != "" && n < maxAttempts
+		wait := time.Duration(0)
+		if retry {
+			wait = max(jittered(backoff, n), retryAfter)
+		}
+		ai := attemptInfo(n, res, err, dur)
+		ai.Retry, ai.Reason, ai.Wait = retry, reason, wait
+		e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: ai})
+		if !retry {
+			break
+		}
+		if e.opts.Sleep(ctx, wait) != nil {
+			return &ResultInfo{Status: StatusError, Attempts: n, Reason: "run " + causeText(ctx) + " while waiting to retry"}
+		}
+	}
+
+	if err != nil {
+		return &ResultInfo{Status: StatusError, Attempts: n, Reason: attemptsText(fmt.Sprintf("could not invoke: %s", err), n)}
+	}
+	if self == cty.NilVal {
+		self = resultValue(res, dur, n)
+		selfCtx = withSelf(evalCtx, self)
+	}
+	exp := inst.Block.Expect
+	ownsStatus := exp != nil && (exp.Status != nil || exp.ErrorCode != nil)
+	if (res.Transient || (res.ErrorCode != "" && res.Status >= 400)) && !ownsStatus {
+		return &ResultInfo{Status: StatusError, Attempts: n, Value: self, Reason: attemptsText(apiErrorText(res), n)}
+	}
+
+	out := &ResultInfo{Status: StatusPass, Attempts: n, Value: self}
+	if !untilMet {
+		d := exprDiag(until, selfCtx, "Retry condition never held",
+			fmt.Sprintf("The retry condition was still false after %d attempt%s.", n, plural(n)))
+		out.Diags = append(out.Diags, d)
+		out.Status = StatusFail
+	}
+	for _, c := range e.checks(inst, res, selfCtx, dur) {
+		e.emit(Event{Type: EventAssertion, Invocation: info, Assertion: c})
+		if c.Passed {
+			continue
+		}
+		out.Diags = append(out.Diags, c.Diag)
+		if c.Severity == "error" {
+			out.Status = StatusFail
+		}
+	}
+	sort.SliceStable(out.Diags, func(i, j int) bool {
+		return out.Diags[i].Severity == hcl.DiagError && out.Diags[j].Severity != hcl.DiagError
+	})
+	return out
+}
+
+func attemptInfo(n int, res *providers.Result, err error, dur time.Duration) *AttemptInfo {
+	ai := &AttemptInfo{Number: n, Duration: dur}
+	if res != nil {
+		ai.HTTPStatus = res.Status
+	}
+	if err != nil {
+		ai.Err = err.Error()
+	}
+	return ai
+}
+
+func apiErrorText(res *providers.Result) string {
+	s := fmt.Sprintf("the service answered HTTP %d", res.Status)
+	if res.ErrorCode != "" {
+		s += " " + res.ErrorCode
+	}
+	if res.ErrorMessage != "" {
+		s += ": " + res.ErrorMessage
+	}
+	if res.Transient && res.Status == 429 {
+		s += " (throttled)"
+	}
+	return s
+}
+
+func attemptsText(s string, n int) string {
+	if n <= 1 {
+		return s
+	}
+	return fmt.Sprintf("%s (after %d attempts)", s, n)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func (e *executor) untilHolds(until hcl.Expression, ctx *hcl.EvalContext) (bool, hcl.Diagnostics) {
+	v, diags := until.Value(ctx)
+	if diags.HasErrors() {
+		return false, diags
+	}
+	v, _ = v.Unmark()
+	b, err := convert.Convert(v, cty.Bool)
+	if err != nil || b.IsNull() || !b.IsKnown() {
+		return false, hcl.Diagnostics{exprDiag(until, ctx, "Invalid retry condition", "The until condition must be true or false.")}
+	}
+	return b.True(), nil
+}
+
+func withSelf(ctx *hcl.EvalContext, self cty.Value) *hcl.EvalContext {
+	vars := make(map[string]cty.Value, len(ctx.Variables)+1)
+	for k, v := range ctx.Variables {
+		vars[k] = v
+	}
+	vars["self"] = self
+	return &hcl.EvalContext{Variables: vars, Functions: ctx.Functions}
+}
+
+// jittered returns the wait before attempt n+1: exponential from base,
+// capped, with "equal jitter" (half fixed, half random) so concurrent
+// retries spread out but never collapse to zero.
+func jittered(base time.Duration, n int) time.Duration {
+	d := base
+	for k := 1; k < n && d < maxBackoff; k++ {
+		d *= 2
+	}
+	d = min(d, maxBackoff)
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + rand.N(half+1)
+}
+
+func firstPositive(vals ...int) int {
+	for _, v := range vals {
+		if v > 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+func firstDuration(vals ...time.Duration) time.Duration {
+	for _, v := range vals {
+		if v > 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+var _ = strings.TrimSpace
+var _ = spec.Sensitive

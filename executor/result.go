@@ -1,0 +1,73 @@
+package executor
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/fnprobe/fnprobe/providers"
+)
+
+// resultValue builds the result object of DESIGN §1 from a driver's answer.
+func resultValue(res *providers.Result, dur time.Duration, attempts int) cty.Value {
+	body := string(res.Body)
+	if !utf8.ValidString(body) {
+		body = strings.ToValidUTF8(body, "\uFFFD")
+	}
+	headers := cty.MapValEmpty(cty.String)
+	if len(res.Headers) > 0 {
+		m := make(map[string]cty.Value, len(res.Headers))
+		for k, v := range res.Headers {
+			m[strings.ToLower(k)] = cty.StringVal(strings.ToValidUTF8(v, "\uFFFD"))
+		}
+		headers = cty.MapVal(m)
+	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"status":               cty.NumberIntVal(int64(res.Status)),
+		"error":                cty.BoolVal(res.Error),
+		"error_type":           cty.StringVal(res.ErrorType),
+		"error_code":           cty.StringVal(res.ErrorCode),
+		"error_message":        cty.StringVal(strings.ToValidUTF8(res.ErrorMessage, "\uFFFD")),
+		"body":                 cty.StringVal(body),
+		"json":                 decodeJSON(res.Body),
+		"headers":              headers,
+		"log":                  cty.StringVal(strings.ToValidUTF8(res.Log, "\uFFFD")),
+		"request_id":           cty.StringVal(res.RequestID),
+		"instance_id":          cty.StringVal(res.InstanceID),
+		"version":              cty.StringVal(res.Version),
+		"duration_ms":          cty.NumberFloatVal(float64(dur.Microseconds()) / 1000),
+		"function_duration_ms": optNumber(res.FunctionDurationMs),
+		"billed_duration_ms":   optNumber(res.BilledDurationMs),
+		"memory_mb":            optNumber(res.MemoryMB),
+		"attempts":             cty.NumberIntVal(int64(attempts)),
+		"async_id":             cty.StringVal(res.AsyncID),
+	})
+}
+
+func optNumber(f *float64) cty.Value {
+	if f == nil {
+		return cty.NullVal(cty.Number)
+	}
+	return cty.NumberFloatVal(*f)
+}
+
+// decodeJSON decodes a body as JSON into a cty value, or null when it is not
+// JSON.
+func decodeJSON(body []byte) cty.Value {
+	trimmed := strings.TrimSpace(string(body))
+	if trimmed == "" {
+		return cty.NullVal(cty.DynamicPseudoType)
+	}
+	ty, err := ctyjson.ImpliedType([]byte(trimmed))
+	if err != nil {
+		return cty.NullVal(cty.DynamicPseudoType)
+	}
+	v, err := ctyjson.Unmarshal([]byte(trimmed), ty)
+	if err != nil {
+		return cty.NullVal(cty.DynamicPseudoType)
+	}
+	return v
+}

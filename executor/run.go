@@ -1,0 +1,316 @@
+// Package executor runs a plan: each invocation instance starts as soon as
+// its own dependencies have finished, up to a parallelism limit; attempts are
+// bounded by timeouts and retried per policy; results become cty values that
+// later expressions read; expect and assert blocks are checked as results
+// arrive; everything that happens is reported as events to an Observer.
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/fnprobe/fnprobe/planner"
+	"github.com/fnprobe/fnprobe/spec"
+)
+
+// Exit codes, the contract gates rely on (DESIGN §2).
+const (
+	ExitOK          = 0   // every error-severity assertion held
+	ExitFailed      = 1   // an assertion failed
+	ExitConfig      = 2   // configuration or command line invalid; nothing invoked
+	ExitUnanswered  = 3   // no assertion failed, but an invocation could not be made or answered
+	ExitInterrupted = 130 // interrupted
+)
+
+// Causes a caller can give the run context's cancellation, so the executor
+// can tell the user why calls were cut short.
+var (
+	// ErrInterrupted: the user pressed Ctrl-C. The run exits 130.
+	ErrInterrupted = errors.New("interrupted")
+	// ErrRunTimeout: the whole run exceeded -timeout.
+	ErrRunTimeout = errors.New("the run exceeded its -timeout")
+)
+
+// Defaults used when neither the invocation nor the settings say.
+const (
+	DefaultParallelism = 10
+	DefaultAttempts    = 1
+	DefaultBackoff     = 200 * time.Millisecond
+	maxBackoff         = 30 * time.Second
+	maxRetryAfter      = 5 * time.Minute
+)
+
+// Options configure a run.
+type Options struct {
+	Parallelism int       // 0: settings, else DefaultParallelism
+	FailFast    bool      // after the first failure start nothing new
+	Observer    Observer  // receives every event; may be nil
+	Sleep       SleepFunc // waits between attempts; nil: a timer honouring ctx
+	Clock       func() time.Time
+}
+
+// SleepFunc waits for d or until ctx is done.
+type SleepFunc func(ctx context.Context, d time.Duration) error
+
+// Run executes the selected instances of p. ctx cancels everything at once
+// (give it ErrInterrupted or ErrRunTimeout as its cause). Failures of
+// invocations are results, not errors: the error is non-nil only for an
+// internal fault.
+func Run(ctx context.Context, p *planner.Plan, opts Options) (*Summary, error) {
+	e := newExecutor(p, opts)
+	return e.run(ctx)
+}
+
+type executor struct {
+	plan   *planner.Plan
+	opts   Options
+	insts  []*planner.Instance
+	index  map[*planner.Instance]int
+	byName map[string][]int
+
+	status []Status
+	values []cty.Value
+
+	stopped atomic.Bool // -fail-fast tripped
+
+	mu      sync.Mutex // serialises events and the summary
+	summary Summary
+}
+
+func newExecutor(p *planner.Plan, opts Options) *executor {
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = p.Config.Settings.Parallelism
+	}
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = DefaultParallelism
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleep
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	e := &executor{
+		plan:   p,
+		opts:   opts,
+		insts:  p.Selected,
+		index:  make(map[*planner.Instance]int, len(p.Selected)),
+		byName: map[string][]int{},
+		status: make([]Status, len(p.Selected)),
+		values: make([]cty.Value, len(p.Selected)),
+	}
+	for i, inst := range e.insts {
+		e.index[inst] = i
+		e.byName[inst.Name] = append(e.byName[inst.Name], i)
+	}
+	return e
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (e *executor) emit(ev Event) {
+	if e.opts.Observer == nil {
+		return
+	}
+	ev.Time = e.opts.Clock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.opts.Observer.Event(ev)
+}
+
+func (e *executor) run(ctx context.Context) (*Summary, error) {
+	start := e.opts.Clock()
+	n := len(e.insts)
+	e.emit(Event{Type: EventRunStart, Summary: &Summary{Total: n}})
+
+	// Dependency counting: a node is launched the moment its last
+	// dependency finishes. Waiting nodes hold no goroutine and no slot.
+	remaining := make([]int, n)
+	dependents := make([][]int, n)
+	for i, inst := range e.insts {
+		for _, d := range inst.Deps {
+			j, ok := e.index[d]
+			if !ok {
+				continue // not selected: cannot happen, selection keeps dependencies
+			}
+			remaining[i]++
+			dependents[j] = append(dependents[j], i)
+		}
+	}
+	finished := make(chan int, n)
+	var g errgroup.Group
+	g.SetLimit(e.opts.Parallelism)
+	launch := func(i int) {
+		g.Go(func() (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("internal error running %s: %v\n%s", e.insts[i].Addr, r, debug.Stack())
+					e.finish(i, Status(StatusError), &ResultInfo{Status: StatusError, Reason: "internal error (see the run's error output)"}, nil)
+				}
+				finished <- i
+			}()
+			e.runNode(ctx, i)
+			return nil
+		})
+	}
+	for i := range e.insts {
+		if remaining[i] == 0 {
+			launch(i)
+		}
+	}
+	for done := 0; done < n; done++ {
+		i := <-finished
+		for _, d := range dependents[i] {
+			remaining[d]--
+			if remaining[d] == 0 {
+				launch(d)
+			}
+		}
+	}
+	err := g.Wait()
+
+	e.outputs()
+	e.mu.Lock()
+	s := e.summary
+	e.mu.Unlock()
+	s.Total = n
+	s.Duration = e.opts.Clock().Sub(start)
+	s.Interrupted = errors.Is(context.Cause(ctx), ErrInterrupted)
+	switch {
+	case s.Interrupted:
+		s.ExitCode = ExitInterrupted
+	case s.Failed > 0:
+		s.ExitCode = ExitFailed
+	case s.Errored > 0:
+		s.ExitCode = ExitUnanswered
+	default:
+		s.ExitCode = ExitOK
+	}
+	e.emit(Event{Type: EventSummary, Summary: &s})
+	return &s, err
+}
+
+// finish records an instance's outcome and reports it.
+func (e *executor) finish(i int, st Status, res *ResultInfo, info *InvocationInfo) {
+	e.status[i] = st
+	if res.Value != cty.NilVal && st == StatusPass {
+		e.values[i] = res.Value
+	}
+	if info == nil {
+		info = e.info(e.insts[i])
+	}
+	e.mu.Lock()
+	switch st {
+	case StatusPass:
+		e.summary.Passed++
+	case StatusFail:
+		e.summary.Failed++
+	case StatusError:
+		e.summary.Errored++
+	case StatusSkip:
+		e.summary.Skipped++
+	}
+	for _, d := range res.Diags {
+		if d.Severity == hcl.DiagWarning {
+			e.summary.Warnings++
+		}
+	}
+	e.mu.Unlock()
+	if (st == StatusFail || st == StatusError) && e.opts.FailFast {
+		e.stopped.Store(true)
+	}
+	e.emit(Event{Type: EventResult, Invocation: info, Result: res})
+}
+
+func (e *executor) info(inst *planner.Instance) *InvocationInfo {
+	info := &InvocationInfo{
+		Addr: inst.Addr, Name: inst.Name, Key: inst.Key, Tags: inst.Tags, Range: inst.Block.DeclRange,
+	}
+	if inst.Function != nil {
+		info.Function = inst.Function.Addr
+		info.Provider = inst.Function.Provider.Addr
+	}
+	return info
+}
+
+// Invocation implements planner.Results: the value of invocation.NAME for
+// expressions. Instances that did not pass are unknown.
+func (e *executor) Invocation(name string) cty.Value {
+	idx := e.byName[name]
+	if len(idx) == 0 {
+		return cty.DynamicVal
+	}
+	first := e.insts[idx[0]]
+	if !first.HasKey {
+		if v := e.values[idx[0]]; v != cty.NilVal {
+			return v
+		}
+		return cty.DynamicVal
+	}
+	m := make(map[string]cty.Value, len(idx))
+	for _, i := range idx {
+		if v := e.values[i]; v != cty.NilVal {
+			m[e.insts[i].Key] = v
+		} else {
+			m[e.insts[i].Key] = cty.DynamicVal
+		}
+	}
+	return cty.ObjectVal(m)
+}
+
+func (e *executor) outputs() {
+	cfg := e.plan.Config
+	if len(cfg.Outputs) == 0 {
+		return
+	}
+	var outs []OutputInfo
+	var diags hcl.Diagnostics
+	for _, name := range spec.SortedKeys(cfg.Outputs) {
+		o := cfg.Outputs[name]
+		ctx := e.plan.OutputContext(o.DeclRange.Filename, e)
+		v, moreDiags := o.Value.Value(ctx)
+		info := OutputInfo{Name: name, Sensitive: o.Sensitive || v.ContainsMarked() || v.HasMark(spec.Sensitive)}
+		switch {
+		case moreDiags.HasErrors():
+			diags = append(diags, moreDiags...)
+		case !v.IsWhollyKnown():
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  fmt.Sprintf("Output %q has no value", name),
+				Detail:   "The output depends on an invocation that did not pass or was not selected, so its value is not known.",
+				Subject:  o.Value.Range().Ptr(),
+			})
+		default:
+			if info.Sensitive {
+				v = v.Mark(spec.Sensitive)
+			}
+			info.Value = v
+		}
+		outs = append(outs, info)
+	}
+	e.emit(Event{Type: EventOutputs, Outputs: outs})
+	if len(diags) > 0 {
+		e.emit(Event{Type: EventDiagnostic, Diags: diags})
+	}
+}

@@ -1,0 +1,498 @@
+package planner
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/spec"
+)
+
+// blockInfo computes an invocation block's dependencies and the locals it
+// must evaluate at run time.
+func (p *Plan) blockInfo(inv *spec.Invocation, direct []Ref) *block {
+	b := &block{inv: inv}
+	deps := map[string]bool{}
+	reads := map[string]bool{}
+	needLocal := map[string]bool{}
+	var visit func(name string)
+	visit = func(name string) {
+		if needLocal[name] || !p.runtime[Addr{KindLocal, name}] {
+			return
+		}
+		needLocal[name] = true
+		for _, r := range p.localRefs[name] {
+			switch r.Addr.Kind {
+			case KindInvocation:
+				deps[r.Addr.Name], reads[r.Addr.Name] = true, true
+			case KindLocal:
+				visit(r.Addr.Name)
+			}
+		}
+	}
+	for _, r := range direct {
+		switch r.Addr.Kind {
+		case KindInvocation:
+			deps[r.Addr.Name] = true
+		case KindLocal:
+			visit(r.Addr.Name)
+		}
+	}
+	for _, r := range direct {
+		if r.Addr.Kind == KindInvocation && !isDependsOn(inv, r) {
+			reads[r.Addr.Name] = true
+		}
+	}
+	for _, a := range p.order {
+		if a.Kind == KindLocal && needLocal[a.Name] {
+			b.runtimeLocals = append(b.runtimeLocals, a.Name)
+		}
+	}
+	b.deps = sortedSet(deps)
+	b.invRefs = sortedSet(reads)
+	return b
+}
+
+func isDependsOn(inv *spec.Invocation, r Ref) bool {
+	for _, tr := range inv.DependsOn {
+		if tr.SourceRange() == r.Range {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// expandInvocations expands for_each, evaluates everything known before the
+// run, and links instances to their dependencies.
+func (p *Plan) expandInvocations() hcl.Diagnostics {
+	cfg := p.Config
+	var diags hcl.Diagnostics
+	g := p.graph
+	for _, name := range spec.SortedKeys(cfg.Invocations) {
+		inv := cfg.Invocations[name]
+		b := p.blockInfo(inv, g.edges[Addr{KindInvocation, name}])
+		p.invocations[name] = b
+		if inv.ForEach == nil {
+			inst, moreDiags := p.instance(b, "", false, nil)
+			diags = append(diags, moreDiags...)
+			if inst != nil {
+				p.addInstance(inst)
+			}
+			continue
+		}
+		items, moreDiags := forEachItems(inv.ForEach, p.planContext(inv.DeclRange.Filename, nil), "invocation."+name)
+		diags = append(diags, moreDiags...)
+		for _, it := range items {
+			inst, moreDiags := p.instance(b, it.key, true, &eachVals{cty.StringVal(it.key), it.value})
+			diags = append(diags, moreDiags...)
+			if inst != nil {
+				p.addInstance(inst)
+			}
+		}
+	}
+	if diags.HasErrors() {
+		return diags
+	}
+	sort.Slice(p.Instances, func(i, j int) bool { return p.Instances[i].Addr < p.Instances[j].Addr })
+	for _, inst := range p.Instances {
+		for _, dep := range inst.blk.deps {
+			inst.Deps = append(inst.Deps, p.invInstances[dep]...)
+		}
+	}
+	return diags
+}
+
+func (p *Plan) addInstance(inst *Instance) {
+	p.Instances = append(p.Instances, inst)
+	p.byAddr[inst.Addr] = inst
+	p.invInstances[inst.Name] = append(p.invInstances[inst.Name], inst)
+}
+
+// planContext is the evaluation context before the run: every invocation
+// result is unknown.
+func (p *Plan) planContext(filename string, each *eachVals) *hcl.EvalContext {
+	vars := map[string]cty.Value{
+		"var":        p.vars,
+		"local":      p.localObj,
+		"function":   p.functionObj,
+		"provider":   p.providerObj,
+		"invocation": p.unknownInvs,
+	}
+	if each != nil {
+		vars["each"] = cty.ObjectVal(map[string]cty.Value{"key": each.key, "value": each.value})
+	}
+	return &hcl.EvalContext{Variables: vars, Functions: p.Config.FunctionsFor(filename)}
+}
+
+func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Instance, hcl.Diagnostics) {
+	inv := b.inv
+	inst := &Instance{
+		Addr: instanceAddr("invocation", inv.Name, key, hasKey), Name: inv.Name, Key: key, HasKey: hasKey,
+		Block: inv, EachKey: cty.NilVal, EachValue: cty.NilVal, Type: providers.TypeSync, blk: b,
+	}
+	if each != nil {
+		inst.EachKey, inst.EachValue = each.key, each.value
+	}
+	ctx := p.planContext(inv.DeclRange.Filename, each)
+	var diags hcl.Diagnostics
+	eval := func(expr hcl.Expression, what string) (cty.Value, bool) {
+		if expr == nil {
+			return cty.NilVal, false
+		}
+		v, moreDiags := expr.Value(ctx)
+		diags = append(diags, moreDiags...)
+		if moreDiags.HasErrors() {
+			return cty.NilVal, false
+		}
+		if !v.IsWhollyKnown() {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Invalid %s", what),
+				Detail:   fmt.Sprintf("The %s of %s must be known before anything is invoked, but it depends on an invocation result.", what, inst.Addr),
+				Subject:  expr.Range().Ptr(),
+			})
+			return cty.NilVal, false
+		}
+		return v, true
+	}
+	invalid := func(expr hcl.Expression, what, detail string) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: fmt.Sprintf("Invalid %s", what),
+			Detail: detail, Subject: expr.Range().Ptr(),
+		})
+	}
+
+	// The function.
+	if v, ok := eval(inv.Function, "function"); ok {
+		v, _ = v.Unmark()
+		addr := ""
+		if !v.IsNull() && v.Type().IsObjectType() && v.Type().HasAttribute("address") {
+			if a := v.GetAttr("address"); a.Type() == cty.String && a.IsKnown() && !a.IsNull() {
+				addr = a.AsString()
+			}
+		}
+		switch fi := p.Functions[addr]; {
+		case addr == "":
+			invalid(inv.Function, "function", "The function argument must refer to one function block, like function.NAME (or function.NAME[KEY] when it has for_each).")
+		case fi == nil:
+			// The function itself failed to configure; reported already.
+		default:
+			inst.Function = fi
+		}
+	}
+	sch := providers.Schema{}
+	if inst.Function != nil {
+		sch = inst.Function.Provider.Driver.Schema()
+	}
+
+	if v, ok := eval(inv.Type, "type"); ok {
+		s, err := convert.Convert(v, cty.String)
+		if err != nil || s.IsNull() {
+			invalid(inv.Type, "type", "type must be \"sync\", \"async\" or \"dry_run\".")
+		} else {
+			inst.Type = s.AsString()
+			switch {
+			case inst.Type != providers.TypeSync && inst.Type != providers.TypeAsync && inst.Type != providers.TypeDryRun:
+				invalid(inv.Type, "type", fmt.Sprintf("type must be \"sync\", \"async\" or \"dry_run\", not %q.", inst.Type))
+			case inst.Function != nil && !contains(sch.Types, inst.Type):
+				invalid(inv.Type, "type", fmt.Sprintf("Provider type %s does not support %q invocations; it supports %s.", inst.Function.Provider.Type, inst.Type, strings.Join(sch.Types, ", ")))
+			}
+		}
+	}
+	if v, ok := eval(inv.Logs, "logs"); ok {
+		inst.Logs, diags = boolOf(v, inv.Logs, "logs", diags)
+	}
+	if v, ok := eval(inv.Wait, "wait"); ok {
+		inst.Wait, diags = boolOf(v, inv.Wait, "wait", diags)
+		if inst.Wait && inst.Type != providers.TypeAsync {
+			invalid(inv.Wait, "wait", "wait = true only applies to asynchronous invocations (type = \"async\").")
+		} else if inst.Wait && inst.Function != nil && !sch.Wait {
+			invalid(inv.Wait, "wait", fmt.Sprintf("Provider type %s cannot poll asynchronous invocations, so wait is not supported.", inst.Function.Provider.Type))
+		}
+	}
+	if v, ok := eval(inv.Timeout, "timeout"); ok {
+		d, err := spec.DurationValue(v)
+		if err != nil {
+			invalid(inv.Timeout, "timeout", "The timeout "+err.Error()+".")
+		}
+		inst.Timeout = d
+	}
+	if inv.Retry != nil {
+		if v, ok := eval(inv.Retry.Attempts, "retry attempts"); ok {
+			n, err := spec.IntValue(v, 1)
+			if err != nil {
+				invalid(inv.Retry.Attempts, "retry attempts", "attempts "+err.Error()+".")
+			}
+			inst.Attempts = n
+		}
+		if v, ok := eval(inv.Retry.Backoff, "retry backoff"); ok {
+			d, err := spec.DurationValue(v)
+			if err != nil {
+				invalid(inv.Retry.Backoff, "retry backoff", "backoff "+err.Error()+".")
+			}
+			inst.Backoff = d
+		}
+	}
+	if v, ok := eval(inv.Tags, "tags"); ok {
+		v, _ = v.Unmark()
+		l, err := convert.Convert(v, cty.List(cty.String))
+		if err != nil || l.IsNull() {
+			invalid(inv.Tags, "tags", "tags must be a list of strings.")
+		} else {
+			for it := l.ElementIterator(); it.Next(); {
+				_, ev := it.Element()
+				if !ev.IsNull() {
+					inst.Tags = append(inst.Tags, ev.AsString())
+				}
+			}
+			sort.Strings(inst.Tags)
+		}
+	}
+
+	// What can be checked now of the values computed per call.
+	for _, c := range []struct {
+		name string
+		expr hcl.Expression
+		ty   cty.Type
+	}{
+		{"payload", inv.Payload, cty.DynamicPseudoType},
+		{"payload_file", inv.PayloadFile, cty.String},
+		{"headers", inv.Headers, cty.Map(cty.String)},
+		{"enabled", inv.Enabled, cty.Bool},
+	} {
+		if c.expr == nil {
+			continue
+		}
+		v, moreDiags := c.expr.Value(ctx)
+		diags = append(diags, moreDiags...)
+		if moreDiags.HasErrors() {
+			continue
+		}
+		if !v.IsWhollyKnown() {
+			inst.Unknown = append(inst.Unknown, c.name)
+			continue
+		}
+		if c.ty != cty.DynamicPseudoType {
+			if _, err := convert.Convert(v, c.ty); err != nil {
+				invalid(c.expr, c.name, fmt.Sprintf("%s must be a %s: %s.", c.name, c.ty.FriendlyName(), err))
+			}
+		}
+	}
+	if len(inst.Unknown) > 0 {
+		inst.UnknownFrom = b.invRefs
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return inst, diags
+}
+
+func boolOf(v cty.Value, expr hcl.Expression, what string, diags hcl.Diagnostics) (bool, hcl.Diagnostics) {
+	v, _ = v.Unmark()
+	b, err := convert.Convert(v, cty.Bool)
+	if err != nil || b.IsNull() {
+		return false, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: fmt.Sprintf("Invalid %s", what),
+			Detail: fmt.Sprintf("%s must be true or false.", what), Subject: expr.Range().Ptr(),
+		})
+	}
+	return b.True(), diags
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// checkOutputs evaluates outputs before the run, to catch errors in values
+// that do not depend on results.
+func (p *Plan) checkOutputs() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, name := range spec.SortedKeys(p.Config.Outputs) {
+		o := p.Config.Outputs[name]
+		_, moreDiags := o.Value.Value(p.planContext(o.DeclRange.Filename, nil))
+		diags = append(diags, moreDiags...)
+	}
+	return diags
+}
+
+// selectInstances applies -target and -tag, then adds every dependency.
+func (p *Plan) selectInstances(targets, tags []string) ([]*Instance, hcl.Diagnostics) {
+	if len(targets) == 0 && len(tags) == 0 {
+		return p.Instances, nil
+	}
+	var diags hcl.Diagnostics
+	keep := map[*Instance]bool{}
+	var mark func(*Instance)
+	mark = func(i *Instance) {
+		if keep[i] {
+			return
+		}
+		keep[i] = true
+		for _, d := range i.Deps {
+			mark(d)
+		}
+	}
+	for _, t := range targets {
+		found, err := p.resolveTarget(t)
+		if err != "" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid target", Detail: err})
+			continue
+		}
+		for _, i := range found {
+			mark(i)
+		}
+	}
+	for _, t := range tags {
+		for _, i := range p.Instances {
+			if contains(i.Tags, t) {
+				mark(i)
+			}
+		}
+	}
+	var out []*Instance
+	for _, i := range p.Instances {
+		if keep[i] {
+			out = append(out, i)
+		}
+	}
+	return out, diags
+}
+
+func (p *Plan) resolveTarget(t string) ([]*Instance, string) {
+	s := strings.TrimPrefix(strings.TrimSpace(t), "invocation.")
+	name, key, hasKey := s, "", false
+	if i := strings.IndexByte(s, '['); i >= 0 && strings.HasSuffix(s, "]") {
+		name, hasKey = s[:i], true
+		k, err := strconv.Unquote(s[i+1 : len(s)-1])
+		if err != nil {
+			return nil, fmt.Sprintf("The target %q has an invalid key; write invocation.NAME[\"KEY\"].", t)
+		}
+		key = k
+	}
+	insts, ok := p.invInstances[name]
+	if !ok {
+		msg := fmt.Sprintf("The target %q names no invocation of this suite.", t)
+		if sug := spec.Suggest(name, spec.SortedKeys(p.invInstances)); sug != "" {
+			msg += fmt.Sprintf(" Did you mean invocation.%s?", sug)
+		}
+		return nil, msg
+	}
+	if !hasKey {
+		return insts, ""
+	}
+	addr := instanceAddr("invocation", name, key, true)
+	if i := p.byAddr[addr]; i != nil {
+		return []*Instance{i}, ""
+	}
+	return nil, fmt.Sprintf("The target %q names no instance: invocation.%s has no key %q.", t, name, key)
+}
+
+// Dependencies are described for plan output.
+
+// DependencyNames returns the invocation blocks inst depends on.
+func (inst *Instance) DependencyNames() []string { return inst.blk.deps }
+
+// Results gives the executor's answers to expressions evaluated at run time.
+type Results interface {
+	// Invocation returns the value of invocation.NAME: the result object,
+	// or for a block with for_each an object of them by key.
+	Invocation(name string) cty.Value
+}
+
+// EvalContext builds the context for evaluating inst's expressions at run
+// time, once its dependencies have answered. self is the instance's own
+// result (cty.NilVal before it has one). Locals that depend on results are
+// evaluated here.
+func (p *Plan) EvalContext(inst *Instance, results Results, self cty.Value) (*hcl.EvalContext, hcl.Diagnostics) {
+	b := inst.blk
+	invs := make(map[string]cty.Value, len(b.invRefs))
+	for _, name := range b.invRefs {
+		invs[name] = results.Invocation(name)
+	}
+	vars := map[string]cty.Value{
+		"var":        p.vars,
+		"local":      p.localObj,
+		"function":   p.functionObj,
+		"provider":   p.providerObj,
+		"invocation": objectOf(invs),
+	}
+	if inst.EachKey != cty.NilVal {
+		vars["each"] = cty.ObjectVal(map[string]cty.Value{"key": inst.EachKey, "value": inst.EachValue})
+	}
+	if self != cty.NilVal {
+		vars["self"] = self
+	}
+	ctx := &hcl.EvalContext{Variables: vars, Functions: p.Config.FunctionsFor(inst.Block.DeclRange.Filename)}
+	var diags hcl.Diagnostics
+	if len(b.runtimeLocals) > 0 {
+		locals := copyMap(p.localObj)
+		for _, name := range b.runtimeLocals {
+			l := p.Config.Locals[name]
+			lctx := &hcl.EvalContext{Variables: map[string]cty.Value{
+				"var": p.vars, "local": objectOf(locals), "function": p.functionObj,
+				"provider": p.providerObj, "invocation": vars["invocation"],
+			}, Functions: p.Config.FunctionsFor(l.DeclRange.Filename)}
+			v, moreDiags := l.Expr.Value(lctx)
+			diags = append(diags, moreDiags...)
+			locals[name] = v
+		}
+		vars["local"] = objectOf(locals)
+	}
+	return ctx, diags
+}
+
+// OutputContext builds the context for outputs after the run: every
+// invocation that answered has its value, the others are unknown.
+func (p *Plan) OutputContext(filename string, results Results) *hcl.EvalContext {
+	invs := make(map[string]cty.Value, len(p.invocations))
+	for name := range p.invocations {
+		invs[name] = results.Invocation(name)
+	}
+	locals := copyMap(p.localObj)
+	vars := map[string]cty.Value{
+		"var": p.vars, "function": p.functionObj, "provider": p.providerObj, "invocation": objectOf(invs),
+	}
+	for _, a := range p.order {
+		if a.Kind != KindLocal || !p.runtime[a] {
+			continue
+		}
+		l := p.Config.Locals[a.Name]
+		vars["local"] = objectOf(locals)
+		v, _ := l.Expr.Value(&hcl.EvalContext{Variables: vars, Functions: p.Config.FunctionsFor(l.DeclRange.Filename)})
+		locals[a.Name] = v
+	}
+	vars["local"] = objectOf(locals)
+	return &hcl.EvalContext{Variables: vars, Functions: p.Config.FunctionsFor(filename)}
+}
+
+// DefaultTimeout is used when neither the invocation nor the settings set one.
+const DefaultTimeout = 30 * time.Second
+
+func copyMap(obj cty.Value) map[string]cty.Value {
+	out := map[string]cty.Value{}
+	for k, v := range obj.AsValueMap() {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,557 @@
+// Package planner turns a decoded suite into a plan: the references between
+// blocks become a graph, cycles are reported, for_each is expanded into
+// instances, everything that can be known before invoking is evaluated and
+// checked, and -target / -tag select what runs. It knows no provider's wire
+// format; it only asks each driver for its schema.
+package planner
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/spec"
+)
+
+// Options configure Build.
+type Options struct {
+	Registry providers.Registry
+	// Vars are the resolved variable values (spec.Config.VariableValues).
+	Vars map[string]cty.Value
+	// Targets keep an invocation (NAME, invocation.NAME or
+	// invocation.NAME["KEY"]) and what it needs. Empty: everything.
+	Targets []string
+	// Tags keep invocations carrying one of these tags, and what they need.
+	Tags []string
+}
+
+// Plan is a suite resolved for running.
+type Plan struct {
+	Config    *spec.Config
+	Registry  providers.Registry
+	Instances []*Instance // every invocation instance, sorted by address
+	Selected  []*Instance // those selected by -target / -tag (all when none given), sorted
+	Providers map[string]*ProviderInstance
+	Functions map[string]*FunctionInstance // by instance address
+	// Secrets are credential values and sensitive values found while
+	// planning, for the Redactor.
+	Secrets []cty.Value
+
+	graph        *graph
+	vars         cty.Value
+	values       map[Addr]cty.Value // plan-time values of locals, functions, providers
+	runtime      map[Addr]bool      // locals known only after some invocation
+	localRefs    map[string][]Ref   // local → its references
+	order        []Addr             // non-invocation blocks, dependencies first
+	localObj     cty.Value          // every plan-time local
+	functionObj  cty.Value
+	providerObj  cty.Value
+	unknownInvs  cty.Value // every invocation name → unknown
+	invocations  map[string]*block
+	byAddr       map[string]*Instance
+	invInstances map[string][]*Instance
+}
+
+// block is what the planner knows of an invocation block.
+type block struct {
+	inv *spec.Invocation
+	// deps: invocation names this block depends on, directly, through
+	// locals or through depends_on; sorted.
+	deps []string
+	// runtimeLocals: locals to evaluate once dependencies have answered,
+	// dependencies first.
+	runtimeLocals []string
+	// invRefs: invocations whose results expressions of this block (or its
+	// runtime locals) read.
+	invRefs []string
+}
+
+// Instance is one invocation to make: an invocation block, or one key of its
+// for_each.
+type Instance struct {
+	Addr      string // invocation.NAME or invocation.NAME["KEY"]
+	Name      string
+	Key       string
+	HasKey    bool
+	Block     *spec.Invocation
+	EachKey   cty.Value // cty.NilVal without for_each
+	EachValue cty.Value
+	Function  *FunctionInstance
+	Type      string
+	Logs      bool
+	Wait      bool
+	Timeout   time.Duration // 0: the run's default
+	Attempts  int           // 0: the run's default
+	Backoff   time.Duration // 0: the run's default
+	Tags      []string
+	Deps      []*Instance // sorted by address
+	// Unknown lists the attributes whose value is known only after the
+	// invocations in UnknownFrom have answered.
+	Unknown     []string
+	UnknownFrom []string
+
+	blk *block
+}
+
+// ProviderInstance is a configured provider block.
+type ProviderInstance struct {
+	Addr   string // provider.TYPE or provider.TYPE.ALIAS
+	Type   string
+	Config cty.Value // decoded, known, unmarked
+	Driver providers.Driver
+}
+
+// FunctionInstance is a function block, or one key of its for_each.
+type FunctionInstance struct {
+	Addr     string // function.NAME or function.NAME["KEY"]
+	Name     string
+	Provider *ProviderInstance
+	Config   cty.Value // decoded, known, unmarked
+	BaseDir  string    // directory of the file declaring it
+}
+
+// Build plans cfg.
+func Build(cfg *spec.Config, opts Options) (*Plan, hcl.Diagnostics) {
+	p := &Plan{
+		Config:       cfg,
+		Registry:     opts.Registry,
+		Providers:    map[string]*ProviderInstance{},
+		Functions:    map[string]*FunctionInstance{},
+		values:       map[Addr]cty.Value{},
+		runtime:      map[Addr]bool{},
+		localRefs:    map[string][]Ref{},
+		invocations:  map[string]*block{},
+		byAddr:       map[string]*Instance{},
+		invInstances: map[string][]*Instance{},
+	}
+	p.vars = objectOf(opts.Vars)
+	for name, v := range opts.Vars {
+		if cfg.Variables[name] != nil && cfg.Variables[name].Sensitive {
+			p.Secrets = append(p.Secrets, v)
+		}
+	}
+
+	g, diags := p.buildGraph()
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	p.graph = g
+	comps := g.sccs()
+	if cyc := g.cycles(comps); cyc.HasErrors() {
+		return nil, append(diags, cyc...)
+	}
+	for _, c := range comps {
+		a := c[0]
+		if a.Kind != KindInvocation && a.Kind != KindOutput {
+			p.order = append(p.order, a)
+		}
+	}
+
+	diags = append(diags, p.evaluateBlocks()...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	diags = append(diags, p.expandInvocations()...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	diags = append(diags, p.checkOutputs()...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	sel, moreDiags := p.selectInstances(opts.Targets, opts.Tags)
+	diags = append(diags, moreDiags...)
+	p.Selected = sel
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return p, diags
+}
+
+func objectOf(m map[string]cty.Value) cty.Value {
+	if len(m) == 0 {
+		return cty.EmptyObjectVal
+	}
+	return cty.ObjectVal(m)
+}
+
+// buildGraph collects every block's references.
+func (p *Plan) buildGraph() (*graph, hcl.Diagnostics) {
+	cfg := p.Config
+	g := &graph{edges: map[Addr][]Ref{}, ranges: map[Addr]hcl.Range{}}
+	var diags hcl.Diagnostics
+	for _, name := range spec.SortedKeys(cfg.Locals) {
+		l := cfg.Locals[name]
+		rs, moreDiags := refs(cfg, scope{}, l.Expr)
+		diags = append(diags, moreDiags...)
+		p.localRefs[name] = rs
+		g.add(Addr{KindLocal, name}, l.DeclRange, rs)
+	}
+	for _, addr := range spec.SortedKeys(cfg.Providers) {
+		pr := cfg.Providers[addr]
+		rs, moreDiags := bodyRefs(cfg, scope{}, pr.Config, pr.Spec)
+		diags = append(diags, moreDiags...)
+		g.add(Addr{KindProvider, addr}, pr.DeclRange, rs)
+	}
+	for _, name := range spec.SortedKeys(cfg.Functions) {
+		fn := cfg.Functions[name]
+		sc := scope{each: fn.ForEach != nil}
+		rs, moreDiags := refs(cfg, scope{}, fn.ForEach, fn.Provider)
+		diags = append(diags, moreDiags...)
+		pr, _ := cfg.ProviderFor(providerAddrOf(fn))
+		if pr != nil {
+			more, moreDiags := bodyRefs(cfg, sc, fn.Config, p.Registry[pr.Type].Schema().Function)
+			diags = append(diags, moreDiags...)
+			rs = append(rs, more...)
+		}
+		g.add(Addr{KindFunction, name}, fn.DeclRange, rs)
+	}
+	for _, name := range spec.SortedKeys(cfg.Invocations) {
+		inv := cfg.Invocations[name]
+		each := inv.ForEach != nil
+		plain := scope{each: each, owner: name}
+		checks := scope{each: each, self: true, owner: name}
+		rs, moreDiags := refs(cfg, scope{owner: name}, inv.ForEach)
+		diags = append(diags, moreDiags...)
+		more, moreDiags := refs(cfg, plain, inv.Function, inv.Payload, inv.PayloadFile, inv.Type, inv.Logs,
+			inv.Wait, inv.Timeout, inv.Headers, inv.Tags, inv.Enabled)
+		diags = append(diags, moreDiags...)
+		rs = append(rs, more...)
+		if inv.Retry != nil {
+			more, moreDiags := refs(cfg, plain, inv.Retry.Attempts, inv.Retry.Backoff)
+			diags = append(diags, moreDiags...)
+			rs = append(rs, more...)
+			more, moreDiags = refs(cfg, checks, inv.Retry.Until)
+			diags = append(diags, moreDiags...)
+			rs = append(rs, more...)
+		}
+		for _, c := range inv.Expect.Checks() {
+			more, moreDiags := refs(cfg, checks, c.Expr)
+			diags = append(diags, moreDiags...)
+			rs = append(rs, more...)
+		}
+		for _, a := range inv.Asserts {
+			more, moreDiags := refs(cfg, checks, a.Condition, a.ErrorMessage)
+			diags = append(diags, moreDiags...)
+			rs = append(rs, more...)
+		}
+		for _, tr := range inv.DependsOn {
+			r, moreDiags := ref(cfg, scope{owner: name}, tr)
+			diags = append(diags, moreDiags...)
+			if r == nil {
+				continue
+			}
+			if r.Addr.Kind != KindInvocation {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid depends_on reference",
+					Detail:   fmt.Sprintf("depends_on lists invocations; %s is not one.", r.Addr),
+					Subject:  tr.SourceRange().Ptr(),
+				})
+				continue
+			}
+			rs = append(rs, *r)
+		}
+		g.add(Addr{KindInvocation, name}, inv.DeclRange, rs)
+	}
+	for _, name := range spec.SortedKeys(cfg.Outputs) {
+		o := cfg.Outputs[name]
+		rs, moreDiags := refs(cfg, scope{}, o.Value)
+		diags = append(diags, moreDiags...)
+		g.add(Addr{KindOutput, name}, o.DeclRange, rs)
+	}
+	return g, diags
+}
+
+// bodyRefs finds references in a body decoded with spec s.
+func bodyRefs(cfg *spec.Config, sc scope, body hcl.Body, s hcldec.Spec) ([]Ref, hcl.Diagnostics) {
+	var out []Ref
+	var diags hcl.Diagnostics
+	for _, tr := range hcldec.Variables(body, s) {
+		r, moreDiags := ref(cfg, sc, tr)
+		diags = append(diags, moreDiags...)
+		if r != nil {
+			out = append(out, *r)
+		}
+	}
+	return out, diags
+}
+
+func providerAddrOf(fn *spec.Function) string {
+	tr, diags := hcl.AbsTraversalForExpr(fn.Provider)
+	if diags.HasErrors() || len(tr) < 2 {
+		return ""
+	}
+	parts := make([]string, 0, 2)
+	for _, t := range tr[1:] {
+		if a, ok := t.(hcl.TraverseAttr); ok {
+			parts = append(parts, a.Name)
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+// evaluateBlocks evaluates locals, providers and functions in dependency
+// order, with every invocation result unknown.
+func (p *Plan) evaluateBlocks() hcl.Diagnostics {
+	cfg := p.Config
+	var diags hcl.Diagnostics
+	unk := make(map[string]cty.Value, len(cfg.Invocations))
+	for name := range cfg.Invocations {
+		unk[name] = cty.DynamicVal
+	}
+	p.unknownInvs = objectOf(unk)
+	locals := map[string]cty.Value{}
+	funcs := map[string]cty.Value{}
+	provs := map[string]map[string]cty.Value{}
+	ctxFor := func(filename string, each *eachVals) *hcl.EvalContext {
+		vars := map[string]cty.Value{
+			"var":        p.vars,
+			"local":      objectOf(locals),
+			"function":   objectOf(funcs),
+			"provider":   providerObject(provs),
+			"invocation": p.unknownInvs,
+		}
+		if each != nil {
+			vars["each"] = cty.ObjectVal(map[string]cty.Value{"key": each.key, "value": each.value})
+		}
+		return &hcl.EvalContext{Variables: vars, Functions: cfg.FunctionsFor(filename)}
+	}
+	for _, a := range p.order {
+		switch a.Kind {
+		case KindLocal:
+			l := cfg.Locals[a.Name]
+			for _, r := range p.localRefs[a.Name] {
+				if r.Addr.Kind == KindInvocation || (r.Addr.Kind == KindLocal && p.runtime[r.Addr]) {
+					p.runtime[a] = true
+				}
+			}
+			v, moreDiags := l.Expr.Value(ctxFor(l.DeclRange.Filename, nil))
+			diags = append(diags, moreDiags...)
+			locals[a.Name] = v
+			p.values[a] = v
+		case KindProvider:
+			pr := cfg.Providers[a.Name]
+			v, moreDiags := hcldec.Decode(pr.Config, pr.Spec, ctxFor(pr.DeclRange.Filename, nil))
+			diags = append(diags, moreDiags...)
+			if moreDiags.HasErrors() {
+				continue
+			}
+			v, moreDiags = p.knownConfig(v, pr.Sensitive, "provider."+a.Name, pr.DeclRange)
+			diags = append(diags, moreDiags...)
+			if moreDiags.HasErrors() {
+				continue
+			}
+			drv := p.Registry[pr.Type]
+			p.Providers[a.Name] = &ProviderInstance{Addr: "provider." + a.Name, Type: pr.Type, Config: v, Driver: drv}
+			pv := cty.ObjectVal(map[string]cty.Value{
+				"type":    cty.StringVal(pr.Type),
+				"alias":   cty.StringVal(pr.Alias),
+				"address": cty.StringVal("provider." + a.Name),
+			})
+			if provs[pr.Type] == nil {
+				provs[pr.Type] = map[string]cty.Value{}
+			}
+			if pr.Alias == "" {
+				for k, v := range pv.AsValueMap() {
+					provs[pr.Type][k] = v
+				}
+			} else {
+				provs[pr.Type][pr.Alias] = pv
+			}
+			p.values[a] = pv
+		case KindFunction:
+			v, moreDiags := p.evaluateFunction(cfg.Functions[a.Name], ctxFor)
+			diags = append(diags, moreDiags...)
+			if v != cty.NilVal {
+				funcs[a.Name] = v
+				p.values[a] = v
+			}
+		}
+	}
+	p.localObj = objectOf(locals)
+	p.functionObj = objectOf(funcs)
+	p.providerObj = providerObject(provs)
+	return diags
+}
+
+func providerObject(provs map[string]map[string]cty.Value) cty.Value {
+	m := make(map[string]cty.Value, len(provs))
+	for t, attrs := range provs {
+		m[t] = objectOf(attrs)
+	}
+	return objectOf(m)
+}
+
+type eachVals struct{ key, value cty.Value }
+
+// knownConfig checks that a decoded provider or function body is known
+// before anything runs, records its secrets and returns it unmarked.
+func (p *Plan) knownConfig(v cty.Value, sensitive []string, what string, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	if !v.IsWhollyKnown() {
+		return cty.NilVal, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Configuration depends on an invocation result",
+			Detail:   fmt.Sprintf("The configuration of %s must be known before anything is invoked, but it refers to an invocation result. Pass per-call values through the invocation's payload or headers instead.", what),
+			Subject:  rng.Ptr(),
+		}}
+	}
+	unmarked, pvm := v.UnmarkDeepWithPaths()
+	for _, pm := range pvm {
+		if _, ok := pm.Marks[spec.Sensitive]; ok {
+			if sv, err := pm.Path.Apply(unmarked); err == nil {
+				p.Secrets = append(p.Secrets, sv)
+			}
+		}
+	}
+	for _, name := range sensitive {
+		if unmarked.Type().IsObjectType() && unmarked.Type().HasAttribute(name) {
+			p.Secrets = append(p.Secrets, unmarked.GetAttr(name))
+		}
+	}
+	return unmarked, nil
+}
+
+func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals) *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
+	cfg := p.Config
+	pr := p.Providers[providerAddrOf(fn)]
+	if pr == nil {
+		return cty.NilVal, nil // the provider failed to configure: reported already
+	}
+	sch := pr.Driver.Schema()
+	one := func(addr string, each *eachVals) (cty.Value, hcl.Diagnostics) {
+		v, diags := hcldec.Decode(fn.Config, sch.Function, ctxFor(fn.DeclRange.Filename, each))
+		if diags.HasErrors() {
+			return cty.NilVal, diags
+		}
+		v, diags = p.knownConfig(v, nil, addr, fn.DeclRange)
+		if diags.HasErrors() {
+			return cty.NilVal, diags
+		}
+		if val, ok := pr.Driver.(providers.FunctionValidator); ok {
+			diags = append(diags, validationDiags(val.ValidateFunction(pr.Config, v), fn, sch.Function, addr)...)
+		}
+		p.Functions[addr] = &FunctionInstance{
+			Addr: addr, Name: fn.Name, Provider: pr, Config: v,
+			BaseDir: filepath.Dir(fn.DeclRange.Filename),
+		}
+		attrs := map[string]cty.Value{}
+		if v.Type().IsObjectType() {
+			for k, av := range v.AsValueMap() {
+				attrs[k] = av
+			}
+		}
+		attrs["address"] = cty.StringVal(addr)
+		attrs["provider"] = cty.StringVal(pr.Addr)
+		return cty.ObjectVal(attrs), diags
+	}
+	if fn.ForEach == nil {
+		return one("function."+fn.Name, nil)
+	}
+	items, diags := forEachItems(fn.ForEach, ctxFor(fn.DeclRange.Filename, nil), "function."+fn.Name)
+	if diags.HasErrors() {
+		return cty.NilVal, diags
+	}
+	inst := map[string]cty.Value{}
+	for _, it := range items {
+		v, moreDiags := one(instanceAddr("function", fn.Name, it.key, true), &eachVals{cty.StringVal(it.key), it.value})
+		diags = append(diags, moreDiags...)
+		if v != cty.NilVal {
+			inst[it.key] = v
+		}
+	}
+	_ = cfg
+	return objectOf(inst), diags
+}
+
+func validationDiags(problems map[string]string, fn *spec.Function, s hcldec.ObjectSpec, addr string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	content, _ := fn.Config.Content(hcldec.ImpliedSchema(s))
+	for _, attr := range spec.SortedKeys(problems) {
+		rng := fn.DeclRange
+		if content != nil {
+			if a, ok := content.Attributes[attr]; ok {
+				rng = a.Expr.Range()
+			}
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid function configuration",
+			Detail:   fmt.Sprintf("%s: %s", addr, problems[attr]),
+			Subject:  rng.Ptr(),
+		})
+	}
+	return diags
+}
+
+type item struct {
+	key   string
+	value cty.Value
+}
+
+// forEachItems evaluates a for_each expression: a map, an object or a set of
+// strings, known before anything runs.
+func forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what string) ([]item, hcl.Diagnostics) {
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	bad := func(detail string) ([]item, hcl.Diagnostics) {
+		return nil, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: detail,
+			Subject: expr.Range().Ptr(), Expression: expr, EvalContext: ctx,
+		})
+	}
+	if v.HasMark(spec.Sensitive) || v.ContainsMarked() {
+		return bad(fmt.Sprintf("The for_each of %s uses a sensitive value; its keys would become visible in addresses.", what))
+	}
+	if !v.IsWhollyKnown() {
+		return bad(fmt.Sprintf("The for_each of %s depends on an invocation result, so its keys cannot be known before the run. for_each must be known when planning.", what))
+	}
+	if v.IsNull() {
+		return bad("The for_each value must not be null.")
+	}
+	ty := v.Type()
+	var out []item
+	switch {
+	case ty.IsMapType() || ty.IsObjectType():
+		for it := v.ElementIterator(); it.Next(); {
+			k, ev := it.Element()
+			out = append(out, item{k.AsString(), ev})
+		}
+	case ty.IsSetType():
+		if !ty.ElementType().Equals(cty.String) {
+			conv, err := convert.Convert(v, cty.Set(cty.String))
+			if err != nil {
+				return bad("A set given to for_each must be a set of strings.")
+			}
+			v = conv
+		}
+		for it := v.ElementIterator(); it.Next(); {
+			_, ev := it.Element()
+			if ev.IsNull() {
+				return bad("The set given to for_each must not contain null.")
+			}
+			out = append(out, item{ev.AsString(), ev})
+		}
+	default:
+		return bad(fmt.Sprintf("for_each takes a map, an object or a set of strings (use toset() for a list), not a %s.", ty.FriendlyName()))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out, diags
+}
+
+func instanceAddr(kind, name, key string, hasKey bool) string {
+	if !hasKey {
+		return kind + "." + name
+	}
+	return fmt.Sprintf("%s.%s[%q]", kind, name, key)
+}

@@ -1,0 +1,479 @@
+package alicloud
+
+import (
+	"crypto/hmac"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fnprobe/fnprobe/emulator/sim"
+)
+
+// Limits and rules the FC emulators enforce (PROTOCOLS.md §1.3, §1.6).
+const (
+	SyncPayloadLimit  = 32 << 20  // bytes
+	AsyncPayloadLimit = 128 << 10 // bytes
+	// MaxSkew is how far a request's Date / x-acs-date may be from the
+	// service's clock.
+	MaxSkew = 15 * time.Minute
+	// logTailBytes is how much log X-Fc-Log-Result carries.
+	logTailBytes = 4 << 10
+	// drainLimit bounds how much of an oversized body the emulator reads
+	// before answering EntityTooLarge.
+	drainLimit = 2 * SyncPayloadLimit
+)
+
+// credentialProvider scopes the emulator's credentials for both FC APIs.
+const credentialProvider = "alicloud"
+
+// ValidName reports whether s is a valid FC service, function or async
+// task id: a letter or "_" first, then letters, digits, "_" or "-", at most
+// 128 characters. (FC documents 1-128 for service and function names; the
+// 2.0 console says 64 for function names [?], so the emulator accepts 128.)
+func ValidName(s string) bool {
+	if s == "" || len(s) > 128 || s[0] == '-' || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	return ValidQualifier(s)
+}
+
+// ValidQualifier reports whether s is a valid version or alias name.
+func ValidQualifier(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// apiError is an answer of the FC API itself.
+type apiError struct {
+	status     int
+	code, msg  string
+	retryAfter time.Duration
+}
+
+func errorf(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// fcAPI serves one FC API flavour over an Env.
+type fcAPI struct {
+	env *sim.Env
+	fc2 bool // FC 2.0: ErrorCode/ErrorMessage bodies, services, stateful async invocations
+}
+
+func (a *fcAPI) requestID() string { return "1-" + a.env.NewID() }
+
+func (a *fcAPI) writeError(w http.ResponseWriter, reqID string, e *apiError) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Fc-Request-Id", reqID)
+	if e.retryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(e.retryAfter.Seconds()))))
+	}
+	var body any
+	if a.fc2 {
+		body = map[string]string{"ErrorCode": e.code, "ErrorMessage": e.msg}
+	} else {
+		body = map[string]string{"Code": e.code, "Message": e.msg, "RequestId": reqID}
+	}
+	w.WriteHeader(e.status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// authenticate checks the Authorization header (FC scheme when fcScheme
+// allowed, ACS3 always), the date window, the access key, the security
+// token and the body hash.
+func (a *fcAPI) authenticate(r *http.Request, body []byte, fcScheme bool) *apiError {
+	auth := r.Header.Get("Authorization")
+	switch {
+	case auth == "":
+		return errorf(http.StatusForbidden, "AccessDenied", "required HTTP header Authorization was not specified")
+	case strings.HasPrefix(auth, ACS3+" "):
+		return a.checkACS3(r, auth, body)
+	case fcScheme && strings.HasPrefix(auth, "FC "):
+		return a.checkFC(r, auth, body)
+	}
+	return errorf(http.StatusForbidden, "AccessDenied", "unsupported authorization scheme")
+}
+
+func (a *fcAPI) checkTime(t time.Time, header string) *apiError {
+	now := a.env.Now()
+	if d := now.Sub(t); d > MaxSkew || d < -MaxSkew {
+		// The service's error code for skew is not documented [?].
+		return errorf(http.StatusForbidden, "RequestTimeTooSkewed",
+			"the difference between the request time (%s: %s) and the server's time (%s) is larger than %s",
+			header, t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), MaxSkew)
+	}
+	return nil
+}
+
+func (a *fcAPI) credential(ak, token string) (sim.Credential, *apiError) {
+	c, ok := a.env.Credential(credentialProvider, ak)
+	if !ok {
+		return c, errorf(http.StatusForbidden, "InvalidAccessKeyID", "invalid access key ID '%s'", ak)
+	}
+	if c.SecurityToken != token {
+		return c, errorf(http.StatusForbidden, "InvalidSecurityToken", "the security token you provided is invalid or missing")
+	}
+	return c, nil
+}
+
+func signatureMismatch() *apiError {
+	return errorf(http.StatusForbidden, "SignatureNotMatch",
+		"The request signature we calculated does not match the signature you provided. Check your access key and signing method")
+}
+
+func (a *fcAPI) checkACS3(r *http.Request, auth string, body []byte) *apiError {
+	parsed, err := ParseACS3(auth)
+	if err != nil {
+		return errorf(http.StatusForbidden, "AccessDenied", "malformed Authorization header: %v", err)
+	}
+	for _, h := range []string{"x-acs-date", "x-acs-content-sha256"} {
+		if r.Header.Get(h) == "" {
+			return errorf(http.StatusBadRequest, "MissingRequiredHeader", "required HTTP header %s was not specified", h)
+		}
+	}
+	date, err := time.Parse("2006-01-02T15:04:05Z", r.Header.Get("x-acs-date"))
+	if err != nil {
+		return errorf(http.StatusBadRequest, "InvalidArgument", "x-acs-date %q is not of the form 2006-01-02T15:04:05Z", r.Header.Get("x-acs-date"))
+	}
+	if e := a.checkTime(date, "x-acs-date"); e != nil {
+		return e
+	}
+	cred, e := a.credential(parsed.AccessKeyID, r.Header.Get("x-acs-security-token"))
+	if e != nil {
+		return e
+	}
+	hashed := r.Header.Get("x-acs-content-sha256")
+	if hashed != "UNSIGNED-PAYLOAD" && hashed != SHA256Hex(body) {
+		return errorf(http.StatusBadRequest, "InvalidArgument", "x-acs-content-sha256 does not match the SHA-256 of the body")
+	}
+	signed := map[string]bool{}
+	headers := map[string][]string{}
+	for _, name := range parsed.SignedHeaders {
+		signed[name] = true
+		if name == "host" {
+			headers[name] = []string{r.Host}
+			continue
+		}
+		vs := r.Header.Values(name)
+		if len(vs) == 0 {
+			return signatureMismatch()
+		}
+		headers[name] = vs
+	}
+	if !signed["host"] || !signed["x-acs-date"] || !signed["x-acs-content-sha256"] {
+		return signatureMismatch()
+	}
+	query := map[string]string{}
+	for k, vs := range r.URL.Query() {
+		query[k] = vs[0]
+	}
+	path, _, _ := strings.Cut(r.RequestURI, "?")
+	canon, _ := ACS3CanonicalRequest(r.Method, path, query, headers, hashed)
+	if !hmac.Equal([]byte(ACS3Signature(cred.Secret, canon)), []byte(parsed.Signature)) {
+		return signatureMismatch()
+	}
+	return nil
+}
+
+func (a *fcAPI) checkFC(r *http.Request, auth string, body []byte) *apiError {
+	ak, sig, err := ParseFC(auth)
+	if err != nil {
+		return errorf(http.StatusForbidden, "AccessDenied", "malformed Authorization header: %v", err)
+	}
+	ds := r.Header.Get("Date")
+	if ds == "" {
+		return errorf(http.StatusBadRequest, "MissingRequiredHeader", "required HTTP header Date was not specified")
+	}
+	date, err := http.ParseTime(ds)
+	if err != nil {
+		return errorf(http.StatusBadRequest, "InvalidArgument", "Date %q is not an HTTP date", ds)
+	}
+	if e := a.checkTime(date, "Date"); e != nil {
+		return e
+	}
+	cred, e := a.credential(ak, r.Header.Get("X-Fc-Security-Token"))
+	if e != nil {
+		return e
+	}
+	if m := r.Header.Get("Content-MD5"); m != "" {
+		sum := md5.Sum(body)
+		// fc-go-sdk sends hex, the documentation shows base64: accept both.
+		if m != ContentMD5(body) && m != base64.StdEncoding.EncodeToString(sum[:]) {
+			return errorf(http.StatusBadRequest, "InvalidArgument", "Content-MD5 does not match the body")
+		}
+	}
+	headers := make(map[string]string, len(r.Header))
+	for k, vs := range r.Header {
+		headers[k] = vs[0]
+	}
+	want := FCSignature(cred.Secret, FCStringToSign(r.Method, headers, FCResource(r.URL.Path, nil, false)))
+	if !hmac.Equal([]byte(want), []byte(sig)) {
+		return signatureMismatch()
+	}
+	return nil
+}
+
+// readBody reads at most limit bytes; a longer body is drained (up to
+// drainLimit) and answered EntityTooLarge.
+func readBody(r *http.Request, limit int64) ([]byte, *apiError) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, "InvalidArgument", "reading the request body: %v", err)
+	}
+	if int64(len(body)) > limit {
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, drainLimit))
+		return nil, tooLarge(limit)
+	}
+	return body, nil
+}
+
+func tooLarge(limit int64) *apiError {
+	return errorf(http.StatusBadRequest, "EntityTooLarge", "payload size exceeds maximum allowed size (%d bytes)", limit)
+}
+
+// target is the function an invocation or task request addresses.
+type target struct {
+	fn        *sim.Function
+	qualifier string
+	version   string
+}
+
+func (a *fcAPI) resolve(service, name, qualifier string) (target, *apiError) {
+	if a.fc2 && !ValidName(service) {
+		return target{}, errorf(http.StatusBadRequest, "InvalidArgument", "service name '%s' is invalid", service)
+	}
+	if !ValidName(name) {
+		return target{}, errorf(http.StatusBadRequest, "InvalidArgument", "function name '%s' is invalid", name)
+	}
+	if qualifier != "" && !ValidQualifier(qualifier) {
+		return target{}, errorf(http.StatusBadRequest, "InvalidArgument", "qualifier '%s' is invalid", qualifier)
+	}
+	fn, ok := a.env.Function(name)
+	if a.fc2 {
+		if !a.env.HasService(service) {
+			return target{}, errorf(http.StatusNotFound, "ServiceNotFound", "service '%s' does not exist", service)
+		}
+		if !ok || fn.Service() != service {
+			return target{}, errorf(http.StatusNotFound, "FunctionNotFound", "function '%s' does not exist in service '%s'", name, service)
+		}
+	} else if !ok {
+		return target{}, errorf(http.StatusNotFound, "FunctionNotFound", "function '%s' does not exist", name)
+	}
+	v, err := fn.Resolve(qualifier)
+	if err != nil {
+		var qe *sim.QualifierError
+		if errors.As(err, &qe) && qe.Alias {
+			return target{}, errorf(http.StatusNotFound, "AliasNotFound", "%v", err)
+		}
+		return target{}, errorf(http.StatusNotFound, "VersionNotFound", "%v", err)
+	}
+	return target{fn: fn, qualifier: qualifier, version: v}, nil
+}
+
+// invoke serves InvokeFunction after routing: t addresses the function,
+// asyncHeader names the header carrying the task id.
+func (a *fcAPI) invoke(w http.ResponseWriter, r *http.Request, reqID string, body []byte, t target, asyncHeader string) {
+	invType := r.Header.Get("X-Fc-Invocation-Type")
+	taskID := r.Header.Get(asyncHeader)
+	if taskID != "" && a.fc2 && invType == "" {
+		invType = "Async" // fc-go-sdk forces Async with a stateful id
+	}
+	logType := r.Header.Get("X-Fc-Log-Type")
+	switch {
+	case invType != "" && invType != "Sync" && invType != "Async":
+		a.writeError(w, reqID, errorf(http.StatusBadRequest, "InvalidArgument", "invalid X-Fc-Invocation-Type '%s': Sync or Async", invType))
+		return
+	case logType != "" && logType != "None" && logType != "Tail":
+		a.writeError(w, reqID, errorf(http.StatusBadRequest, "InvalidArgument", "invalid X-Fc-Log-Type '%s': None or Tail", logType))
+		return
+	case taskID != "" && !ValidName(taskID):
+		a.writeError(w, reqID, errorf(http.StatusBadRequest, "InvalidArgument",
+			"invalid async task id '%s': start with a letter or '_', then letters, digits, '_' or '-', at most 128 characters", taskID))
+		return
+	}
+	async := invType == "Async"
+	if async && len(body) > AsyncPayloadLimit {
+		a.writeError(w, reqID, tooLarge(AsyncPayloadLimit))
+		return
+	}
+
+	d := t.fn.Decide()
+	if err := d.Wait(r.Context()); err != nil {
+		return
+	}
+	switch {
+	case d.Drop:
+		sim.Drop(w)
+		return
+	case d.Throttle:
+		code := "ResourceExhausted"
+		if d.Status == http.StatusServiceUnavailable {
+			code = "ResourceThrottled"
+		}
+		e := errorf(d.Status, code, "function '%s' is throttled: too many concurrent invocations", t.fn.Name())
+		e.retryAfter = d.RetryAfter
+		a.writeError(w, reqID, e)
+		return
+	case d.Error:
+		a.writeError(w, reqID, errorf(http.StatusInternalServerError, "InternalServerError", "an internal error occurred (injected by the emulator)"))
+		return
+	}
+
+	h := w.Header()
+	h.Set("X-Fc-Request-Id", reqID)
+	if async {
+		stateful := taskID != "" || !a.fc2 || r.Header.Get("X-Fc-Stateful-Async-Invocation-Enable") == "true"
+		task, err := a.env.Submit(t.fn, taskID, t.qualifier, t.version, body, reqID)
+		if err != nil {
+			a.writeError(w, reqID, errorf(http.StatusConflict, "AsyncTaskAlreadyExists", "async task '%s' already exists", taskID))
+			return
+		}
+		if stateful {
+			h.Set(asyncHeader, task.ID)
+		}
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	out, err := t.fn.Invoke(r.Context(), sim.Call{Payload: body, Version: t.version, RequestID: reqID})
+	if err != nil {
+		return // the client went away
+	}
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("X-Fc-Invocation-Duration", strconv.FormatInt(out.Duration.Milliseconds(), 10))
+	h.Set("X-Fc-Max-Memory-Usage", strconv.FormatFloat(out.MemoryMB, 'f', 2, 64))
+	h.Set("X-Fc-Instance-Id", t.fn.InstanceID())
+	h.Set("X-Fc-Invocation-Service-Version", t.version)
+	h.Set("X-Fc-Code-Checksum", "5697641582914695457")
+	if out.Failed {
+		h.Set("X-Fc-Error-Type", "UnhandledInvocationError")
+	}
+	if logType == "Tail" {
+		tail := out.Log
+		if len(tail) > logTailBytes {
+			tail = tail[len(tail)-logTailBytes:]
+		}
+		h.Set("X-Fc-Log-Result", base64.StdEncoding.EncodeToString([]byte(tail)))
+	}
+	if d.Truncate {
+		sim.WriteTruncated(w, http.StatusOK, out.Body)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(out.Body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out.Body)
+}
+
+// taskJSON renders a task as FC 3.0's AsyncTask or FC 2.0's
+// StatefulAsyncInvocation.
+func (a *fcAPI) taskJSON(t sim.Task, service string, includePayload bool) map[string]any {
+	events := make([]map[string]any, 0, len(t.Events))
+	for _, e := range t.Events {
+		events = append(events, map[string]any{"eventId": e.ID, "status": string(e.State), "timestamp": e.Time.UnixMilli(), "eventDetail": e.Detail})
+	}
+	m := map[string]any{
+		"alreadyRetriedTimes": 0,
+		"destinationStatus":   "",
+		"events":              events,
+		"instanceId":          "",
+		"qualifier":           t.Qualifier,
+		"requestId":           t.RequestID,
+		"startedTime":         t.Started.UnixMilli(),
+		"status":              string(t.State),
+	}
+	if !t.Ended.IsZero() {
+		m["endTime"] = t.Ended.UnixMilli()
+		m["durationMs"] = t.Ended.Sub(t.Started).Milliseconds()
+	}
+	var errMsg string
+	if t.State == sim.TaskFailed {
+		errMsg = "UnhandledInvocationError"
+	}
+	if t.State == sim.TaskSucceeded || t.State == sim.TaskFailed {
+		m["returnPayload"] = string(t.Outcome.Body)
+	}
+	if a.fc2 {
+		m["invocationId"] = t.ID
+		m["serviceName"] = service
+		m["functionName"] = t.Function
+		m["invocationErrorMessage"] = errMsg
+		if includePayload {
+			m["invocationPayload"] = string(t.Payload)
+		}
+	} else {
+		m["taskId"] = t.ID
+		m["functionArn"] = "acs:fc:emulator:0000000000000000:functions/" + t.Function
+		m["taskErrorMessage"] = errMsg
+		if includePayload {
+			m["taskPayload"] = string(t.Payload)
+		}
+	}
+	return m
+}
+
+func (a *fcAPI) writeJSON(w http.ResponseWriter, reqID string, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Fc-Request-Id", reqID)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// taskOp serves get, stop and list of async tasks for t.
+func (a *fcAPI) taskOp(w http.ResponseWriter, r *http.Request, reqID, service string, t target, id, op string) {
+	var (
+		task sim.Task
+		err  error
+	)
+	switch op {
+	case "list":
+		prefix := r.URL.Query().Get("prefix")
+		if a.fc2 {
+			prefix = r.URL.Query().Get("invocationIdPrefix")
+		}
+		status := r.URL.Query().Get("status")
+		include := r.URL.Query().Get("includePayload") == "true"
+		list := []map[string]any{}
+		for _, tk := range a.env.Tasks(t.fn.Name()) {
+			if strings.HasPrefix(tk.ID, prefix) && (status == "" || string(tk.State) == status) {
+				list = append(list, a.taskJSON(tk, service, include))
+			}
+		}
+		key := "asyncTasks"
+		if a.fc2 {
+			key = "invocations"
+		}
+		a.writeJSON(w, reqID, map[string]any{key: list, "nextToken": ""})
+		return
+	case "get":
+		task, err = a.env.Task(t.fn.Name(), id)
+	case "stop":
+		task, err = a.env.StopTask(t.fn.Name(), id)
+	}
+	if err != nil {
+		code := "AsyncTaskNotFound"
+		if a.fc2 {
+			code = "StatefulAsyncInvocationNotFound"
+		}
+		a.writeError(w, reqID, errorf(http.StatusNotFound, code, "async task '%s' does not exist", id))
+		return
+	}
+	if op == "stop" && !a.fc2 {
+		a.writeJSON(w, reqID, map[string]any{})
+		return
+	}
+	a.writeJSON(w, reqID, a.taskJSON(task, service, true))
+}

@@ -1,0 +1,167 @@
+package alicloud_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fnprobe/fnprobe/providers/alicloud"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// rawACS3 sends an ACS3-signed request, letting mutate tamper with it after
+// signing.
+func rawACS3(t *testing.T, base, method, path string, query map[string]string, hdr map[string]string, body string, mutate func(*http.Request)) (int, map[string]any, http.Header) {
+	t.Helper()
+	u, _ := url.Parse(base)
+	hashed := alicloud.SHA256Hex([]byte(body))
+	h := map[string]string{"host": u.Host, "x-acs-date": time.Now().UTC().Format("2006-01-02T15:04:05Z"), "x-acs-content-sha256": hashed}
+	for k, v := range hdr {
+		h[k] = v
+	}
+	signing := map[string][]string{}
+	for k, v := range h {
+		signing[k] = []string{v}
+	}
+	h["Authorization"] = alicloud.ACS3Authorization(testAK, testSecret, method, path, query, signing, hashed)
+	q := url.Values{}
+	for k, v := range query {
+		q.Set(k, v)
+	}
+	full := base + path
+	if len(q) > 0 {
+		full += "?" + q.Encode()
+	}
+	req, _ := http.NewRequest(method, full, strings.NewReader(body))
+	for k, v := range h {
+		if k != "host" {
+			req.Header.Set(k, v)
+		}
+	}
+	if mutate != nil {
+		mutate(req)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return resp.StatusCode, m, resp.Header
+}
+
+func TestFC3HandlerChecks(t *testing.T) {
+	r := start(t)
+	inv := "/2023-03-30/functions/echo/invocations"
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		hdr    map[string]string
+		body   string
+		mutate func(*http.Request)
+		status int
+		code   string
+	}{
+		{"missing content sha", "POST", inv, nil, "x", func(r *http.Request) { r.Header.Del("x-acs-content-sha256") }, 400, "MissingRequiredHeader"},
+		{"body tampered", "POST", inv, nil, "x", func(r *http.Request) { r.Body = io.NopCloser(strings.NewReader("y")); r.ContentLength = 1 }, 400, "InvalidArgument"},
+		{"signed header tampered", "POST", inv, map[string]string{"x-acs-action": "InvokeFunction"}, "x", func(r *http.Request) { r.Header.Set("x-acs-action", "Other") }, 403, "SignatureNotMatch"},
+		{"bad async id", "POST", inv, map[string]string{"x-fc-invocation-type": "Async", "x-fc-async-task-id": "9bad"}, "x", nil, 400, "InvalidArgument"},
+		{"bad invocation type", "POST", inv, map[string]string{"x-fc-invocation-type": "Later"}, "x", nil, 400, "InvalidArgument"},
+		{"bad function name", "POST", "/2023-03-30/functions/-x/invocations", nil, "", nil, 400, "InvalidArgument"},
+		{"unknown path", "GET", "/2023-03-30/layers", nil, "", nil, 404, "PathNotSupported"},
+		{"unknown task", "GET", "/2023-03-30/functions/echo/async-tasks/nope", nil, "", nil, 404, "AsyncTaskNotFound"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, m, h := rawACS3(t, r.URL, tt.method, tt.path, nil, tt.hdr, tt.body, tt.mutate)
+			if status != tt.status || m["Code"] != tt.code || m["RequestId"] == "" || h.Get("X-Fc-Request-Id") == "" {
+				t.Errorf("status %d body %v, want %d %s", status, m, tt.status, tt.code)
+			}
+		})
+	}
+}
+
+func TestFC3TaskAPIs(t *testing.T) {
+	r := start(t)
+	status, _, h := rawACS3(t, r.URL, "POST", "/2023-03-30/functions/echo/invocations", nil,
+		map[string]string{"x-fc-invocation-type": "Async", "x-fc-async-task-id": "job_1"}, "payload", nil)
+	if status != 202 || h.Get("X-Fc-Async-Task-Id") != "job_1" {
+		t.Fatalf("status %d headers %v", status, h)
+	}
+	status, _, _ = rawACS3(t, r.URL, "POST", "/2023-03-30/functions/echo/invocations", nil,
+		map[string]string{"x-fc-invocation-type": "Async", "x-fc-async-task-id": "job_1"}, "payload", nil)
+	if status != 409 {
+		t.Errorf("duplicate task id: status %d", status)
+	}
+	var task map[string]any
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		_, task, _ = rawACS3(t, r.URL, "GET", "/2023-03-30/functions/echo/async-tasks/job_1", nil, nil, "", nil)
+		if task["status"] == "Succeeded" {
+			break
+		}
+	}
+	if task["status"] != "Succeeded" || task["returnPayload"] != "payload" || task["taskId"] != "job_1" || task["functionArn"] == "" {
+		t.Errorf("task %v", task)
+	}
+	_, list, _ := rawACS3(t, r.URL, "GET", "/2023-03-30/functions/echo/async-tasks", map[string]string{"prefix": "job"}, nil, "", nil)
+	if tasks, _ := list["asyncTasks"].([]any); len(tasks) != 1 {
+		t.Errorf("list %v", list)
+	}
+	status, _, _ = rawACS3(t, r.URL, "PUT", "/2023-03-30/functions/echo/async-tasks/job_1/stop", nil, nil, "", nil)
+	if status != 200 {
+		t.Errorf("stop status %d", status)
+	}
+}
+
+func TestValidateFunction(t *testing.T) {
+	p := func(kv ...string) cty.Value {
+		m := map[string]cty.Value{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = cty.StringVal(kv[i+1])
+		}
+		if len(m) == 0 {
+			return cty.EmptyObjectVal
+		}
+		return cty.ObjectVal(m)
+	}
+	tests := []struct {
+		name     string
+		fc2      bool
+		provider cty.Value
+		function cty.Value
+		keys     []string
+	}{
+		{"fc3 ok", false, p("region", "cn-hangzhou"), functionVal("", "my-func", "prod"), nil},
+		{"fc3 bad name", false, p("region", "cn-hangzhou"), functionVal("", "1func", ""), []string{"name"}},
+		{"fc3 bad qualifier", false, p("endpoint", "http://x"), functionVal("", "f", "a.b"), []string{"qualifier"}},
+		{"fc3 no region", false, p(), functionVal("", "f", ""), []string{"provider"}},
+		{"fc2 ok", true, p("region", "cn-hangzhou", "account_id", "1"), functionVal("svc", "f", ""), nil},
+		{"fc2 no account", true, p("region", "cn-hangzhou"), functionVal("svc", "f", ""), []string{"provider"}},
+		{"fc2 bad service", true, p("endpoint", "http://x"), functionVal("s v", "f", ""), []string{"service"}},
+		{"fc2 bad api version", true, p("endpoint", "http://x", "api_version", "2023-03-30"), functionVal("svc", "f", ""), []string{"provider"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := alicloud.NewFC3()
+			if tt.fc2 {
+				d = alicloud.NewFC2()
+			}
+			got := d.ValidateFunction(tt.provider, tt.function)
+			if len(got) != len(tt.keys) {
+				t.Fatalf("problems %v, want keys %v", got, tt.keys)
+			}
+			for _, k := range tt.keys {
+				if got[k] == "" {
+					t.Errorf("no problem for %q: %v", k, got)
+				}
+			}
+		})
+	}
+}

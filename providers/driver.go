@@ -1,0 +1,151 @@
+// Package providers defines the driver interface that every provider type
+// implements, and the registry the rest of fnprobe looks drivers up in.
+//
+// A driver knows one cloud's wire format: how to address a function, how to
+// sign a request, and how to map the answer onto the common result shape. It
+// knows nothing about graphs, assertions or reports. Each provider type lives
+// in its own sub-package (providers/local, providers/http, ...).
+package providers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Invocation types a driver may support.
+const (
+	TypeSync   = "sync"
+	TypeAsync  = "async"
+	TypeDryRun = "dry_run"
+)
+
+// Schema is what a provider type declares about its configuration.
+type Schema struct {
+	// Provider describes the body of a `provider "TYPE"` block. The `alias`
+	// attribute is handled by fnprobe and must not appear here.
+	Provider hcldec.ObjectSpec
+	// Function describes the provider-specific part of a `function` block body
+	// (everything except `provider` and `for_each`).
+	Function hcldec.ObjectSpec
+	// Sensitive names provider attributes that hold secrets. Their values are
+	// redacted from every output, and they are never exposed to expressions.
+	Sensitive []string
+	// Types lists the invocation types the provider supports (TypeSync, ...).
+	Types []string
+	// Wait reports whether the provider can poll an async task to completion
+	// (`wait = true`).
+	Wait bool
+}
+
+// Request is one attempt at invoking a function.
+type Request struct {
+	// Provider is the decoded provider block: an object conforming to
+	// Schema.Provider, fully known and unmarked.
+	Provider cty.Value
+	// Function is the decoded function block: an object conforming to
+	// Schema.Function, fully known and unmarked.
+	Function cty.Value
+	// Payload is the request body, sent as is.
+	Payload []byte
+	// Type is one of TypeSync, TypeAsync, TypeDryRun.
+	Type string
+	// Logs asks for the provider's log tail.
+	Logs bool
+	// Wait asks an async invocation to poll until the task reaches a
+	// terminal state and fill the result from it.
+	Wait bool
+	// Headers are extra request headers given by the user.
+	Headers map[string]string
+	// BaseDir is the directory of the file that declares the function;
+	// drivers resolve relative paths against it.
+	BaseDir string
+}
+
+// Result is a driver's answer, mapped onto the common result object. The
+// executor adds duration_ms, attempts and json.
+type Result struct {
+	Status       int               // HTTP status of the invoke API response
+	Error        bool              // the function itself failed
+	ErrorType    string            // provider's word for the function error
+	ErrorCode    string            // API-level error code (the invoke API refused)
+	ErrorMessage string            // API-level error message
+	Body         []byte            // function result, unwrapped from envelopes
+	Headers      map[string]string // response headers, lower-case names
+	Log          string            // decoded log tail
+	RequestID    string
+	InstanceID   string
+	Version      string // executed version or alias
+	AsyncID      string
+
+	FunctionDurationMs *float64
+	BilledDurationMs   *float64
+	MemoryMB           *float64
+
+	// Transient marks an answer that should be retried per the retry policy:
+	// throttling (429, a throttling error code) or an unavailable service
+	// (5xx from the invoke API, not from the function).
+	Transient bool
+	// RetryAfter is the wait the service asked for (Retry-After and
+	// equivalents), zero when none.
+	RetryAfter time.Duration
+}
+
+// Driver is one provider type.
+type Driver interface {
+	// Schema describes the provider and function bodies.
+	Schema() Schema
+	// Invoke makes one attempt. A non-nil error means the call could not be
+	// made or answered (transport failure, timeout, garbled answer); every
+	// answer the service gave, errors included, is a Result.
+	Invoke(ctx context.Context, req *Request) (*Result, error)
+}
+
+// FunctionValidator is implemented by drivers that can check a function's
+// addressing before anything runs (name rules, URN forms ...). It returns a
+// message per problem, keyed by the attribute name it concerns ("" for the
+// block as a whole).
+type FunctionValidator interface {
+	ValidateFunction(provider, function cty.Value) map[string]string
+}
+
+// Closer is implemented by drivers that hold resources (idle connections).
+type Closer interface {
+	Close() error
+}
+
+// Registry maps provider type names to drivers. It is built by main and
+// passed down; there is no global registry.
+type Registry map[string]Driver
+
+// Lookup returns the driver for a provider type.
+func (r Registry) Lookup(typ string) (Driver, error) {
+	d, ok := r[typ]
+	if !ok {
+		return nil, fmt.Errorf("unsupported provider type %q", typ)
+	}
+	return d, nil
+}
+
+// Types returns the registered provider type names, sorted.
+func (r Registry) Types() []string {
+	names := make([]string, 0, len(r))
+	for n := range r {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// TypeError is returned by Invoke when the request's invocation type is not
+// supported by the provider. Drivers should prefer rejecting it at validate
+// time through Schema.Types, which fnprobe checks.
+type TypeError struct{ Provider, Type string }
+
+func (e *TypeError) Error() string {
+	return fmt.Sprintf("provider %s does not support invocation type %q", e.Provider, e.Type)
+}

@@ -1,0 +1,538 @@
+// Package http implements the "http" provider type: any HTTP endpoint is the
+// function (function URLs, API gateways, Knative, OpenFaaS ...). The payload
+// is the request body and the response is the result, status and headers
+// included.
+//
+//	provider "http" {
+//	  base_url = "https://api.example.com/v1"     # optional
+//	  headers  = { Authorization = var.token }    # optional, on every request
+//	}
+//
+//	function "create_order" {
+//	  provider = provider.http
+//	  url      = "orders"          # required: absolute, or relative to base_url
+//	  method   = "POST"            # optional, default POST
+//	  headers  = { X-Stage = "1" } # optional
+//	}
+//
+// Header precedence, lowest first: provider headers, function headers, the
+// invocation's headers. Redirects are not followed: a 3xx is the answer, so
+// that suites can assert on it.
+package http
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	nethttp "net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/fnprobe/fnprobe/providers"
+)
+
+// TypeName is the provider type this driver implements.
+const TypeName = "http"
+
+const (
+	defaultMethod      = nethttp.MethodPost
+	defaultMaxBody     = 64 << 20
+	maxRetryAfter      = 5 * time.Minute
+	defaultUserAgent   = "fnprobe"
+	maxIdlePerHost     = 256
+	idleConnTimeout    = 90 * time.Second
+	defaultDialTimeout = 30 * time.Second
+)
+
+// requestIDHeaders are the response headers a request id is read from, in
+// order of preference (lower-case).
+var requestIDHeaders = []string{"x-request-id", "x-amzn-requestid", "x-fc-request-id"}
+
+// Driver invokes HTTP endpoints. It holds one client with a keep-alive
+// connection pool shared by all invocations, and is safe for concurrent
+// use. Construct it with New and release it with Close.
+type Driver struct {
+	client    *nethttp.Client
+	transport *nethttp.Transport
+	maxBody   int64
+	now       func() time.Time
+}
+
+// New returns an HTTP driver with its own connection pool. Deadlines come
+// from the context of each call; the client itself has no timeout.
+func New() *Driver {
+	dialer := &net.Dialer{Timeout: defaultDialTimeout, KeepAlive: 30 * time.Second}
+	transport := &nethttp.Transport{
+		Proxy:                 nethttp.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          0, // no global limit; bounded per host below
+		MaxIdleConnsPerHost:   maxIdlePerHost,
+		IdleConnTimeout:       idleConnTimeout,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	return &Driver{
+		client: &nethttp.Client{
+			Transport: transport,
+			CheckRedirect: func(*nethttp.Request, []*nethttp.Request) error {
+				return nethttp.ErrUseLastResponse
+			},
+		},
+		transport: transport,
+		maxBody:   defaultMaxBody,
+		now:       time.Now,
+	}
+}
+
+var (
+	providerSpec = hcldec.ObjectSpec{
+		"base_url": &hcldec.AttrSpec{Name: "base_url", Type: cty.String},
+		"headers":  &hcldec.AttrSpec{Name: "headers", Type: cty.Map(cty.String)},
+	}
+	functionSpec = hcldec.ObjectSpec{
+		"url": &hcldec.AttrSpec{Name: "url", Type: cty.String, Required: true},
+		"method": &hcldec.DefaultSpec{
+			Primary: &hcldec.AttrSpec{Name: "method", Type: cty.String},
+			Default: &hcldec.LiteralSpec{Value: cty.StringVal(defaultMethod)},
+		},
+		"headers": &hcldec.AttrSpec{Name: "headers", Type: cty.Map(cty.String)},
+	}
+)
+
+// Schema describes the provider and function bodies of the http provider.
+func (d *Driver) Schema() providers.Schema {
+	return providers.Schema{
+		Provider: providerSpec,
+		Function: functionSpec,
+		Types:    []string{providers.TypeSync},
+	}
+}
+
+// Close releases idle connections.
+func (d *Driver) Close() error {
+	d.transport.CloseIdleConnections()
+	return nil
+}
+
+// ValidateFunction checks the function's url (against the provider's
+// base_url when relative), method and header names before anything runs.
+// Values that are not yet known are not checked; header values are never
+// echoed, as they may hold tokens.
+func (d *Driver) ValidateFunction(provider, function cty.Value) map[string]string {
+	problems := map[string]string{}
+	rawURL, urlKnown := knownString(function, "url")
+	base, baseKnown := knownString(provider, "base_url")
+	if urlKnown && baseKnown {
+		if _, err := resolveURL(base, rawURL); err != nil {
+			problems["url"] = err.Error()
+		}
+	}
+	if m, ok := knownString(function, "method"); ok && m != "" && !isToken(m) {
+		problems["method"] = fmt.Sprintf("method %q is not a valid HTTP method name", m)
+	}
+	if msg := validateHeaders(attrValue(function, "headers")); msg != "" {
+		problems["headers"] = msg
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return problems
+}
+
+// knownString returns obj.name when it is known; null and absent count as
+// known and empty.
+func knownString(obj cty.Value, name string) (string, bool) {
+	if !obj.IsKnown() {
+		return "", false
+	}
+	v := attrValue(obj, name)
+	if !v.IsKnown() {
+		return "", false
+	}
+	if v.IsNull() || v.Type() != cty.String {
+		return "", true
+	}
+	return v.AsString(), true
+}
+
+func attrValue(obj cty.Value, name string) cty.Value {
+	if obj.IsNull() || !obj.IsKnown() || !obj.Type().IsObjectType() || !obj.Type().HasAttribute(name) {
+		return cty.NullVal(cty.DynamicPseudoType)
+	}
+	return obj.GetAttr(name)
+}
+
+func validateHeaders(v cty.Value) string {
+	if !v.IsWhollyKnown() || v.IsNull() || !v.CanIterateElements() {
+		return ""
+	}
+	var bad []string
+	for it := v.ElementIterator(); it.Next(); {
+		k, ev := it.Element()
+		name := k.AsString()
+		if msg := headerProblem(name, ev); msg != "" {
+			bad = append(bad, msg)
+		}
+	}
+	sort.Strings(bad)
+	return strings.Join(bad, "; ")
+}
+
+func headerProblem(name string, value cty.Value) string {
+	if !isToken(name) {
+		return fmt.Sprintf("header name %q is not a valid HTTP header name", name)
+	}
+	if value.IsNull() || value.Type() != cty.String {
+		return ""
+	}
+	if !validHeaderValue(value.AsString()) {
+		return fmt.Sprintf("the value of header %q contains a control character (such as a line break)", name)
+	}
+	return ""
+}
+
+// resolveURL returns the absolute URL of a function: raw itself when it is
+// an absolute http(s) URL, else raw joined onto base as a path (and query)
+// below it.
+func resolveURL(base, raw string) (*url.URL, error) {
+	ref, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("url %q cannot be parsed: %w", raw, unwrapURLError(err))
+	}
+	if ref.Scheme != "" {
+		if err := checkAbsolute(ref); err != nil {
+			return nil, fmt.Errorf("url %q %w", ref.Redacted(), err)
+		}
+		return ref, nil
+	}
+	if ref.Host != "" || strings.HasPrefix(raw, "//") {
+		return nil, fmt.Errorf("url %q has a host but no scheme; write http:// or https://", raw)
+	}
+	if base == "" {
+		if raw == "" {
+			return nil, errors.New("url is empty")
+		}
+		return nil, fmt.Errorf("url %q is not an absolute http:// or https:// URL, and the provider has no base_url to resolve it against", raw)
+	}
+	b, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("provider base_url cannot be parsed: %w", unwrapURLError(err))
+	}
+	if b.Scheme == "" {
+		return nil, fmt.Errorf("provider base_url %q is not an absolute http:// or https:// URL", b.Redacted())
+	}
+	if err := checkAbsolute(b); err != nil {
+		return nil, fmt.Errorf("provider base_url %q %w", b.Redacted(), err)
+	}
+	u := *b
+	u.Fragment, u.RawFragment = "", ""
+	if ref.Path != "" {
+		u = *u.JoinPath(ref.EscapedPath())
+	}
+	switch {
+	case ref.RawQuery == "":
+	case u.RawQuery == "":
+		u.RawQuery = ref.RawQuery
+	default:
+		u.RawQuery = u.RawQuery + "&" + ref.RawQuery
+	}
+	return &u, nil
+}
+
+func checkAbsolute(u *url.URL) error {
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+	default:
+		return fmt.Errorf("has scheme %q; only http and https are supported", u.Scheme)
+	}
+	if u.Host == "" {
+		return errors.New("has no host")
+	}
+	return nil
+}
+
+// unwrapURLError drops url.Error's "parse <url>:" prefix, which the caller
+// already names.
+func unwrapURLError(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
+}
+
+// Invoke sends one request and maps the answer. Every HTTP answer is a
+// Result; transport failures, a garbled or truncated answer, an oversized
+// body and an expired context are Go errors.
+func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers.Result, error) {
+	if req.Type != "" && req.Type != providers.TypeSync {
+		return nil, &providers.TypeError{Provider: TypeName, Type: req.Type}
+	}
+	target, err := resolveURL(providers.String(req.Provider, "base_url"), providers.String(req.Function, "url"))
+	if err != nil {
+		return nil, fmt.Errorf("http: %w", err)
+	}
+	method := normalizeMethod(providers.String(req.Function, "method"))
+	if !isToken(method) {
+		return nil, fmt.Errorf("http: method %q is not a valid HTTP method name", method)
+	}
+
+	var body io.Reader = nethttp.NoBody
+	if len(req.Payload) > 0 {
+		body = bytes.NewReader(req.Payload)
+	}
+	hreq, err := nethttp.NewRequestWithContext(ctx, method, target.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("http: building the request for %s: %w", target.Redacted(), err)
+	}
+	hreq.Header.Set("User-Agent", defaultUserAgent)
+	if len(req.Payload) > 0 && json.Valid(req.Payload) {
+		hreq.Header.Set("Content-Type", "application/json")
+	}
+	for _, layer := range []map[string]string{
+		providers.StringMap(req.Provider, "headers"),
+		providers.StringMap(req.Function, "headers"),
+		req.Headers,
+	} {
+		if err := setHeaders(hreq, layer); err != nil {
+			return nil, fmt.Errorf("http: %w", err)
+		}
+	}
+
+	resp, err := d.client.Do(hreq)
+	if err != nil {
+		return nil, transportError(ctx, method, target, err)
+	}
+	defer resp.Body.Close()
+
+	payload, err := d.readBody(resp)
+	if err != nil {
+		return nil, d.bodyError(ctx, method, target, resp, err)
+	}
+	return d.result(resp, payload), nil
+}
+
+// normalizeMethod upper-cases the standard methods ("get" means GET) and
+// keeps extension methods as written; empty means the default.
+func normalizeMethod(m string) string {
+	if m == "" {
+		return defaultMethod
+	}
+	switch up := strings.ToUpper(m); up {
+	case nethttp.MethodGet, nethttp.MethodHead, nethttp.MethodPost, nethttp.MethodPut, nethttp.MethodPatch,
+		nethttp.MethodDelete, nethttp.MethodConnect, nethttp.MethodOptions, nethttp.MethodTrace:
+		return up
+	}
+	return m
+}
+
+// setHeaders sets each header, replacing any value an earlier layer set
+// under the same (case-insensitive) name. Errors name the header, never its
+// value.
+func setHeaders(r *nethttp.Request, h map[string]string) error {
+	for name, value := range h {
+		if !isToken(name) {
+			return fmt.Errorf("header name %q is not a valid HTTP header name", name)
+		}
+		if !validHeaderValue(value) {
+			return fmt.Errorf("the value of header %q contains a control character (such as a line break)", name)
+		}
+		if strings.EqualFold(name, "Host") {
+			r.Host = value
+			continue
+		}
+		r.Header.Set(name, value)
+	}
+	return nil
+}
+
+func (d *Driver) readBody(resp *nethttp.Response) ([]byte, error) {
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= d.maxBody {
+		buf.Grow(int(n))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, d.maxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > d.maxBody {
+		return nil, errBodyTooLarge
+	}
+	if buf.Len() == 0 {
+		return []byte{}, nil
+	}
+	return buf.Bytes(), nil
+}
+
+var errBodyTooLarge = errors.New("body too large")
+
+func (d *Driver) result(resp *nethttp.Response, body []byte) *providers.Result {
+	res := &providers.Result{
+		Status:  resp.StatusCode,
+		Body:    body,
+		Headers: make(map[string]string, len(resp.Header)),
+	}
+	for name, values := range resp.Header {
+		res.Headers[strings.ToLower(name)] = strings.Join(values, ", ")
+	}
+	for _, h := range requestIDHeaders {
+		if id := res.Headers[h]; id != "" {
+			res.RequestID = id
+			break
+		}
+	}
+	if resp.StatusCode >= 500 {
+		res.Error = true
+		res.ErrorType = "HTTP " + strconv.Itoa(resp.StatusCode)
+	}
+	switch resp.StatusCode {
+	case nethttp.StatusTooManyRequests, nethttp.StatusBadGateway, nethttp.StatusServiceUnavailable, nethttp.StatusGatewayTimeout:
+		res.Transient = true
+	}
+	res.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), d.now())
+	return res
+}
+
+// parseRetryAfter reads a Retry-After value: delta-seconds or an HTTP-date.
+// Garbage, negative values and dates in the past give zero; long waits are
+// capped at five minutes.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var wait time.Duration
+	if isDigits(v) {
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter // overflowing digits are a very long wait
+		}
+		wait = time.Duration(secs) * time.Second
+	} else {
+		t, err := nethttp.ParseTime(v)
+		if err != nil {
+			return 0
+		}
+		wait = t.Sub(now)
+	}
+	switch {
+	case wait <= 0:
+		return 0
+	case wait > maxRetryAfter:
+		return maxRetryAfter
+	}
+	return wait
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// transportError describes a request that got no HTTP answer.
+func transportError(ctx context.Context, method string, target *url.URL, err error) error {
+	cause := unwrapURLError(err)
+	what := "request failed"
+	switch {
+	case ctx.Err() != nil:
+		what = "no answer before the context ended"
+		if cerr := context.Cause(ctx); cerr != nil && !errors.Is(cause, cerr) {
+			cause = fmt.Errorf("%w (%w)", cerr, cause)
+		}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		what = "the server closed the connection without answering"
+	case isMalformed(err):
+		what = "the server's answer is not valid HTTP"
+	case errors.Is(err, syscall.ECONNRESET):
+		what = "the server reset the connection"
+	case isDial(err):
+		what = "could not connect"
+	}
+	return fmt.Errorf("http: %s %s: %s: %w", method, target.Redacted(), what, cause)
+}
+
+// bodyError describes a failure while reading an answer's body.
+func (d *Driver) bodyError(ctx context.Context, method string, target *url.URL, resp *nethttp.Response, err error) error {
+	prefix := fmt.Sprintf("http: %s %s: status %d", method, target.Redacted(), resp.StatusCode)
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		return fmt.Errorf("%s: the response body exceeds the %s limit: %w", prefix, sizeString(d.maxBody), err)
+	case ctx.Err() != nil:
+		cause := err
+		if cerr := context.Cause(ctx); cerr != nil && !errors.Is(err, cerr) {
+			cause = fmt.Errorf("%w (%w)", cerr, err)
+		}
+		return fmt.Errorf("%s: the context ended while reading the body: %w", prefix, cause)
+	case errors.Is(err, io.ErrUnexpectedEOF) && resp.ContentLength > 0:
+		return fmt.Errorf("%s: the connection closed before the whole body (Content-Length %d) arrived: %w", prefix, resp.ContentLength, err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%s: the connection closed before the whole body arrived: %w", prefix, err)
+	}
+	return fmt.Errorf("%s: reading the body: %w", prefix, err)
+}
+
+func isMalformed(err error) bool {
+	// net/http reports a non-HTTP answer only as text.
+	s := err.Error()
+	return strings.Contains(s, "malformed HTTP") || strings.Contains(s, "server gave HTTP response to HTTPS client")
+}
+
+func isDial(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// isToken reports whether s is an RFC 9110 token (method and header names).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether v can be sent as a header value: no
+// control characters other than horizontal tab.
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,23 @@
+//go:build unix
+
+package local
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// configureProcess starts the command in its own process group, and makes
+// cancellation kill the whole group, so that children the command started
+// (a shell's pipeline, a `sleep`) die with it.
+func configureProcess(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		// The group id is the leader's pid. Fall back to the process alone
+		// if the group is already gone.
+		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
+			return cmd.Process.Kill()
+		}
+		return nil
+	}
+}

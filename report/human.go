@@ -1,0 +1,145 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/fnprobe/fnprobe/executor"
+	"github.com/fnprobe/fnprobe/spec"
+)
+
+// Human renders a run for people, the way `terraform test` does: one line
+// per invocation start, retried attempt and result while the run goes on;
+// then, on the summary event, every failure and warning as a diagnostic
+// (errors first, in invocation address order), the outputs, and the summary
+// line.
+//
+// Human is safe for concurrent use.
+type Human struct {
+	mu      sync.Mutex
+	w       io.Writer
+	opts    Options
+	p       palette
+	err     error
+	results []addrDiags     // diagnostics of each result, in arrival order
+	runDiag hcl.Diagnostics // run-level diagnostics
+	outputs []executor.OutputInfo
+	hasOut  bool
+}
+
+// addrDiags are the diagnostics of one invocation instance.
+type addrDiags struct {
+	addr  string
+	diags hcl.Diagnostics
+}
+
+// NewHuman returns a human renderer writing to w.
+func NewHuman(w io.Writer, opts Options) *Human {
+	return &Human{w: w, opts: opts, p: palette(opts.Color)}
+}
+
+// Err returns the first error writing to the output, if any.
+func (h *Human) Err() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.err
+}
+
+// Event implements executor.Observer.
+func (h *Human) Event(e executor.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch e.Type {
+	case executor.EventStart:
+		if e.Invocation != nil {
+			h.line(startMessage(e.Invocation))
+		}
+	case executor.EventAttempt:
+		if e.Invocation != nil && e.Attempt != nil && e.Attempt.Retry {
+			h.line(attemptMessage(e.Invocation.Addr, e.Attempt))
+		}
+	case executor.EventResult:
+		if e.Invocation == nil || e.Result == nil {
+			return
+		}
+		h.line(resultMessage(e.Invocation.Addr, e.Result, h.p))
+		if len(e.Result.Diags) > 0 {
+			h.results = append(h.results, addrDiags{e.Invocation.Addr, e.Result.Diags})
+		}
+	case executor.EventOutputs:
+		h.outputs = append(h.outputs[:0], e.Outputs...)
+		h.hasOut = true
+	case executor.EventDiagnostic:
+		h.runDiag = append(h.runDiag, e.Diags...)
+	case executor.EventSummary:
+		if e.Summary != nil {
+			h.finish(e.Summary)
+		}
+	}
+}
+
+// line writes one redacted line.
+func (h *Human) line(s string) {
+	h.write(h.opts.redact(s) + "\n")
+}
+
+func (h *Human) write(s string) {
+	if h.err != nil {
+		return
+	}
+	if _, err := io.WriteString(h.w, s); err != nil {
+		h.err = fmt.Errorf("report: writing human output: %w", err)
+	}
+}
+
+// finish writes the diagnostics, the outputs and the summary line.
+func (h *Human) finish(s *executor.Summary) {
+	results := append([]addrDiags(nil), h.results...)
+	sort.SliceStable(results, func(i, j int) bool { return results[i].addr < results[j].addr })
+	var diags []Diagnostic
+	for _, r := range results {
+		diags = append(diags, diagnostics(r.diags, r.addr, h.opts)...)
+	}
+	diags = append(diags, diagnostics(h.runDiag, "", h.opts)...)
+	errorsFirst(diags)
+	if len(diags) > 0 {
+		h.write("\n")
+	}
+	for _, d := range diags {
+		h.write(formatDiagnostic(d, h.p, h.opts.width(), true))
+	}
+
+	if h.hasOut && len(h.outputs) > 0 {
+		h.write("\n" + h.p.paint("Outputs:", ansiBold, ansiGreen) + "\n\n")
+		h.write(formatOutputs(h.outputs, h.opts))
+	}
+
+	h.write("\n" + summaryMessage(s, h.p) + "\n")
+	h.results, h.runDiag, h.outputs, h.hasOut = nil, nil, nil, false
+}
+
+// formatOutputs renders outputs as "name = value" lines, sorted by name.
+func formatOutputs(outputs []executor.OutputInfo, opts Options) string {
+	outs := append([]executor.OutputInfo(nil), outputs...)
+	sort.SliceStable(outs, func(i, j int) bool { return outs[i].Name < outs[j].Name })
+	var b strings.Builder
+	for _, o := range outs {
+		var val string
+		switch {
+		case o.Sensitive:
+			val = spec.Redacted
+		case o.Value == cty.NilVal:
+			val = "(not available)"
+		default:
+			val = FormatValue(o.Value, opts.Redactor)
+		}
+		b.WriteString(opts.redact(o.Name) + " = " + val + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,228 @@
+package spec
+
+import (
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// Functions returns the function table for expressions in files under dir:
+// go-cty's standard library under the names Terraform users know, plus
+// env(), file() (relative to dir), uuid(), timestamp() and a few encoders.
+//
+// getenv is consulted by env(); pass os.Getenv in production and a fake in
+// tests.
+func Functions(dir string, getenv func(string) string) map[string]function.Function {
+	return map[string]function.Function{
+		"abs":             stdlib.AbsoluteFunc,
+		"base64decode":    base64DecodeFunc,
+		"base64encode":    base64EncodeFunc,
+		"can":             tryfunc.CanFunc,
+		"ceil":            stdlib.CeilFunc,
+		"chomp":           stdlib.ChompFunc,
+		"chunklist":       stdlib.ChunklistFunc,
+		"coalesce":        stdlib.CoalesceFunc,
+		"coalescelist":    stdlib.CoalesceListFunc,
+		"compact":         stdlib.CompactFunc,
+		"concat":          stdlib.ConcatFunc,
+		"contains":        stdlib.ContainsFunc,
+		"csvdecode":       stdlib.CSVDecodeFunc,
+		"distinct":        stdlib.DistinctFunc,
+		"element":         stdlib.ElementFunc,
+		"endswith":        endsWithFunc,
+		"env":             makeEnvFunc(getenv),
+		"file":            makeFileFunc(dir),
+		"flatten":         stdlib.FlattenFunc,
+		"floor":           stdlib.FloorFunc,
+		"format":          stdlib.FormatFunc,
+		"formatdate":      stdlib.FormatDateFunc,
+		"formatlist":      stdlib.FormatListFunc,
+		"indent":          stdlib.IndentFunc,
+		"index":           stdlib.IndexFunc,
+		"join":            stdlib.JoinFunc,
+		"jsondecode":      stdlib.JSONDecodeFunc,
+		"jsonencode":      stdlib.JSONEncodeFunc,
+		"keys":            stdlib.KeysFunc,
+		"length":          stdlib.LengthFunc,
+		"log":             stdlib.LogFunc,
+		"lookup":          stdlib.LookupFunc,
+		"lower":           stdlib.LowerFunc,
+		"max":             stdlib.MaxFunc,
+		"md5":             makeHashFunc(func(b []byte) []byte { s := md5.Sum(b); return s[:] }),
+		"merge":           stdlib.MergeFunc,
+		"min":             stdlib.MinFunc,
+		"parseint":        stdlib.ParseIntFunc,
+		"pow":             stdlib.PowFunc,
+		"range":           stdlib.RangeFunc,
+		"regex":           stdlib.RegexFunc,
+		"regexall":        stdlib.RegexAllFunc,
+		"replace":         stdlib.ReplaceFunc,
+		"reverse":         stdlib.ReverseListFunc,
+		"setintersection": stdlib.SetIntersectionFunc,
+		"setproduct":      stdlib.SetProductFunc,
+		"setsubtract":     stdlib.SetSubtractFunc,
+		"setunion":        stdlib.SetUnionFunc,
+		"sha1":            makeHashFunc(func(b []byte) []byte { s := sha1.Sum(b); return s[:] }),
+		"sha256":          makeHashFunc(func(b []byte) []byte { s := sha256.Sum256(b); return s[:] }),
+		"signum":          stdlib.SignumFunc,
+		"slice":           stdlib.SliceFunc,
+		"sort":            stdlib.SortFunc,
+		"split":           stdlib.SplitFunc,
+		"startswith":      startsWithFunc,
+		"strcontains":     strContainsFunc,
+		"strrev":          stdlib.ReverseFunc,
+		"substr":          stdlib.SubstrFunc,
+		"timeadd":         stdlib.TimeAddFunc,
+		"timestamp":       timestampFunc,
+		"title":           stdlib.TitleFunc,
+		"tobool":          stdlib.MakeToFunc(cty.Bool),
+		"tolist":          stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"tomap":           stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+		"tonumber":        stdlib.MakeToFunc(cty.Number),
+		"toset":           stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
+		"tostring":        stdlib.MakeToFunc(cty.String),
+		"trim":            stdlib.TrimFunc,
+		"trimprefix":      stdlib.TrimPrefixFunc,
+		"trimspace":       stdlib.TrimSpaceFunc,
+		"trimsuffix":      stdlib.TrimSuffixFunc,
+		"try":             tryfunc.TryFunc,
+		"upper":           stdlib.UpperFunc,
+		"urlencode":       urlEncodeFunc,
+		"uuid":            uuidFunc,
+		"values":          stdlib.ValuesFunc,
+		"zipmap":          stdlib.ZipmapFunc,
+	}
+}
+
+func stringFunc(name string, impl func(string) (string, error)) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: name, Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			s, err := impl(args[0].AsString())
+			if err != nil {
+				return cty.UnknownVal(cty.String), err
+			}
+			return cty.StringVal(s), nil
+		},
+	})
+}
+
+var base64EncodeFunc = stringFunc("str", func(s string) (string, error) {
+	return base64.StdEncoding.EncodeToString([]byte(s)), nil
+})
+
+var base64DecodeFunc = stringFunc("str", func(s string) (string, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return "", fmt.Errorf("invalid base64: %w", err)
+	}
+	if !utf8.Valid(b) {
+		return "", fmt.Errorf("the decoded bytes are not valid UTF-8")
+	}
+	return string(b), nil
+})
+
+var urlEncodeFunc = stringFunc("str", func(s string) (string, error) {
+	return url.QueryEscape(s), nil
+})
+
+func makeHashFunc(sum func([]byte) []byte) function.Function {
+	return stringFunc("str", func(s string) (string, error) {
+		return hex.EncodeToString(sum([]byte(s))), nil
+	})
+}
+
+func stringPredicate(f func(s, part string) bool) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "str", Type: cty.String}, {Name: "part", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return cty.BoolVal(f(args[0].AsString(), args[1].AsString())), nil
+		},
+	})
+}
+
+var (
+	startsWithFunc  = stringPredicate(strings.HasPrefix)
+	endsWithFunc    = stringPredicate(strings.HasSuffix)
+	strContainsFunc = stringPredicate(strings.Contains)
+)
+
+// makeEnvFunc returns env(name) or env(name, default): the value of an
+// environment variable, the default (or "") when unset.
+func makeEnvFunc(getenv func(string) string) function.Function {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return function.New(&function.Spec{
+		Params:   []function.Parameter{{Name: "name", Type: cty.String}},
+		VarParam: &function.Parameter{Name: "default", Type: cty.String},
+		Type:     function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if len(args) > 2 {
+				return cty.UnknownVal(cty.String), fmt.Errorf("env takes a name and at most one default")
+			}
+			if v := getenv(args[0].AsString()); v != "" {
+				return cty.StringVal(v), nil
+			}
+			if len(args) == 2 {
+				return args[1], nil
+			}
+			return cty.StringVal(""), nil
+		},
+	})
+}
+
+// makeFileFunc returns file(path): a file's contents, path relative to dir.
+func makeFileFunc(dir string) function.Function {
+	return stringFunc("path", func(p string) (string, error) {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", fmt.Errorf("reading %s: %w", p, err)
+		}
+		if !utf8.Valid(b) {
+			return "", fmt.Errorf("%s is not valid UTF-8 text; use base64 payloads for binary data", p)
+		}
+		return string(b), nil
+	})
+}
+
+var uuidFunc = function.New(&function.Spec{
+	Type: function.StaticReturnType(cty.String),
+	Impl: func([]cty.Value, cty.Type) (cty.Value, error) {
+		var b [16]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return cty.UnknownVal(cty.String), fmt.Errorf("uuid: %w", err)
+		}
+		b[6] = b[6]&0x0f | 0x40
+		b[8] = b[8]&0x3f | 0x80
+		h := hex.EncodeToString(b[:])
+		return cty.StringVal(h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]), nil
+	},
+})
+
+var timestampFunc = function.New(&function.Spec{
+	Type: function.StaticReturnType(cty.String),
+	Impl: func([]cty.Value, cty.Type) (cty.Value, error) {
+		return cty.StringVal(time.Now().UTC().Format(time.RFC3339)), nil
+	},
+})
