@@ -30,9 +30,15 @@ func rootSchema() *hcl.BodySchema {
 
 func credentialSchema() *hcl.BodySchema {
 	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-		{Name: "access_key_id", Required: true},
-		{Name: "access_key_secret", Required: true},
+		{Name: "access_key_id"},
+		{Name: "access_key_secret"},
 		{Name: "security_token"},
+		// Token credentials and scoping (Huawei Cloud, Tencent CloudBase, AWS).
+		{Name: "token"},
+		{Name: "expired"},
+		{Name: "project_id"},
+		{Name: "region"},
+		{Name: "account_id"},
 	}}
 }
 
@@ -226,8 +232,21 @@ func (d *decoder) credential(b *hcl.Block) sim.Credential {
 			d.str(a, &c.Secret)
 		case "security_token":
 			d.str(a, &c.SecurityToken)
+		case "token":
+			d.str(a, &c.Token)
+		case "project_id":
+			d.str(a, &c.ProjectID)
+		case "region":
+			d.str(a, &c.Region)
+		case "account_id":
+			d.str(a, &c.AccountID)
+		case "expired":
+			if v, ok := d.value(a, cty.Bool); ok {
+				c.Expired = v.True()
+			}
 		}
 	}
+	d.checkCredential(b, content, c)
 	if a := content.Attributes["access_key_id"]; a != nil && c.AccessKeyID == "" && !diags.HasErrors() {
 		d.errorAt(a.Expr.Range(), "Empty access_key_id", "A credential needs a non-empty access key id.")
 	}

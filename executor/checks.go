@@ -157,7 +157,11 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 			if res.ErrorType != "" {
 				detail += " (" + res.ErrorType + ")"
 			}
-			return fail("Function failed", detail+". Body: "+excerpt(string(res.Body)))
+			detail += ". Body: " + excerpt(string(res.Body))
+			if res.Log != "" {
+				detail += ". Log tail: " + excerpt(tail(res.Log, 400))
+			}
+			return fail("Function failed", detail)
 		}
 		return fail("Function did not fail", "Expected the function to fail, but it succeeded.")
 	case "error_type", "error_code", "body":
@@ -363,6 +367,18 @@ func truncate(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// tail returns the last n bytes of s, on a rune boundary.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := len(s) - n
+	for cut < len(s) && !utf8RuneStart(s[cut]) {
+		cut++
+	}
+	return "…" + s[cut:]
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -274,7 +274,7 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 	}
 
 	if err != nil {
-		return &ResultInfo{Status: StatusError, Attempts: n, Reason: attemptsText(fmt.Sprintf("could not invoke: %s", err), n)}
+		return &ResultInfo{Status: StatusError, Attempts: n, Reason: fmt.Sprintf("could not invoke: %s", err)}
 	}
 	if self == cty.NilVal {
 		self = resultValue(res, dur, n)
@@ -283,7 +283,7 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 	exp := inst.Block.Expect
 	ownsStatus := exp != nil && (exp.Status != nil || exp.ErrorCode != nil)
 	if (res.Transient || (res.ErrorCode != "" && res.Status >= 400)) && !ownsStatus {
-		return &ResultInfo{Status: StatusError, Attempts: n, Value: self, Reason: attemptsText(apiErrorText(res), n)}
+		return &ResultInfo{Status: StatusError, Attempts: n, Value: self, Reason: apiErrorText(res)}
 	}
 
 	out := &ResultInfo{Status: StatusPass, Attempts: n, Value: self}
@@ -332,13 +332,6 @@ func apiErrorText(res *providers.Result) string {
 		s += " (throttled)"
 	}
 	return s
-}
-
-func attemptsText(s string, n int) string {
-	if n <= 1 {
-		return s
-	}
-	return fmt.Sprintf("%s (after %d attempts)", s, n)
 }
 
 func plural(n int) string {

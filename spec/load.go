@@ -670,6 +670,9 @@ func (e *traversalExpr) Value(ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics)
 	return e.tr.TraverseAbs(ctx)
 }
 func (e *traversalExpr) Variables() []hcl.Traversal { return []hcl.Traversal{e.tr} }
+
+// AsTraversal lets hcl.AbsTraversalForExpr read the reference statically.
+func (e *traversalExpr) AsTraversal() hcl.Traversal { return e.tr }
 func (e *traversalExpr) Range() hcl.Range           { return e.tr.SourceRange() }
 func (e *traversalExpr) StartRange() hcl.Range      { return e.tr.SourceRange() }
 

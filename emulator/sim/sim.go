@@ -83,6 +83,23 @@ type Credential struct {
 	AccessKeyID   string
 	Secret        string
 	SecurityToken string // when set, requests must carry it
+
+	// Token, when set, makes this a token credential instead of (or as
+	// well as) an access key: a bearer token (Tencent CloudBase) or an IAM
+	// token sent as X-Auth-Token (Huawei Cloud). Look it up with Env.Token.
+	Token string
+	// Expired marks a credential the service knows but no longer accepts
+	// (an expired access token or session token).
+	Expired bool
+	// ProjectID is the Huawei Cloud project the credential is valid for;
+	// "" accepts any project.
+	ProjectID string
+	// Region is the region the credential is valid for (AWS, Huawei
+	// Cloud); "" accepts any region.
+	Region string
+	// AccountID is the AWS account the credential belongs to; "" means
+	// 123456789012.
+	AccountID string
 }
 
 // Options configure an Env.
@@ -101,6 +118,7 @@ type Env struct {
 	seed      uint64
 	functions map[string]*Function
 	creds     map[string]Credential // provider + "\x00" + access key id
+	tokens    map[string]Credential // provider + "\x00" + token
 
 	clockMu sync.RWMutex
 	now     func() time.Time
@@ -116,6 +134,7 @@ func New(opts Options) (*Env, error) {
 		seed:      opts.Seed,
 		functions: make(map[string]*Function, len(opts.Functions)),
 		creds:     make(map[string]Credential, len(opts.Credentials)),
+		tokens:    make(map[string]Credential),
 		now:       opts.Now,
 	}
 	if e.now == nil {
@@ -133,6 +152,12 @@ func New(opts Options) (*Env, error) {
 		e.functions[f.spec.Name] = f
 	}
 	for _, c := range opts.Credentials {
+		if c.Token != "" {
+			e.tokens[c.Provider+"\x00"+c.Token] = c
+			if c.AccessKeyID == "" {
+				continue
+			}
+		}
 		if c.AccessKeyID == "" {
 			return nil, fmt.Errorf("credential for %q has no access key id", c.Provider)
 		}

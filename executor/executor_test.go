@@ -1,0 +1,628 @@
+package executor_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/fnprobe/fnprobe/executor"
+	"github.com/fnprobe/fnprobe/planner"
+	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/spec"
+)
+
+// testDriver is a provider whose functions are Go closures keyed by the
+// function's name attribute. It is the harness for the executor's own
+// behaviour: scheduling, retries, timeouts and cancellation. Drivers are
+// tested over real HTTP in their own packages and end to end in cli.
+type testDriver struct {
+	mu    sync.Mutex
+	funcs map[string]func(ctx context.Context, req *providers.Request) (*providers.Result, error)
+}
+
+func (d *testDriver) Schema() providers.Schema {
+	return providers.Schema{
+		Provider: hcldec.ObjectSpec{},
+		Function: hcldec.ObjectSpec{"name": &hcldec.AttrSpec{Name: "name", Type: cty.String, Required: true}},
+		Types:    []string{providers.TypeSync, providers.TypeAsync},
+	}
+}
+
+func (d *testDriver) Invoke(ctx context.Context, req *providers.Request) (*providers.Result, error) {
+	name := providers.String(req.Function, "name")
+	d.mu.Lock()
+	f := d.funcs[name]
+	d.mu.Unlock()
+	if f == nil {
+		return nil, fmt.Errorf("no test function %q", name)
+	}
+	return f(ctx, req)
+}
+
+func ok(body string) (*providers.Result, error) {
+	return &providers.Result{Status: 200, Body: []byte(body)}, nil
+}
+
+// recorder collects events.
+type recorder struct {
+	mu     sync.Mutex
+	events []executor.Event
+}
+
+func (r *recorder) Event(e executor.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+func (r *recorder) results() map[string]*executor.ResultInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]*executor.ResultInfo{}
+	for _, e := range r.events {
+		if e.Type == executor.EventResult {
+			out[e.Invocation.Addr] = e.Result
+		}
+	}
+	return out
+}
+
+func (r *recorder) attempts(addr string) []*executor.AttemptInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*executor.AttemptInfo
+	for _, e := range r.events {
+		if e.Type == executor.EventAttempt && e.Invocation.Addr == addr {
+			out = append(out, e.Attempt)
+		}
+	}
+	return out
+}
+
+// plan writes src as a suite and plans it against drv.
+func plan(t *testing.T, drv *testDriver, src string) *planner.Plan {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "main.probe.hcl")
+	if err := os.WriteFile(file, []byte("provider \"test\" {}\n"+src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg := providers.Registry{"test": drv}
+	parser := spec.NewParser()
+	cfg, diags := spec.Load(parser, dir, spec.LoadOptions{Registry: reg, Getenv: func(string) string { return "" }})
+	if diags.HasErrors() {
+		t.Fatalf("load: %s", diags.Error())
+	}
+	vals, diags := cfg.VariableValues(parser, spec.VarOptions{})
+	if diags.HasErrors() {
+		t.Fatalf("variables: %s", diags.Error())
+	}
+	p, diags := planner.Build(cfg, planner.Options{Registry: reg, Vars: vals})
+	if diags.HasErrors() {
+		t.Fatalf("plan: %s", diags.Error())
+	}
+	return p
+}
+
+func run(t *testing.T, ctx context.Context, p *planner.Plan, opts executor.Options) (*executor.Summary, *recorder) {
+	t.Helper()
+	rec := &recorder{}
+	opts.Observer = rec
+	if opts.Sleep == nil {
+		opts.Sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
+	}
+	done := make(chan struct{})
+	var s *executor.Summary
+	var err error
+	go func() {
+		defer close(done)
+		s, err = executor.Run(ctx, p, opts)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the run did not finish: a scheduling deadlock")
+	}
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return s, rec
+}
+
+func fn(name string) string {
+	return fmt.Sprintf("function %q {\n  provider = provider.test\n  name = %q\n}\n", name, name)
+}
+
+func wantStatus(t *testing.T, res map[string]*executor.ResultInfo, want map[string]string) {
+	t.Helper()
+	for addr, st := range want {
+		r, ok := res[addr]
+		if !ok {
+			t.Errorf("%s: no result", addr)
+			continue
+		}
+		got := r.Status.String()
+		if r.Reason != "" {
+			got += ": " + r.Reason
+		}
+		if !strings.HasPrefix(got, st) {
+			t.Errorf("%s: got %q, want prefix %q", addr, got, st)
+		}
+	}
+	if len(res) != len(want) {
+		t.Errorf("got %d results, want %d", len(res), len(want))
+	}
+}
+
+// A diamond a → (b, c) → d: b and c run at the same time (each waits until
+// the other has started), d runs after both and reads both results.
+func TestDiamond(t *testing.T) {
+	var bStarted, cStarted = make(chan struct{}), make(chan struct{})
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"a": func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`{"v":1}`) },
+		"b": func(ctx context.Context, req *providers.Request) (*providers.Result, error) {
+			close(bStarted)
+			<-cStarted
+			return ok(`{"v":2}`)
+		},
+		"c": func(ctx context.Context, req *providers.Request) (*providers.Result, error) {
+			close(cStarted)
+			<-bStarted
+			return ok(`{"v":3}`)
+		},
+		"d": func(ctx context.Context, req *providers.Request) (*providers.Result, error) {
+			return ok(string(req.Payload))
+		},
+	}}
+	p := plan(t, drv, fn("a")+fn("b")+fn("c")+fn("d")+`
+invocation "a" { function = function.a }
+invocation "b" {
+  function = function.b
+  payload  = invocation.a.json
+}
+invocation "c" {
+  function = function.c
+  payload  = invocation.a.json
+}
+invocation "d" {
+  function = function.d
+  payload  = { sum = invocation.b.json.v + invocation.c.json.v }
+  expect { json = { sum = 5 } }
+}
+`)
+	s, rec := run(t, context.Background(), p, executor.Options{Parallelism: 4})
+	wantStatus(t, rec.results(), map[string]string{
+		"invocation.a": "pass", "invocation.b": "pass", "invocation.c": "pass", "invocation.d": "pass",
+	})
+	if s.ExitCode != executor.ExitOK {
+		t.Errorf("exit code %d, want 0", s.ExitCode)
+	}
+}
+
+// Scheduling is dependency-driven, not wave by wave: c depends only on the
+// fast b, so it must start while the slow a (same "wave" as b) is still
+// running. a only returns once c has been invoked.
+func TestNotWaveByWave(t *testing.T) {
+	cInvoked := make(chan struct{})
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"a": func(ctx context.Context, _ *providers.Request) (*providers.Result, error) {
+			select {
+			case <-cInvoked:
+				return ok(`{}`)
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		},
+		"b": func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`{}`) },
+		"c": func(context.Context, *providers.Request) (*providers.Result, error) {
+			close(cInvoked)
+			return ok(`{}`)
+		},
+		"d": func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`{}`) },
+	}}
+	p := plan(t, drv, fn("a")+fn("b")+fn("c")+fn("d")+`
+settings { timeout = "5s" }
+invocation "a" { function = function.a }
+invocation "b" { function = function.b }
+invocation "c" {
+  function   = function.c
+  depends_on = [invocation.b]
+}
+invocation "d" {
+  function   = function.d
+  depends_on = [invocation.a, invocation.c]
+}
+`)
+	_, rec := run(t, context.Background(), p, executor.Options{Parallelism: 2})
+	wantStatus(t, rec.results(), map[string]string{
+		"invocation.a": "pass", "invocation.b": "pass", "invocation.c": "pass", "invocation.d": "pass",
+	})
+}
+
+// A node waiting for its dependencies holds no parallelism slot, and never
+// more than Parallelism invocations are in flight.
+func TestParallelismLimit(t *testing.T) {
+	var inFlight, peak atomic.Int32
+	slow := func(context.Context, *providers.Request) (*providers.Result, error) {
+		n := inFlight.Add(1)
+		for {
+			old := peak.Load()
+			if n <= old || peak.CompareAndSwap(old, n) {
+				break
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+		inFlight.Add(-1)
+		return ok(`{}`)
+	}
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){"s": slow}}
+	p := plan(t, drv, fn("s")+`
+invocation "many" {
+  for_each = toset([for i in range(40) : tostring(i)])
+  function = function.s
+}
+invocation "after" {
+  function   = function.s
+  depends_on = [invocation.many]
+}
+`)
+	s, rec := run(t, context.Background(), p, executor.Options{Parallelism: 3})
+	if got := peak.Load(); got > 3 || got < 2 {
+		t.Errorf("peak concurrency %d, want 2..3", got)
+	}
+	if s.Passed != 41 {
+		t.Errorf("passed %d, want 41; results %v", s.Passed, len(rec.results()))
+	}
+}
+
+// A failed dependency skips its dependents (naming only the first failure);
+// independent invocations still run.
+func TestFailedDependency(t *testing.T) {
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"ok":   func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`{"status":"fine"}`) },
+		"down": func(context.Context, *providers.Request) (*providers.Result, error) { return nil, errors.New("connection refused") },
+	}}
+	p := plan(t, drv, fn("ok")+fn("down")+`
+invocation "a" {
+  function = function.ok
+  expect { json = { status = "created" } }
+}
+invocation "b" {
+  function = function.ok
+  payload  = invocation.a.body
+}
+invocation "c" {
+  function = function.ok
+  payload  = invocation.b.body
+}
+invocation "net" { function = function.down }
+invocation "after_net" {
+  function   = function.ok
+  depends_on = [invocation.net]
+}
+invocation "independent" { function = function.ok }
+`)
+	s, rec := run(t, context.Background(), p, executor.Options{Parallelism: 2})
+	wantStatus(t, rec.results(), map[string]string{
+		"invocation.a":           "fail",
+		"invocation.b":           "skip: dependency invocation.a did not pass",
+		"invocation.c":           "skip: dependency invocation.b was skipped",
+		"invocation.net":         "error: could not invoke: connection refused",
+		"invocation.after_net":   "skip: dependency invocation.net did not pass",
+		"invocation.independent": "pass",
+	})
+	if s.ExitCode != executor.ExitFailed {
+		t.Errorf("exit code %d, want 1 (an assertion failed)", s.ExitCode)
+	}
+	if s.Failed != 1 || s.Errored != 1 || s.Skipped != 3 || s.Passed != 1 {
+		t.Errorf("summary %+v", *s)
+	}
+}
+
+// With -fail-fast nothing new starts after the first failure; what runs
+// finishes.
+func TestFailFast(t *testing.T) {
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"fail": func(context.Context, *providers.Request) (*providers.Result, error) {
+			return &providers.Result{Status: 200, Error: true, ErrorType: "Unhandled", Body: []byte(`boom`)}, nil
+		},
+		"ok": func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`{}`) },
+	}}
+	p := plan(t, drv, fn("fail")+fn("ok")+`
+invocation "a_first" {
+  function = function.fail
+  expect { error = false }
+}
+invocation "b_later" { function = function.ok }
+invocation "c_later" { function = function.ok }
+`)
+	s, rec := run(t, context.Background(), p, executor.Options{Parallelism: 1, FailFast: true})
+	wantStatus(t, rec.results(), map[string]string{
+		"invocation.a_first": "fail",
+		"invocation.b_later": "skip: run stopped after a failure (-fail-fast)",
+		"invocation.c_later": "skip: run stopped after a failure (-fail-fast)",
+	})
+	if s.ExitCode != executor.ExitFailed {
+		t.Errorf("exit code %d, want 1", s.ExitCode)
+	}
+}
+
+// A slow function is cut at its timeout, retried per policy, and recorded as
+// an invocation that could not be answered: exit 3.
+func TestTimeout(t *testing.T) {
+	var calls atomic.Int32
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"hang": func(ctx context.Context, _ *providers.Request) (*providers.Result, error) {
+			calls.Add(1)
+			<-ctx.Done()
+			return nil, ctx.Err()
+		},
+	}}
+	p := plan(t, drv, fn("hang")+`
+invocation "slow" {
+  function = function.hang
+  timeout  = "30ms"
+  retry { attempts = 2 }
+}
+`)
+	start := time.Now()
+	s, rec := run(t, context.Background(), p, executor.Options{})
+	wantStatus(t, rec.results(), map[string]string{
+		"invocation.slow": "error: could not invoke: timed out after 30ms",
+	})
+	if calls.Load() != 2 {
+		t.Errorf("%d calls, want 2", calls.Load())
+	}
+	if s.ExitCode != executor.ExitUnanswered {
+		t.Errorf("exit code %d, want 3", s.ExitCode)
+	}
+	if el := time.Since(start); el > 3*time.Second {
+		t.Errorf("took %s: the timeout was not honoured", el)
+	}
+	if a := rec.attempts("invocation.slow"); len(a) != 2 || a[0].Reason != "timeout" || !a[0].Retry || a[1].Retry {
+		t.Errorf("attempts %+v", a)
+	}
+}
+
+// retry.until re-invokes until the condition holds; a condition that never
+// holds fails with a diagnostic on the condition.
+func TestRetryUntil(t *testing.T) {
+	var n atomic.Int32
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"counter": func(context.Context, *providers.Request) (*providers.Result, error) {
+			return ok(fmt.Sprintf(`{"count":%d}`, n.Add(1)))
+		},
+	}}
+	p := plan(t, drv, fn("counter")+`
+invocation "eventually" {
+  function = function.counter
+  retry {
+    attempts = 5
+    backoff  = "10ms"
+    until    = self.json.count >= 3
+  }
+  assert {
+    condition = self.attempts == 3
+    error_message = "took ${self.attempts} attempts"
+  }
+}
+invocation "never" {
+  function = function.counter
+  depends_on = [invocation.eventually]
+  retry {
+    attempts = 2
+    until    = self.json.count > 100
+  }
+}
+`)
+	var waits []time.Duration
+	var mu sync.Mutex
+	s, rec := run(t, context.Background(), p, executor.Options{Sleep: func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		waits = append(waits, d)
+		mu.Unlock()
+		return nil
+	}})
+	res := rec.results()
+	wantStatus(t, res, map[string]string{"invocation.eventually": "pass", "invocation.never": "fail"})
+	if d := res["invocation.never"].Diags; len(d) != 1 || d[0].Summary != "Retry condition never held" {
+		t.Errorf("never: diags %v", d)
+	}
+	if s.ExitCode != executor.ExitFailed {
+		t.Errorf("exit code %d, want 1", s.ExitCode)
+	}
+	// Exponential with jitter: attempt 1 waits 5..10ms, attempt 2 10..20ms.
+	if len(waits) < 2 || waits[0] < 5*time.Millisecond || waits[0] > 10*time.Millisecond || waits[1] < 10*time.Millisecond || waits[1] > 20*time.Millisecond {
+		t.Errorf("waits %v", waits)
+	}
+}
+
+// Throttled answers are retried, honouring Retry-After; a function error is
+// an answer and is not retried.
+func TestRetryThrottling(t *testing.T) {
+	var throttled, failing atomic.Int32
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"throttled": func(context.Context, *providers.Request) (*providers.Result, error) {
+			if throttled.Add(1) < 3 {
+				return &providers.Result{Status: 429, ErrorCode: "TooManyRequests", Transient: true, RetryAfter: 2 * time.Second}, nil
+			}
+			return ok(`{"ok":true}`)
+		},
+		"always_throttled": func(context.Context, *providers.Request) (*providers.Result, error) {
+			return &providers.Result{Status: 503, ErrorCode: "ResourceThrottled", ErrorMessage: "slow down", Transient: true}, nil
+		},
+		"fails": func(context.Context, *providers.Request) (*providers.Result, error) {
+			failing.Add(1)
+			return &providers.Result{Status: 200, Error: true, ErrorType: "Unhandled"}, nil
+		},
+		"missing": func(context.Context, *providers.Request) (*providers.Result, error) {
+			return &providers.Result{Status: 404, ErrorCode: "FunctionNotFound", ErrorMessage: "no such function"}, nil
+		},
+	}}
+	p := plan(t, drv, fn("throttled")+fn("always_throttled")+fn("fails")+fn("missing")+`
+settings {
+  retry { attempts = 3 }
+}
+invocation "recovers" {
+  function = function.throttled
+  expect { json = { ok = true } }
+}
+invocation "gives_up" { function = function.always_throttled }
+invocation "function_error" {
+  function = function.fails
+  expect { error = true }
+}
+invocation "not_found" { function = function.missing }
+invocation "expects_404" {
+  function = function.missing
+  expect {
+    status     = 404
+    error_code = "FunctionNotFound"
+  }
+}
+`)
+	var waits []time.Duration
+	var mu sync.Mutex
+	s, rec := run(t, context.Background(), p, executor.Options{Parallelism: 1, Sleep: func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		waits = append(waits, d)
+		mu.Unlock()
+		return nil
+	}})
+	wantStatus(t, rec.results(), map[string]string{
+		"invocation.recovers":       "pass",
+		"invocation.gives_up":       "error: the service answered HTTP 503 ResourceThrottled: slow down",
+		"invocation.function_error": "pass",
+		"invocation.not_found":      "error: the service answered HTTP 404 FunctionNotFound: no such function",
+		"invocation.expects_404":    "pass",
+	})
+	if failing.Load() != 1 {
+		t.Errorf("function error invoked %d times, want 1 (not retried)", failing.Load())
+	}
+	honoured := 0
+	for _, w := range waits {
+		if w == 2*time.Second {
+			honoured++
+		}
+	}
+	if honoured != 2 || len(waits) != 4 {
+		t.Errorf("waits %v: want two Retry-After waits of 2s (recovers) and two backoffs (gives_up)", waits)
+	}
+	if s.ExitCode != executor.ExitUnanswered {
+		t.Errorf("exit code %d, want 3", s.ExitCode)
+	}
+}
+
+// Cancelling the run (Ctrl-C) cuts in-flight calls, skips the rest, still
+// reports every instance and exits 130.
+func TestInterrupt(t *testing.T) {
+	started := make(chan struct{})
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"hang": func(ctx context.Context, _ *providers.Request) (*providers.Result, error) {
+			close(started)
+			<-ctx.Done()
+			return nil, ctx.Err()
+		},
+		"ok": func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`{}`) },
+	}}
+	p := plan(t, drv, fn("hang")+fn("ok")+`
+invocation "inflight" { function = function.hang }
+invocation "waiting" {
+  function   = function.ok
+  depends_on = [invocation.inflight]
+}
+`)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		<-started
+		cancel(executor.ErrInterrupted)
+	}()
+	s, rec := run(t, ctx, p, executor.Options{})
+	wantStatus(t, rec.results(), map[string]string{
+		"invocation.inflight": "error: run interrupted while invoking",
+		"invocation.waiting":  "skip: dependency invocation.inflight did not pass",
+	})
+	if s.ExitCode != executor.ExitInterrupted || !s.Interrupted {
+		t.Errorf("exit code %d interrupted %v, want 130", s.ExitCode, s.Interrupted)
+	}
+	var sawSummary bool
+	for _, e := range rec.events {
+		sawSummary = sawSummary || e.Type == executor.EventSummary
+	}
+	if !sawSummary {
+		t.Error("no summary event after an interrupt")
+	}
+}
+
+// Assertions: expect checks and assert blocks, warn severity, sensitive
+// messages.
+func TestAssertions(t *testing.T) {
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"order": func(context.Context, *providers.Request) (*providers.Result, error) {
+			return &providers.Result{Status: 200, Body: []byte(`{"id":"o-1","qty":2,"items":[{"sku":"A1"}]}`), Log: "order stored\n"}, nil
+		},
+	}}
+	p := plan(t, drv, fn("order")+`
+variable "token" {
+  type      = string
+  default   = "s3cr3t-token"
+  sensitive = true
+}
+invocation "good" {
+  function = function.order
+  logs     = true
+  expect {
+    status       = [200, 201]
+    error        = false
+    json         = { qty = 2, items = [{ sku = "A1" }] }
+    body_matches = "\"id\":\"o-[0-9]+\""
+    log_contains = "stored"
+    max_duration = "10s"
+  }
+  assert {
+    condition     = self.json.qty > 10
+    error_message = "qty is small"
+    severity      = "warn"
+  }
+}
+invocation "bad" {
+  function = function.order
+  expect {
+    json = { qty = 3, items = [{ sku = "B2" }] }
+  }
+  assert {
+    condition     = self.json.qty == 3
+    error_message = "expected 3 with ${var.token}"
+  }
+}
+`)
+	s, rec := run(t, context.Background(), p, executor.Options{})
+	res := rec.results()
+	wantStatus(t, res, map[string]string{"invocation.good": "pass", "invocation.bad": "fail"})
+	if s.Warnings != 1 {
+		t.Errorf("warnings %d, want 1", s.Warnings)
+	}
+	bad := res["invocation.bad"].Diags
+	if len(bad) != 2 {
+		t.Fatalf("bad: %d diags: %v", len(bad), bad)
+	}
+	if bad[0].Summary != "JSON body does not match" || !strings.Contains(bad[0].Detail, "json.items[0].sku: expected \"B2\", got \"A1\"") {
+		t.Errorf("json diag: %s / %s", bad[0].Summary, bad[0].Detail)
+	}
+	if bad[1].Summary != "Assertion failed" || strings.Contains(bad[1].Detail, "s3cr3t") || !strings.Contains(bad[1].Detail, "sensitive") {
+		t.Errorf("assert diag: %s / %s", bad[1].Summary, bad[1].Detail)
+	}
+	if bad[1].Expression == nil || bad[1].EvalContext == nil {
+		t.Error("assert diag carries no expression and context: values cannot be rendered")
+	}
+}

@@ -1,0 +1,9 @@
+provider "local" {}
+
+function "f" {
+  command = ["cat"]
+}
+
+invocation "i" {
+  function = function.f
+}

@@ -1,0 +1,2 @@
+invocation "a" { # ERROR: Unclosed configuration block
+  function = function.echo

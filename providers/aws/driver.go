@@ -1,0 +1,442 @@
+// Package aws implements the aws_lambda driver (AWS Lambda Invoke, API
+// 2015-03-31), signed with the AWS SDK's SigV4 signer, and the emulated
+// Lambda invoke API for fnprobe's emulator.
+//
+// Wire facts and their sources are collected in shared/PROTOCOLS.md §5.
+package aws
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/fnprobe/fnprobe/providers"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Type is the provider type name.
+const Type = "aws_lambda"
+
+// APIVersion is the Lambda API version in the invoke path.
+const APIVersion = "2015-03-31"
+
+// SigningName is the SigV4 service name of Lambda.
+const SigningName = "lambda"
+
+// Environment variables the provider falls back to (the AWS standard ones).
+const (
+	EnvAccessKeyID     = "AWS_ACCESS_KEY_ID"
+	EnvSecretAccessKey = "AWS_SECRET_ACCESS_KEY"
+	EnvSessionToken    = "AWS_SESSION_TOKEN"
+	EnvRegion          = "AWS_REGION"
+	EnvDefaultRegion   = "AWS_DEFAULT_REGION"
+)
+
+const userAgent = "fnprobe (aws_lambda)"
+
+// Function name and qualifier rules (botocore service-2.json, Invoke).
+var (
+	functionNameRE = regexp.MustCompile(`^(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?))(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$`)
+	qualifierRE    = regexp.MustCompile(`^(\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)$`)
+)
+
+// ValidFunctionName reports whether s is a valid Invoke FunctionName: a
+// name, name:qualifier, a partial ARN or a full ARN, 1-256 characters.
+func ValidFunctionName(s string) bool {
+	return len(s) >= 1 && len(s) <= 256 && functionNameRE.MatchString(s)
+}
+
+// ValidQualifier reports whether s is a valid Invoke Qualifier.
+func ValidQualifier(s string) bool {
+	return len(s) >= 1 && len(s) <= 128 && qualifierRE.MatchString(s)
+}
+
+// FunctionRef is a parsed FunctionName.
+type FunctionRef struct {
+	Region, Account, Name, Qualifier string
+}
+
+// ParseFunctionName splits a valid FunctionName into its parts; the parts
+// it does not carry are "".
+func ParseFunctionName(s string) (FunctionRef, bool) {
+	m := functionNameRE.FindStringSubmatch(s)
+	if m == nil || len(s) > 256 {
+		return FunctionRef{}, false
+	}
+	ref := FunctionRef{Name: m[17]}
+	if m[18] != "" {
+		ref.Qualifier = m[18][1:]
+	}
+	// The prefix (group 1) is "arn:PARTITION:lambda:REGION:ACCOUNT:" or
+	// "[REGION:][ACCOUNT:]".
+	prefix := strings.TrimSuffix(m[1], ":")
+	parts := strings.Split(prefix, ":")
+	if strings.HasPrefix(prefix, "arn:") {
+		ref.Region, ref.Account = parts[3], parts[4]
+		return ref, true
+	}
+	for _, p := range parts {
+		switch {
+		case p == "":
+		case len(p) == 12 && strings.Trim(p, "0123456789") == "":
+			ref.Account = p
+		default:
+			ref.Region = p
+		}
+	}
+	return ref, true
+}
+
+// Driver is the aws_lambda driver. It is safe for concurrent use.
+type Driver struct {
+	client *http.Client
+	signer *v4.Signer
+	// Getenv reads the credential fallbacks; nil means os.Getenv.
+	Getenv func(string) string
+}
+
+// New returns the aws_lambda driver.
+func New() *Driver {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return &Driver{client: &http.Client{Transport: t}, signer: v4.NewSigner()}
+}
+
+// Close releases idle connections (providers.Closer).
+func (d *Driver) Close() error {
+	d.client.CloseIdleConnections()
+	return nil
+}
+
+// Schema implements providers.Driver.
+func (d *Driver) Schema() providers.Schema {
+	attr := func(name string, required bool) hcldec.Spec {
+		return &hcldec.AttrSpec{Name: name, Type: cty.String, Required: required}
+	}
+	return providers.Schema{
+		Provider: hcldec.ObjectSpec{
+			"region":        attr("region", false),
+			"access_key":    attr("access_key", false),
+			"secret_key":    attr("secret_key", false),
+			"session_token": attr("session_token", false),
+			"endpoint":      attr("endpoint", false),
+		},
+		Function: hcldec.ObjectSpec{
+			"name":      attr("name", true),
+			"qualifier": attr("qualifier", false),
+		},
+		Sensitive: []string{"access_key", "secret_key", "session_token"},
+		Types:     []string{providers.TypeSync, providers.TypeAsync, providers.TypeDryRun},
+	}
+}
+
+func (d *Driver) getenv(name string) string {
+	if d.Getenv != nil {
+		return d.Getenv(name)
+	}
+	return os.Getenv(name)
+}
+
+// region is the signing region: the provider's, the environment's, or the
+// one in a full ARN.
+func (d *Driver) region(provider cty.Value, name string) string {
+	if r := providers.String(provider, "region"); r != "" {
+		return r
+	}
+	if r := d.getenv(EnvRegion); r != "" {
+		return r
+	}
+	if r := d.getenv(EnvDefaultRegion); r != "" {
+		return r
+	}
+	if ref, ok := ParseFunctionName(name); ok {
+		return ref.Region
+	}
+	return ""
+}
+
+// ValidateFunction implements providers.FunctionValidator.
+func (d *Driver) ValidateFunction(provider, function cty.Value) map[string]string {
+	problems := map[string]string{}
+	name := providers.String(function, "name")
+	if !ValidFunctionName(name) {
+		problems["name"] = fmt.Sprintf("function name %q must be a function name (letters, digits, '-', '_', '.', at most 64), "+
+			"name:qualifier, a partial ARN (123456789012:function:NAME) or a full ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME)", name)
+	}
+	q := providers.String(function, "qualifier")
+	if q != "" && !ValidQualifier(q) {
+		problems["qualifier"] = fmt.Sprintf("qualifier %q must be a version number, an alias name or $LATEST (at most 128 characters)", q)
+	}
+	if ref, ok := ParseFunctionName(name); ok && q != "" && ref.Qualifier != "" && ref.Qualifier != q {
+		problems["qualifier"] = fmt.Sprintf("qualifier %q differs from the qualifier %q in the function name", q, ref.Qualifier)
+	}
+	if d.region(provider, name) == "" {
+		problems["provider"] = "aws_lambda provider: region is required (or " + EnvRegion + ", or a full ARN as the function name)"
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return problems
+}
+
+type config struct {
+	region, endpoint string
+	creds            aws.Credentials
+}
+
+func (d *Driver) config(p cty.Value, name string) (config, error) {
+	c := config{
+		region:   d.region(p, name),
+		endpoint: providers.String(p, "endpoint"),
+		creds: aws.Credentials{
+			AccessKeyID:     providers.String(p, "access_key"),
+			SecretAccessKey: providers.String(p, "secret_key"),
+			SessionToken:    providers.String(p, "session_token"),
+			Source:          "fnprobe",
+		},
+	}
+	if c.creds.AccessKeyID == "" && c.creds.SecretAccessKey == "" {
+		c.creds.AccessKeyID, c.creds.SecretAccessKey = d.getenv(EnvAccessKeyID), d.getenv(EnvSecretAccessKey)
+		if c.creds.SessionToken == "" {
+			c.creds.SessionToken = d.getenv(EnvSessionToken)
+		}
+	}
+	if c.creds.AccessKeyID == "" || c.creds.SecretAccessKey == "" {
+		return c, fmt.Errorf("%s: no credentials: set access_key and secret_key, or %s and %s", Type, EnvAccessKeyID, EnvSecretAccessKey)
+	}
+	if c.region == "" {
+		return c, fmt.Errorf("%s: region is required: set region or %s", Type, EnvRegion)
+	}
+	switch {
+	case c.endpoint != "":
+		if !strings.Contains(c.endpoint, "://") {
+			c.endpoint = "https://" + c.endpoint
+		}
+		c.endpoint = strings.TrimRight(c.endpoint, "/")
+	case strings.HasPrefix(c.region, "cn-"):
+		c.endpoint = "https://lambda." + c.region + ".amazonaws.com.cn"
+	default:
+		c.endpoint = "https://lambda." + c.region + ".amazonaws.com"
+	}
+	return c, nil
+}
+
+// EscapePath percent-encodes a path segment the way the AWS SDK's REST
+// binding does: everything but the RFC 3986 unreserved characters, so an
+// ARN's colons travel as %3A.
+func EscapePath(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// InvocationType maps a fnprobe invocation type onto X-Amz-Invocation-Type.
+func InvocationType(typ string) (string, bool) {
+	switch typ {
+	case providers.TypeSync, "":
+		return "RequestResponse", true
+	case providers.TypeAsync:
+		return "Event", true
+	case providers.TypeDryRun:
+		return "DryRun", true
+	}
+	return "", false
+}
+
+// PayloadHash is the hex SHA-256 of a request body, as SigV4 signs it.
+func PayloadHash(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
+// Invoke implements providers.Driver.
+func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers.Result, error) {
+	invType, ok := InvocationType(req.Type)
+	if !ok {
+		return nil, &providers.TypeError{Provider: Type, Type: req.Type}
+	}
+	name := providers.String(req.Function, "name")
+	qualifier := providers.String(req.Function, "qualifier")
+	cfg, err := d.config(req.Provider, name)
+	if err != nil {
+		return nil, err
+	}
+	u := cfg.endpoint + "/" + APIVersion + "/functions/" + EscapePath(name) + "/invocations"
+	if qualifier != "" {
+		u += "?Qualifier=" + url.QueryEscape(qualifier)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(req.Payload))
+	if err != nil {
+		return nil, fmt.Errorf("%s: building request: %w", Type, err)
+	}
+	h := hreq.Header
+	h.Set("User-Agent", userAgent)
+	h.Set("X-Amz-Invocation-Type", invType)
+	if len(req.Payload) > 0 {
+		// As the SDK serializes an Invoke payload.
+		h.Set("Content-Type", "application/octet-stream")
+	}
+	if req.Logs && invType == "RequestResponse" {
+		h.Set("X-Amz-Log-Type", "Tail")
+	}
+	for k, v := range req.Headers {
+		h.Set(k, v)
+	}
+	if err := d.signer.SignHTTP(ctx, cfg.creds, hreq, PayloadHash(req.Payload), SigningName, cfg.region, time.Now()); err != nil {
+		return nil, fmt.Errorf("%s: signing: %w", Type, err)
+	}
+	resp, err := d.client.Do(hreq)
+	if err != nil {
+		return nil, fmt.Errorf("%s: POST %s: %w", Type, hreq.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the answer (HTTP %d): %w", Type, resp.StatusCode, err)
+	}
+	return MapResponse(resp, body, invType)
+}
+
+// reportRE reads the REPORT line Lambda writes at the end of a log tail.
+var reportRE = regexp.MustCompile(`REPORT RequestId: \S+\s+Duration: ([0-9.]+) ms\s+Billed Duration: ([0-9.]+) ms\s+Memory Size: ([0-9.]+) MB`)
+
+// MapResponse maps a Lambda Invoke answer onto a Result.
+func MapResponse(resp *http.Response, body []byte, invType string) (*providers.Result, error) {
+	res := &providers.Result{Status: resp.StatusCode, Body: body, Headers: make(map[string]string, len(resp.Header))}
+	for k, vs := range resp.Header {
+		res.Headers[strings.ToLower(k)] = strings.Join(vs, ", ")
+	}
+	h := resp.Header
+	res.RequestID = h.Get("X-Amzn-Requestid")
+	res.Version = h.Get("X-Amz-Executed-Version")
+	if fe := h.Get("X-Amz-Function-Error"); fe != "" {
+		res.Error, res.ErrorType = true, fe
+	}
+	if lr := h.Get("X-Amz-Log-Result"); lr != "" {
+		log, err := base64.StdEncoding.DecodeString(lr)
+		if err != nil {
+			return nil, fmt.Errorf("%s: X-Amz-Log-Result is not base64: %w", Type, err)
+		}
+		res.Log = string(log)
+		if m := reportRE.FindStringSubmatch(res.Log); m != nil {
+			res.FunctionDurationMs, res.BilledDurationMs, res.MemoryMB = float(m[1]), float(m[2]), float(m[3])
+		}
+	}
+	if resp.StatusCode < 300 {
+		if invType == "Event" {
+			res.AsyncID = res.RequestID
+		}
+		return res, nil
+	}
+	res.ErrorCode, res.ErrorMessage = ErrorInfo(h, body)
+	res.Transient = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || throttleCodes[res.ErrorCode]
+	if res.Transient {
+		res.RetryAfter = retryAfter(h, body, time.Now())
+	}
+	return res, nil
+}
+
+// throttleCodes are the error codes the SDK's standard retryer treats as
+// throttling (aws/retry/standard.go).
+var throttleCodes = map[string]bool{
+	"Throttling": true, "ThrottlingException": true, "ThrottledException": true, "RequestThrottledException": true,
+	"TooManyRequestsException": true, "ProvisionedThroughputExceededException": true, "TransactionInProgressException": true,
+	"RequestLimitExceeded": true, "BandwidthLimitExceeded": true, "LimitExceededException": true, "RequestThrottled": true,
+	"SlowDown": true, "PriorRequestNotComplete": true, "EC2ThrottledException": true,
+	"RequestTimeout": true, "RequestTimeoutException": true,
+}
+
+// ErrorInfo reads a REST-JSON error the way the SDK does: the code from
+// X-Amzn-ErrorType (before any ':'), else the body's code / __type (after
+// any '#'); the message from the body's message, case-insensitively.
+func ErrorInfo(h http.Header, body []byte) (code, msg string) {
+	var m map[string]any
+	_ = json.Unmarshal(body, &m)
+	pick := func(keys ...string) string {
+		for _, k := range keys {
+			for mk, v := range m {
+				if strings.EqualFold(mk, k) {
+					if s, ok := v.(string); ok && s != "" {
+						return s
+					}
+				}
+			}
+		}
+		return ""
+	}
+	code = h.Get("X-Amzn-Errortype")
+	if code == "" {
+		code = pick("code", "__type")
+	}
+	if i := strings.IndexByte(code, ':'); i >= 0 {
+		code = code[:i]
+	}
+	if i := strings.LastIndexByte(code, '#'); i >= 0 {
+		code = code[i+1:]
+	}
+	msg = pick("message", "errorMessage")
+	if code == "" && msg == "" {
+		msg = strings.TrimSpace(string(body))
+		if len(msg) > 512 {
+			msg = msg[:512] + "…"
+		}
+	}
+	if code == "" {
+		code = "UnknownError"
+	}
+	return code, msg
+}
+
+func float(s string) *float64 {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil
+	}
+	return &f
+}
+
+// retryAfter reads Retry-After (seconds or an HTTP date), or a
+// TooManyRequestsException body's retryAfterSeconds.
+func retryAfter(h http.Header, body []byte, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		var m struct {
+			RetryAfterSeconds string `json:"retryAfterSeconds"`
+		}
+		if json.Unmarshal(body, &m) == nil {
+			v = m.RetryAfterSeconds
+		}
+	}
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 {
+		return time.Duration(n * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
