@@ -289,8 +289,10 @@ invocation "after" {
 // independent invocations still run.
 func TestFailedDependency(t *testing.T) {
 	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
-		"ok":   func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`{"status":"fine"}`) },
-		"down": func(context.Context, *providers.Request) (*providers.Result, error) { return nil, errors.New("connection refused") },
+		"ok": func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`{"status":"fine"}`) },
+		"down": func(context.Context, *providers.Request) (*providers.Result, error) {
+			return nil, errors.New("connection refused")
+		},
 	}}
 	p := plan(t, drv, fn("ok")+fn("down")+`
 invocation "a" {
