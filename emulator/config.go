@@ -3,6 +3,7 @@ package emulator
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -69,8 +70,9 @@ func LoadConfig(path string) (*Config, hcl.Diagnostics) {
 }
 
 // ParseConfig parses an emulator configuration in HCL native syntax
-// (or HCL JSON syntax when filename ends in ".json"). Relative `dir`
-// attributes are kept as written.
+// (or HCL JSON syntax when filename ends in ".json"). A command function
+// runs in the directory of the configuration file, or in its `dir`, taken
+// relative to that file, so a config works from any working directory.
 func ParseConfig(src []byte, filename string) (*Config, hcl.Diagnostics) {
 	p := hclparse.NewParser()
 	var f *hcl.File
@@ -105,7 +107,11 @@ func ParseConfig(src []byte, filename string) (*Config, hcl.Diagnostics) {
 				continue
 			}
 			seen[b.Labels[0]] = b.DefRange
-			cfg.Functions = append(cfg.Functions, d.function(b))
+			fs := d.function(b)
+			if fs.Behavior == sim.Command && !filepath.IsAbs(fs.Dir) {
+				fs.Dir = filepath.Join(filepath.Dir(filename), fs.Dir)
+			}
+			cfg.Functions = append(cfg.Functions, fs)
 		}
 	}
 	diags = append(diags, d.diags...)
