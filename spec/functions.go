@@ -58,7 +58,7 @@ func Functions(dir string, getenv func(string) string) map[string]function.Funct
 		"jsondecode":      stdlib.JSONDecodeFunc,
 		"jsonencode":      stdlib.JSONEncodeFunc,
 		"keys":            stdlib.KeysFunc,
-		"length":          stdlib.LengthFunc,
+		"length":          lengthFunc,
 		"log":             stdlib.LogFunc,
 		"lookup":          stdlib.LookupFunc,
 		"lower":           stdlib.LowerFunc,
@@ -91,10 +91,10 @@ func Functions(dir string, getenv func(string) string) map[string]function.Funct
 		"timestamp":       timestampFunc,
 		"title":           stdlib.TitleFunc,
 		"tobool":          stdlib.MakeToFunc(cty.Bool),
-		"tolist":          stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"tolist":          fastCollectionFunc(cty.List(cty.DynamicPseudoType), cty.ListVal),
 		"tomap":           stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
 		"tonumber":        stdlib.MakeToFunc(cty.Number),
-		"toset":           stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
+		"toset":           fastCollectionFunc(cty.Set(cty.DynamicPseudoType), cty.SetVal),
 		"tostring":        stdlib.MakeToFunc(cty.String),
 		"trim":            stdlib.TrimFunc,
 		"trimprefix":      stdlib.TrimPrefixFunc,
@@ -108,6 +108,42 @@ func Functions(dir string, getenv func(string) string) map[string]function.Funct
 		"zipmap":          stdlib.ZipmapFunc,
 	}
 }
+
+// lengthFunc is length() as Terraform users know it: the number of
+// characters of a string as well as the number of elements of a collection
+// or structural value (go-cty's LengthFunc rejects strings).
+var lengthFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{
+		Name: "value", Type: cty.DynamicPseudoType,
+		AllowDynamicType: true, AllowUnknown: true, AllowMarked: true,
+	}},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		ty := args[0].Type()
+		if ty == cty.String || ty == cty.DynamicPseudoType || ty.IsCollectionType() || ty.IsTupleType() || ty.IsObjectType() {
+			return cty.Number, nil
+		}
+		return cty.NilType, function.NewArgErrorf(0, "argument must be a string, a collection or a structural value, not %s", ty.FriendlyName())
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v, marks := args[0].Unmark()
+		ty := v.Type()
+		switch {
+		case ty == cty.DynamicPseudoType:
+			return cty.UnknownVal(cty.Number).WithMarks(marks), nil
+		case ty.IsTupleType():
+			return cty.NumberIntVal(int64(len(ty.TupleElementTypes()))).WithMarks(marks), nil
+		case ty.IsObjectType():
+			return cty.NumberIntVal(int64(len(ty.AttributeTypes()))).WithMarks(marks), nil
+		case ty == cty.String:
+			n, err := stdlib.Strlen(v)
+			return n.WithMarks(marks), err
+		}
+		if v.IsNull() {
+			return cty.UnknownVal(cty.Number), function.NewArgErrorf(0, "argument must not be null")
+		}
+		return v.Length().WithMarks(marks), nil
+	},
+})
 
 func stringFunc(name string, impl func(string) (string, error)) function.Function {
 	return function.New(&function.Spec{
@@ -226,3 +262,54 @@ var timestampFunc = function.New(&function.Spec{
 		return cty.StringVal(time.Now().UTC().Format(time.RFC3339)), nil
 	},
 })
+
+// fastCollectionFunc is tolist / toset with a fast path: a known tuple whose
+// elements all have one primitive type converts directly. go-cty's general
+// conversion unifies element types pairwise, which is quadratic and takes
+// seconds for a for_each over ten thousand keys.
+func fastCollectionFunc(ty cty.Type, build func([]cty.Value) cty.Value) function.Function {
+	slow := stdlib.MakeToFunc(ty)
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{
+			Name: "v", Type: cty.DynamicPseudoType,
+			AllowNull: true, AllowUnknown: true, AllowDynamicType: true, AllowMarked: true,
+		}},
+		Type: func(args []cty.Value) (cty.Type, error) {
+			if elems, ok := homogeneous(args[0]); ok {
+				return build(elems).Type(), nil
+			}
+			return slow.ReturnTypeForValues(args)
+		},
+		Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+			if elems, ok := homogeneous(args[0]); ok {
+				return build(elems), nil
+			}
+			return slow.Call(args)
+		},
+	})
+}
+
+// homogeneous returns the elements of a known, unmarked, non-empty tuple
+// whose elements are all known, non-null values of one primitive type.
+func homogeneous(v cty.Value) ([]cty.Value, bool) {
+	if !v.Type().IsTupleType() || !v.IsKnown() || v.IsNull() || v.IsMarked() || v.LengthInt() == 0 {
+		return nil, false
+	}
+	etys := v.Type().TupleElementTypes()
+	first := etys[0]
+	if !first.IsPrimitiveType() {
+		return nil, false
+	}
+	for _, t := range etys[1:] {
+		if t != first {
+			return nil, false
+		}
+	}
+	elems := v.AsValueSlice()
+	for _, e := range elems {
+		if !e.IsKnown() || e.IsNull() || e.IsMarked() {
+			return nil, false
+		}
+	}
+	return elems, true
+}
