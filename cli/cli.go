@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/go-multierror"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/fnprobe/fnprobe/executor"
@@ -282,7 +283,9 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 			}
 		}
 	}
-	closeDrivers(env.Registry)
+	if err := closeDrivers(env.Registry); err != nil {
+		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", redactor.String(err.Error()))
+	}
 	return code
 }
 
@@ -298,12 +301,17 @@ func writeFile(path string, w io.WriterTo) error {
 	return f.Close()
 }
 
-func closeDrivers(reg providers.Registry) {
-	for _, d := range reg {
-		if c, ok := d.(providers.Closer); ok {
-			_ = c.Close()
+// closeDrivers releases every driver's resources, collecting all failures.
+func closeDrivers(reg providers.Registry) error {
+	var result *multierror.Error
+	for _, typ := range reg.Types() {
+		if c, ok := reg[typ].(providers.Closer); ok {
+			if err := c.Close(); err != nil {
+				result = multierror.Append(result, fmt.Errorf("closing provider %s: %w", typ, err))
+			}
 		}
 	}
+	return result.ErrorOrNil()
 }
 
 func plural(n int) string {

@@ -164,11 +164,28 @@ func Load(parser *Parser, path string, opts LoadOptions) (*Config, hcl.Diagnosti
 			}
 		}
 	}
-	// Functions need every provider block, from every file, to be known.
+	// Functions need every provider block, from every file, to be known;
+	// and a function without a provider argument takes the only provider,
+	// counting those declared implicitly by other functions' references.
+	// So: functions naming their provider first, whatever the file order.
+	var implicit []*hcl.Block
 	for _, b := range functionBlocks {
+		if hasAttribute(b.Body, "provider") {
+			diags = append(diags, d.function(b)...)
+		} else {
+			implicit = append(implicit, b)
+		}
+	}
+	for _, b := range implicit {
 		diags = append(diags, d.function(b)...)
 	}
 	return cfg, diags
+}
+
+func hasAttribute(body hcl.Body, name string) bool {
+	content, _, _ := body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: name}}})
+	_, ok := content.Attributes[name]
+	return ok
 }
 
 func dirOf(filename, fallback string) string {
@@ -406,12 +423,11 @@ func (d *decoder) variable(b *hcl.Block) hcl.Diagnostics {
 	v := &Variable{Name: name, Type: cty.DynamicPseudoType, DeclRange: b.DefRange}
 	content, moreDiags := b.Body.Content(variableSchema)
 	diags = append(diags, moreDiags...)
-	var defaults *typeexpr.Defaults
 	if a, ok := content.Attributes["type"]; ok {
 		ty, def, moreDiags := typeexpr.TypeConstraintWithDefaults(a.Expr)
 		diags = append(diags, moreDiags...)
 		if !moreDiags.HasErrors() {
-			v.Type, defaults = ty, def
+			v.Type, v.typeDefaults = ty, def
 		}
 	}
 	if a, ok := content.Attributes["description"]; ok {
@@ -428,10 +444,7 @@ func (d *decoder) variable(b *hcl.Block) hcl.Diagnostics {
 		val, moreDiags := constValue(a.Expr, "default")
 		diags = append(diags, moreDiags...)
 		if !moreDiags.HasErrors() {
-			if defaults != nil {
-				val = defaults.Apply(val)
-			}
-			conv, err := convert.Convert(val, v.Type)
+			conv, err := v.convert(val)
 			if err != nil {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -577,7 +590,7 @@ func (d *decoder) function(b *hcl.Block) hcl.Diagnostics {
 	}
 	var p *Provider
 	if a, ok := content.Attributes["provider"]; ok {
-		fn.Provider = a.Expr
+		fn.Provider = staticReference(a.Expr, "provider")
 		var moreDiags hcl.Diagnostics
 		p, moreDiags = d.providerRef(a.Expr)
 		diags = append(diags, moreDiags...)
@@ -663,6 +676,21 @@ func providerTraversalExpr(p *Provider, rng hcl.Range) hcl.Expression {
 	return &traversalExpr{tr: tr}
 }
 
+// staticReference reads expr as a plain reference (root.name...) when it is
+// one, so that HCL JSON strings such as "function.echo" are references, as
+// in Terraform's provider and depends_on arguments. Anything else (an
+// index by each.key, a conditional) stays an expression to evaluate.
+func staticReference(expr hcl.Expression, root string) hcl.Expression {
+	if expr == nil {
+		return nil
+	}
+	tr, diags := hcl.AbsTraversalForExpr(expr)
+	if diags.HasErrors() || tr.RootName() != root {
+		return expr
+	}
+	return &traversalExpr{tr: tr}
+}
+
 // traversalExpr is a synthesized reference expression.
 type traversalExpr struct{ tr hcl.Traversal }
 
@@ -716,7 +744,7 @@ func (d *decoder) invocation(b *hcl.Block) hcl.Diagnostics {
 		}
 		return nil
 	}
-	inv.Function = attr("function")
+	inv.Function = staticReference(attr("function"), "function")
 	inv.Payload, inv.PayloadFile = attr("payload"), attr("payload_file")
 	inv.Type, inv.Logs, inv.Wait = attr("type"), attr("logs"), attr("wait")
 	inv.Timeout, inv.Headers, inv.Tags = attr("timeout"), attr("headers"), attr("tags")
