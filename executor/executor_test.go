@@ -628,3 +628,62 @@ invocation "bad" {
 		t.Error("assert diag carries no expression and context: values cannot be rendered")
 	}
 }
+
+// The body is decoded once into the json attribute: objects, arrays, exact
+// numbers, null, and non-JSON bodies as null.
+func TestJSONDecoding(t *testing.T) {
+	bodies := map[string]string{
+		"object": `{"a":{"b":[1,2.5,"x",true,null]},"big":12345678901234567890}`,
+		"text":   `hello`,
+		"broken": `{"a":`,
+		"empty":  ``,
+		"scalar": ` 42 `,
+	}
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){}}
+	for name, body := range bodies {
+		drv.funcs[name] = func(context.Context, *providers.Request) (*providers.Result, error) { return ok(body) }
+	}
+	p := plan(t, drv, fn("object")+fn("text")+fn("broken")+fn("empty")+fn("scalar")+`
+invocation "object" {
+  function = function.object
+  assert {
+    condition     = self.json.a.b[1] == 2.5 && self.json.a.b[2] == "x" && self.json.a.b[4] == null && self.json.big == 12345678901234567890
+    error_message = "decoded wrong"
+  }
+}
+invocation "text" {
+  function = function.text
+  assert {
+    condition     = self.json == null && self.body == "hello"
+    error_message = "text is not JSON"
+  }
+}
+invocation "broken" {
+  function = function.broken
+  assert {
+    condition     = self.json == null
+    error_message = "broken JSON is not JSON"
+  }
+}
+invocation "empty" {
+  function = function.empty
+  assert {
+    condition     = self.json == null
+    error_message = "empty is not JSON"
+  }
+}
+invocation "scalar" {
+  function = function.scalar
+  assert {
+    condition     = self.json == 42
+    error_message = "a scalar is JSON"
+  }
+}
+`)
+	_, rec := run(t, context.Background(), p, executor.Options{})
+	for addr, r := range rec.results() {
+		if r.Status != executor.StatusPass {
+			t.Errorf("%s: %s %v", addr, r.Status, r.Diags)
+		}
+	}
+}

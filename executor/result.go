@@ -1,12 +1,13 @@
 package executor
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/zclconf/go-cty/cty"
-	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/fnprobe/fnprobe/providers"
 )
@@ -55,19 +56,56 @@ func optNumber(f *float64) cty.Value {
 }
 
 // decodeJSON decodes a body as JSON into a cty value, or null when it is not
-// JSON.
+// JSON. One pass with encoding/json (numbers kept exact), then a walk to
+// cty: go-cty's own decoder parses twice (type, then value).
 func decodeJSON(body []byte) cty.Value {
-	trimmed := strings.TrimSpace(string(body))
-	if trimmed == "" {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || !json.Valid(trimmed) {
 		return cty.NullVal(cty.DynamicPseudoType)
 	}
-	ty, err := ctyjson.ImpliedType([]byte(trimmed))
-	if err != nil {
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
 		return cty.NullVal(cty.DynamicPseudoType)
 	}
-	v, err := ctyjson.Unmarshal([]byte(trimmed), ty)
-	if err != nil {
+	return toCty(v)
+}
+
+// toCty converts a decoded JSON value: objects to cty objects, arrays to
+// tuples, as go-cty's JSON decoder does.
+func toCty(v any) cty.Value {
+	switch v := v.(type) {
+	case nil:
 		return cty.NullVal(cty.DynamicPseudoType)
+	case bool:
+		return cty.BoolVal(v)
+	case string:
+		return cty.StringVal(v)
+	case json.Number:
+		n, err := cty.ParseNumberVal(v.String())
+		if err != nil {
+			return cty.StringVal(v.String())
+		}
+		return n
+	case []any:
+		if len(v) == 0 {
+			return cty.EmptyTupleVal
+		}
+		elems := make([]cty.Value, len(v))
+		for i, e := range v {
+			elems[i] = toCty(e)
+		}
+		return cty.TupleVal(elems)
+	case map[string]any:
+		if len(v) == 0 {
+			return cty.EmptyObjectVal
+		}
+		attrs := make(map[string]cty.Value, len(v))
+		for k, e := range v {
+			attrs[k] = toCty(e)
+		}
+		return cty.ObjectVal(attrs)
 	}
-	return v
+	return cty.NullVal(cty.DynamicPseudoType)
 }
