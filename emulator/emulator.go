@@ -20,6 +20,9 @@ import (
 
 	"github.com/fnprobe/fnprobe/emulator/sim"
 	"github.com/fnprobe/fnprobe/providers/alicloud"
+	"github.com/fnprobe/fnprobe/providers/aws"
+	"github.com/fnprobe/fnprobe/providers/huawei"
+	"github.com/fnprobe/fnprobe/providers/tencent"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -32,6 +35,9 @@ func Providers() []sim.Provider {
 	return []sim.Provider{
 		alicloud.FC2Emulator{},
 		alicloud.FC3Emulator{},
+		aws.LambdaEmulator{},
+		tencent.CloudBaseEmulator{},
+		huawei.FunctionGraphEmulator{},
 	}
 }
 

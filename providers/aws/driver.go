@@ -105,7 +105,6 @@ func ParseFunctionName(s string) (FunctionRef, bool) {
 // Driver is the aws_lambda driver. It is safe for concurrent use.
 type Driver struct {
 	client *http.Client
-	signer *v4.Signer
 	// Getenv reads the credential fallbacks; nil means os.Getenv.
 	Getenv func(string) string
 }
@@ -114,7 +113,7 @@ type Driver struct {
 func New() *Driver {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
-	return &Driver{client: &http.Client{Transport: t}, signer: v4.NewSigner()}
+	return &Driver{client: &http.Client{Transport: t}}
 }
 
 // Close releases idle connections (providers.Closer).
@@ -304,7 +303,10 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	for k, v := range req.Headers {
 		h.Set(k, v)
 	}
-	if err := d.signer.SignHTTP(ctx, cfg.creds, hreq, PayloadHash(req.Payload), SigningName, cfg.region, time.Now()); err != nil {
+	// A signer per call: the SDK signer caches derived keys by access key
+	// id alone, so a shared one would keep signing with a previous secret
+	// when two provider blocks share an access key id.
+	if err := v4.NewSigner().SignHTTP(ctx, cfg.creds, hreq, PayloadHash(req.Payload), SigningName, cfg.region, time.Now()); err != nil {
 		return nil, fmt.Errorf("%s: signing: %w", Type, err)
 	}
 	resp, err := d.client.Do(hreq)

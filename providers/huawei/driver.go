@@ -1,0 +1,517 @@
+// Package huawei implements the huaweicloud_functiongraph driver (Huawei
+// Cloud FunctionGraph v2), its SDK-HMAC-SHA256 signer, and the emulated
+// FunctionGraph invoke API for fnprobe's emulator.
+//
+// Wire facts and their sources are collected in shared/PROTOCOLS.md §3.
+package huawei
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fnprobe/fnprobe/providers"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Type is the provider type name.
+const Type = "huaweicloud_functiongraph"
+
+// Environment variables the provider falls back to (the SDK's).
+const (
+	EnvAccessKey = "HUAWEICLOUD_SDK_AK"
+	EnvSecretKey = "HUAWEICLOUD_SDK_SK"
+	EnvProjectID = "HUAWEICLOUD_SDK_PROJECT_ID"
+)
+
+// FunctionStatusHeader is the (fnprobe-made) response header under which
+// the function's own status from the v1 envelope is kept, since the result
+// object's status is the invoke API's HTTP status.
+const FunctionStatusHeader = "x-cff-function-status"
+
+const userAgent = "fnprobe (huaweicloud_functiongraph)"
+
+// Driver is the huaweicloud_functiongraph driver. It is safe for concurrent
+// use.
+type Driver struct {
+	client *http.Client
+	// Getenv reads the credential fallbacks; nil means os.Getenv.
+	Getenv func(string) string
+	// PollInterval is the first wait between async-invocation polls
+	// (doubling up to 2s); zero means 200ms.
+	PollInterval time.Duration
+}
+
+// New returns the huaweicloud_functiongraph driver.
+func New() *Driver {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return &Driver{client: &http.Client{Transport: t}}
+}
+
+// Close releases idle connections (providers.Closer).
+func (d *Driver) Close() error {
+	d.client.CloseIdleConnections()
+	return nil
+}
+
+// Schema implements providers.Driver.
+func (d *Driver) Schema() providers.Schema {
+	str := func(name string) hcldec.Spec { return &hcldec.AttrSpec{Name: name, Type: cty.String} }
+	p := hcldec.ObjectSpec{}
+	for _, n := range []string{"region", "project_id", "auth_token", "access_key", "secret_key", "security_token", "endpoint", "request_version"} {
+		p[n] = str(n)
+	}
+	f := hcldec.ObjectSpec{}
+	for _, n := range []string{"urn", "package", "name", "version", "alias"} {
+		f[n] = str(n)
+	}
+	return providers.Schema{
+		Provider:  p,
+		Function:  f,
+		Sensitive: []string{"auth_token", "access_key", "secret_key", "security_token"},
+		Types:     []string{providers.TypeSync, providers.TypeAsync},
+		Wait:      true,
+	}
+}
+
+func (d *Driver) getenv(name string) string {
+	if d.Getenv != nil {
+		return d.Getenv(name)
+	}
+	return os.Getenv(name)
+}
+
+// functionURN builds the URN of a function block.
+func functionURN(provider, function cty.Value, project string) (URN, error) {
+	if s := providers.String(function, "urn"); s != "" {
+		return ParseURN(s)
+	}
+	u := URN{
+		Region:  providers.String(provider, "region"),
+		Project: project,
+		Package: providers.String(function, "package"),
+		Name:    providers.String(function, "name"),
+		Version: providers.String(function, "version"),
+		Alias:   strings.TrimPrefix(providers.String(function, "alias"), "!"),
+	}
+	if u.Package == "" {
+		u.Package = "default"
+	}
+	return u, u.check(u.String(), false)
+}
+
+// ValidateFunction implements providers.FunctionValidator.
+func (d *Driver) ValidateFunction(provider, function cty.Value) map[string]string {
+	problems := map[string]string{}
+	urn, name := providers.String(function, "urn"), providers.String(function, "name")
+	switch {
+	case urn != "" && (name != "" || providers.String(function, "package") != "" ||
+		providers.String(function, "version") != "" || providers.String(function, "alias") != ""):
+		problems["urn"] = "set either urn, or package + name + version / alias, not both"
+	case urn == "" && name == "":
+		problems["name"] = "set urn, or name (with optional package, version or alias)"
+	case providers.String(function, "version") != "" && providers.String(function, "alias") != "":
+		problems["alias"] = "set version or alias, not both"
+	default:
+		if _, err := functionURN(provider, function, "p"); err != nil {
+			key := "name"
+			if urn != "" {
+				key = "urn"
+			}
+			problems[key] = err.Error()
+		}
+	}
+	var pp []string
+	if providers.String(provider, "endpoint") == "" && providers.String(provider, "region") == "" {
+		pp = append(pp, "region is required unless endpoint is set")
+	}
+	if rv := providers.String(provider, "request_version"); rv != "" && rv != "v0" && rv != "v1" {
+		pp = append(pp, fmt.Sprintf("request_version %q is not v0 or v1", rv))
+	}
+	if u, err := ParseURN(urn); urn == "" || err == nil && u.Project == "" {
+		if providers.String(provider, "project_id") == "" && d.getenv(EnvProjectID) == "" {
+			pp = append(pp, "project_id is required (or "+EnvProjectID+", or a URN that names the project)")
+		}
+	}
+	if len(pp) > 0 {
+		problems["provider"] = Type + " provider: " + strings.Join(pp, "; ")
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return problems
+}
+
+type config struct {
+	endpoint, project, requestVersion string
+	token, ak, sk, securityToken      string
+	urn                               URN
+}
+
+func (d *Driver) config(p, f cty.Value) (config, error) {
+	c := config{
+		endpoint:       providers.String(p, "endpoint"),
+		project:        providers.String(p, "project_id"),
+		requestVersion: providers.String(p, "request_version"),
+		token:          providers.String(p, "auth_token"),
+		ak:             providers.String(p, "access_key"),
+		sk:             providers.String(p, "secret_key"),
+		securityToken:  providers.String(p, "security_token"),
+	}
+	if c.requestVersion == "" {
+		c.requestVersion = "v1"
+	}
+	if c.project == "" {
+		c.project = d.getenv(EnvProjectID)
+	}
+	if s := providers.String(f, "urn"); s != "" && c.project == "" {
+		if u, err := ParseURN(s); err == nil {
+			c.project = u.Project
+		}
+	}
+	if c.project == "" {
+		return c, fmt.Errorf("%s: project_id is required: set project_id or %s", Type, EnvProjectID)
+	}
+	urn, err := functionURN(p, f, c.project)
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", Type, err)
+	}
+	c.urn = urn
+	if c.token == "" && c.ak == "" && c.sk == "" {
+		c.ak, c.sk = d.getenv(EnvAccessKey), d.getenv(EnvSecretKey)
+	}
+	if c.token == "" && (c.ak == "" || c.sk == "") {
+		return c, fmt.Errorf("%s: no credentials: set auth_token, or access_key and secret_key, or %s and %s", Type, EnvAccessKey, EnvSecretKey)
+	}
+	switch region := providers.String(p, "region"); {
+	case c.endpoint != "":
+		if !strings.Contains(c.endpoint, "://") {
+			c.endpoint = "https://" + c.endpoint
+		}
+		c.endpoint = strings.TrimRight(c.endpoint, "/")
+	case region == "":
+		return c, fmt.Errorf("%s: region is required unless endpoint is set", Type)
+	default:
+		c.endpoint = "https://functiongraph." + region + ".myhuaweicloud.com"
+	}
+	return c, nil
+}
+
+// send authenticates (X-Auth-Token or SDK-HMAC-SHA256) and sends one API
+// request; path is unescaped (the URN travels raw, as the SDK sends it).
+func (d *Driver) send(ctx context.Context, cfg config, method, path string, query url.Values, headers map[string]string, body []byte) (*http.Response, []byte, error) {
+	u, err := url.Parse(cfg.endpoint)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: endpoint: %w", Type, err)
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + path
+	u.RawQuery = query.Encode()
+	var rd io.Reader = http.NoBody
+	if len(body) > 0 {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: building request: %w", Type, err)
+	}
+	h := map[string]string{}
+	for k, v := range headers {
+		h[k] = v
+	}
+	if cfg.token != "" {
+		h["X-Auth-Token"] = cfg.token
+	} else {
+		h[HeaderDate] = time.Now().UTC().Format(DateFormat)
+		h["X-Project-Id"] = cfg.project
+		if cfg.securityToken != "" {
+			h["X-Security-Token"] = cfg.securityToken
+		}
+		auth, err := Sign(cfg.ak, cfg.sk, method, u.Path, query, h, body)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: signing: %w", Type, err)
+		}
+		h["Authorization"] = auth
+	}
+	for k, v := range h {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %s %s: %w", Type, method, u.Path, err)
+	}
+	defer resp.Body.Close()
+	rb, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: reading the answer to %s %s (HTTP %d): %w", Type, method, u.Path, resp.StatusCode, err)
+	}
+	return resp, rb, nil
+}
+
+func (cfg config) functionPath(suffix string) string {
+	return "/v2/" + cfg.project + "/fgs/functions/" + cfg.urn.String() + suffix
+}
+
+// Invoke implements providers.Driver.
+func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers.Result, error) {
+	async := req.Type == providers.TypeAsync
+	if req.Type != providers.TypeSync && !async && req.Type != "" {
+		return nil, &providers.TypeError{Provider: Type, Type: req.Type}
+	}
+	cfg, err := d.config(req.Provider, req.Function)
+	if err != nil {
+		return nil, err
+	}
+	headers := map[string]string{"Content-Type": "application/json"}
+	suffix := "/invocations"
+	if async {
+		suffix = "/invocations-async"
+	} else {
+		headers["X-CFF-Request-Version"] = cfg.requestVersion
+		if req.Logs {
+			headers["X-Cff-Log-Type"] = "tail"
+		}
+	}
+	for k, v := range req.Headers {
+		headers[k] = v
+	}
+	resp, body, err := d.send(ctx, cfg, http.MethodPost, cfg.functionPath(suffix), nil, headers, req.Payload)
+	if err != nil {
+		return nil, err
+	}
+	res, err := MapResponse(resp, body, cfg.requestVersion)
+	if err != nil {
+		return nil, err
+	}
+	if !async || res.Status >= 300 {
+		return res, nil
+	}
+	var accepted struct {
+		RequestID string `json:"request_id"`
+	}
+	if err := json.Unmarshal(body, &accepted); err != nil || accepted.RequestID == "" {
+		return nil, fmt.Errorf("%s: async invocation accepted without a request_id (HTTP %d)", Type, resp.StatusCode)
+	}
+	res.Body, res.AsyncID = nil, accepted.RequestID
+	if res.RequestID == "" {
+		res.RequestID = accepted.RequestID
+	}
+	if req.Wait {
+		return d.wait(ctx, cfg, res)
+	}
+	return res, nil
+}
+
+// summary is X-Cff-Invoke-Summary.
+type summary struct {
+	Duration        *float64 `json:"duration"`
+	BillingDuration *float64 `json:"billingDuration"`
+	MemorySize      *float64 `json:"memorySize"`
+}
+
+// envelope is the X-CFF-Request-Version v1 response body.
+type envelope struct {
+	RequestID *string `json:"request_id"`
+	Result    *string `json:"result"`
+	Log       *string `json:"log"`
+	Status    *int    `json:"status"`
+}
+
+// MapResponse maps a FunctionGraph answer onto a Result; requested is the
+// X-CFF-Request-Version sent (the answer's X-Cff-Response-Version wins).
+func MapResponse(resp *http.Response, body []byte, requested string) (*providers.Result, error) {
+	res := &providers.Result{Status: resp.StatusCode, Body: body, Headers: make(map[string]string, len(resp.Header))}
+	for k, vs := range resp.Header {
+		res.Headers[strings.ToLower(k)] = strings.Join(vs, ", ")
+	}
+	h := resp.Header
+	res.RequestID = h.Get("X-Cff-Request-Id")
+	if res.RequestID == "" {
+		res.RequestID = h.Get("X-Request-Id")
+	}
+	if s := h.Get("X-Cff-Invoke-Summary"); s != "" {
+		var sum summary
+		if json.Unmarshal([]byte(s), &sum) == nil {
+			res.FunctionDurationMs, res.BilledDurationMs, res.MemoryMB = sum.Duration, sum.BillingDuration, sum.MemorySize
+		}
+	}
+	if res.BilledDurationMs == nil {
+		if f, err := strconv.ParseFloat(h.Get("X-Cff-Billing-Duration"), 64); err == nil {
+			res.BilledDurationMs = &f
+		}
+	}
+	if lg := h.Get("X-Cff-Function-Log"); lg != "" {
+		log, err := base64.StdEncoding.DecodeString(lg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: X-Cff-Function-Log is not base64: %w", Type, err)
+		}
+		res.Log = string(log)
+	}
+	if resp.StatusCode >= 300 {
+		res.ErrorCode, res.ErrorMessage = parseAPIError(body)
+		if res.RequestID == "" {
+			res.RequestID = requestIDFromBody(body)
+		}
+		res.Transient = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout ||
+			resp.StatusCode >= 500 || res.ErrorCode == "FSS.0429"
+		if res.Transient {
+			res.RetryAfter = retryAfter(h, time.Now())
+		}
+		return res, nil
+	}
+	version := h.Get("X-Cff-Response-Version")
+	if version == "" {
+		version = requested
+	}
+	funcStatus := 0
+	if version == "v1" && resp.StatusCode == http.StatusOK {
+		// The v1 envelope: unwrap it; tolerate a raw body if it is not one.
+		var env envelope
+		if json.Unmarshal(body, &env) == nil && env.Result != nil {
+			res.Body = []byte(*env.Result)
+			if env.Log != nil && res.Log == "" {
+				res.Log = *env.Log
+			}
+			if env.Status != nil {
+				funcStatus = *env.Status
+				res.Headers[FunctionStatusHeader] = strconv.Itoa(funcStatus)
+			}
+			if env.RequestID != nil && res.RequestID == "" {
+				res.RequestID = *env.RequestID
+			}
+		}
+	}
+	isFuncErr := strings.EqualFold(h.Get("X-Is-Func-Err"), "true")
+	code := h.Get("X-Func-Err-Code")
+	switch {
+	case isFuncErr:
+		res.Error, res.ErrorType = true, "FunctionError"
+	case code != "" && code != "0", funcStatus != 0 && funcStatus != http.StatusOK:
+		res.Error, res.ErrorType = true, "SystemError"
+	}
+	return res, nil
+}
+
+// parseAPIError reads {"error_code","error_msg"} (FSS.*, APIGW.*), or the
+// {"code","message"} form the SDK also accepts.
+func parseAPIError(body []byte) (code, msg string) {
+	var m map[string]any
+	if json.Unmarshal(body, &m) == nil {
+		get := func(keys ...string) string {
+			for _, k := range keys {
+				if s, ok := m[k].(string); ok && s != "" {
+					return s
+				}
+			}
+			return ""
+		}
+		code, msg = get("error_code", "code"), get("error_msg", "message", "encoded_authorization_message")
+	}
+	if code == "" && msg == "" {
+		msg = strings.TrimSpace(string(body))
+		if len(msg) > 512 {
+			msg = msg[:512] + "…"
+		}
+	}
+	return code, msg
+}
+
+func requestIDFromBody(body []byte) string {
+	var m struct {
+		RequestID string `json:"request_id"`
+	}
+	_ = json.Unmarshal(body, &m)
+	return m.RequestID
+}
+
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 {
+		return time.Duration(n * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// asyncInvocation is one entry of the async-invocations list.
+type asyncInvocation struct {
+	RequestID    string `json:"request_id"`
+	Status       string `json:"status"` // WAIT RUNNING SUCCESS FAIL DISCARD
+	ErrorMessage string `json:"error_message"`
+	ErrorCode    *int   `json:"error_code"`
+}
+
+// wait polls the async-invocation list by request id until the invocation
+// reaches SUCCESS, FAIL or DISCARD, and fills res from it.
+func (d *Driver) wait(ctx context.Context, cfg config, res *providers.Result) (*providers.Result, error) {
+	query := url.Values{"request_id": {res.AsyncID}, "limit": {"1"}}
+	interval := d.PollInterval
+	if interval <= 0 {
+		interval = 200 * time.Millisecond
+	}
+	for {
+		t := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%s: waiting for async invocation %s: %w", Type, res.AsyncID, ctx.Err())
+		case <-t.C:
+		}
+		interval = min(interval*2, 2*time.Second)
+		resp, body, err := d.send(ctx, cfg, http.MethodGet, cfg.functionPath("/async-invocations"), query, nil, nil)
+		if err != nil {
+			return nil, fmt.Errorf("waiting for async invocation %s: %w", res.AsyncID, err)
+		}
+		if resp.StatusCode >= 300 {
+			pr, err := MapResponse(resp, body, "")
+			if err != nil {
+				return nil, err
+			}
+			if pr.Transient {
+				interval = max(interval, pr.RetryAfter)
+				continue
+			}
+			res.Status, res.ErrorCode, res.ErrorMessage, res.Body = pr.Status, pr.ErrorCode, pr.ErrorMessage, pr.Body
+			return res, nil
+		}
+		var list struct {
+			Invocations []asyncInvocation `json:"invocations"`
+		}
+		if err := json.Unmarshal(body, &list); err != nil {
+			return nil, fmt.Errorf("%s: async invocation %s: garbled answer: %w", Type, res.AsyncID, err)
+		}
+		var inv *asyncInvocation
+		for i := range list.Invocations {
+			if list.Invocations[i].RequestID == res.AsyncID {
+				inv = &list.Invocations[i]
+			}
+		}
+		if inv == nil {
+			continue // not listed yet
+		}
+		switch inv.Status {
+		case "SUCCESS":
+			return res, nil
+		case "FAIL", "DISCARD":
+			// The list carries no result, only the error message.
+			res.Error, res.ErrorType, res.Body = true, inv.Status, []byte(inv.ErrorMessage)
+			return res, nil
+		}
+	}
+}

@@ -1,0 +1,390 @@
+package huawei
+
+import (
+	"crypto/hmac"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fnprobe/fnprobe/emulator/sim"
+)
+
+// Limits and rules the FunctionGraph emulator enforces.
+const (
+	// SyncPayloadLimit and AsyncPayloadLimit are not documented [?]: 6 MB
+	// and 256 KB are what the emulator enforces (PROTOCOLS.md §3.7).
+	SyncPayloadLimit  = 6 << 20
+	AsyncPayloadLimit = 256 << 10
+	// MaxSkew is how far X-Sdk-Date may be from the service's clock [?].
+	MaxSkew = 15 * time.Minute
+	// logTailBytes is how much log X-Cff-Function-Log carries.
+	logTailBytes = 2000
+)
+
+// CredentialProvider scopes the emulator's credentials for FunctionGraph:
+// access keys (optionally with a security token) and IAM tokens.
+const CredentialProvider = "huaweicloud"
+
+// FunctionGraphEmulator is the emulated FunctionGraph v2 API: sync and
+// async invocation and the async-invocation list, authenticated by
+// X-Auth-Token or SDK-HMAC-SHA256.
+//
+// The emulator's FunctionSpec.Service doubles as the FunctionGraph package
+// ("default" unless set).
+type FunctionGraphEmulator struct{}
+
+// Name implements sim.Provider.
+func (FunctionGraphEmulator) Name() string { return Type }
+
+// Patterns implements sim.Provider.
+func (FunctionGraphEmulator) Patterns() []string { return []string{"/v2/"} }
+
+// Handler implements sim.Provider.
+func (FunctionGraphEmulator) Handler(env *sim.Env) http.Handler {
+	a := &fgAPI{env: env}
+	mux := http.NewServeMux()
+	const base = "/v2/{project}/fgs/functions/{urn}"
+	mux.HandleFunc("POST "+base+"/invocations", func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, "sync") })
+	mux.HandleFunc("POST "+base+"/invocations-async", func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, "async") })
+	mux.HandleFunc("GET "+base+"/async-invocations", func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, "list") })
+	mux.HandleFunc("/v2/", func(w http.ResponseWriter, r *http.Request) {
+		a.writeError(w, a.requestID(), ferr(http.StatusNotFound, "FSS.0404", "the requested path %s %s is not supported", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+type fgAPI struct{ env *sim.Env }
+
+type fgError struct {
+	status     int
+	code, msg  string
+	retryAfter time.Duration
+}
+
+func ferr(status int, code, format string, args ...any) *fgError {
+	return &fgError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+func (a *fgAPI) requestID() string {
+	id := a.env.NewID()
+	return fmt.Sprintf("%s-%s-%s-a000-%s00000000", id[:8], id[9:13], id[13:17], id[17:21])
+}
+
+// writeError answers {"error_code","error_msg"} with X-Cff-Request-Id and
+// X-Request-Id.
+func (a *fgAPI) writeError(w http.ResponseWriter, reqID string, e *fgError) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Cff-Request-Id", reqID)
+	h.Set("X-Request-Id", reqID)
+	if e.retryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(e.retryAfter.Seconds()))))
+	}
+	w.WriteHeader(e.status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error_code": e.code, "error_msg": e.msg, "request_id": reqID})
+}
+
+// authFailure is the API gateway's answer to bad credentials. The gateway
+// code APIGW.0301 (401) is what the service is seen to answer; it is not in
+// the FunctionGraph error table [?].
+func authFailure(format string, args ...any) *fgError {
+	return ferr(http.StatusUnauthorized, "APIGW.0301", "Incorrect IAM authentication information: "+format, args...)
+}
+
+// authenticate checks X-Auth-Token, or the SDK-HMAC-SHA256 signature over
+// the client's own SignedHeaders, and that the credential may act in the
+// path's project.
+func (a *fgAPI) authenticate(r *http.Request, body []byte, project string) *fgError {
+	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
+		cred, ok := a.env.Token(CredentialProvider, tok)
+		switch {
+		case !ok:
+			return authFailure("token is invalid")
+		case cred.Expired:
+			return authFailure("token expired")
+		case cred.ProjectID != "" && cred.ProjectID != project:
+			return ferr(http.StatusForbidden, "FSS.0403", "the token is not valid for project %s", project)
+		}
+		return nil
+	}
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return authFailure("no X-Auth-Token and no Authorization header")
+	}
+	p, err := ParseAuthorization(auth)
+	if err != nil {
+		return authFailure("malformed Authorization header: %v", err)
+	}
+	ds := r.Header.Get(HeaderDate)
+	date, err := time.Parse(DateFormat, ds)
+	if err != nil {
+		return authFailure("%s %q is not of the form %s", HeaderDate, ds, DateFormat)
+	}
+	if d := a.env.Now().Sub(date); d > MaxSkew || d < -MaxSkew {
+		return authFailure("the request time %s differs from the server time by more than %s", ds, MaxSkew)
+	}
+	cred, ok := a.env.Credential(CredentialProvider, p.AccessKey)
+	if !ok {
+		return authFailure("the access key %s does not exist", p.AccessKey)
+	}
+	if cred.Expired {
+		return authFailure("the security token has expired")
+	}
+	if tok := r.Header.Get("X-Security-Token"); tok != cred.SecurityToken {
+		return authFailure("the security token is invalid or missing")
+	}
+	if pid := r.Header.Get("X-Project-Id"); pid != "" && pid != project {
+		return ferr(http.StatusBadRequest, "FSS.0400", "X-Project-Id %s does not match the project %s in the path", pid, project)
+	}
+	if cred.ProjectID != "" && cred.ProjectID != project {
+		return ferr(http.StatusForbidden, "FSS.0403", "the access key is not valid for project %s", project)
+	}
+	headers := map[string][]string{}
+	signed := map[string]bool{}
+	for _, name := range p.SignedHeaders {
+		signed[name] = true
+		if name == "host" {
+			headers[name] = []string{r.Host}
+			continue
+		}
+		vs := r.Header.Values(name)
+		if len(vs) == 0 {
+			return authFailure("signed header %s is missing", name)
+		}
+		headers[name] = vs
+	}
+	if !signed["x-sdk-date"] {
+		return authFailure("x-sdk-date must be signed")
+	}
+	hash := r.Header.Get(HeaderContentHash)
+	if hash == "" {
+		hash = HexSHA256(body)
+	}
+	want := Signature(cred.Secret, StringToSign(ds, CanonicalRequest(r.Method, r.URL.Path, r.URL.Query(), headers, p.SignedHeaders, hash)))
+	if !hmac.Equal([]byte(want), []byte(p.Signature)) {
+		return authFailure("verify aksk signature fail")
+	}
+	return nil
+}
+
+// target resolves the path's URN to a function and the version it runs.
+func (a *fgAPI) target(project, raw string) (*sim.Function, URN, string, *fgError) {
+	u, err := ParseURN(raw)
+	if err != nil {
+		return nil, u, "", ferr(http.StatusBadRequest, "FSS.1309", "%v", err)
+	}
+	if u.Project != "" && u.Project != project {
+		return nil, u, "", ferr(http.StatusBadRequest, "FSS.1309", "the project in URN %s is not %s", raw, project)
+	}
+	pkg := u.Package
+	if pkg == "" {
+		pkg = "default"
+	}
+	fn, ok := a.env.Function(u.Name)
+	if !ok || fn.Service() != pkg {
+		return nil, u, "", ferr(http.StatusNotFound, "FSS.1051", "Not found the function")
+	}
+	q := u.Alias
+	if u.Version != "" {
+		q = u.Version
+		if q == "latest" {
+			q = sim.Latest
+		}
+	}
+	v, err := fn.Resolve(q)
+	switch {
+	case err == nil:
+	case u.Alias != "":
+		return nil, u, "", ferr(http.StatusNotFound, "FSS.1053", "Not found the alias %s", u.Alias)
+	default:
+		return nil, u, "", ferr(http.StatusNotFound, "FSS.1052", "Not found the version %s", u.Version)
+	}
+	if v == sim.Latest {
+		v = "latest"
+	}
+	return fn, u, v, nil
+}
+
+func (a *fgAPI) serve(w http.ResponseWriter, r *http.Request, op string) {
+	reqID := a.requestID()
+	limit := int64(SyncPayloadLimit)
+	if op == "async" {
+		limit = AsyncPayloadLimit
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		a.writeError(w, reqID, ferr(http.StatusBadRequest, "FSS.0400", "reading the request body: %v", err))
+		return
+	}
+	if int64(len(body)) > limit {
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 2*SyncPayloadLimit))
+		a.writeError(w, reqID, ferr(http.StatusRequestEntityTooLarge, "FSS.1201", "request body too large: more than %d bytes", limit))
+		return
+	}
+	project := r.PathValue("project")
+	if e := a.authenticate(r, body, project); e != nil {
+		a.writeError(w, reqID, e)
+		return
+	}
+	fn, u, version, e := a.target(project, r.PathValue("urn"))
+	if e != nil {
+		a.writeError(w, reqID, e)
+		return
+	}
+	if op == "list" {
+		a.list(w, r, reqID, fn)
+		return
+	}
+	if len(body) > 0 && !json.Valid(body) {
+		a.writeError(w, reqID, ferr(http.StatusBadRequest, "FSS.0400", "the request body is not valid JSON"))
+		return
+	}
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	reqVersion := r.Header.Get("X-Cff-Request-Version")
+	if reqVersion == "" {
+		reqVersion = "v0"
+	}
+	if reqVersion != "v0" && reqVersion != "v1" {
+		a.writeError(w, reqID, ferr(http.StatusBadRequest, "FSS.0400", "X-CFF-Request-Version must be v0 or v1"))
+		return
+	}
+
+	d := fn.Decide()
+	if err := d.Wait(r.Context()); err != nil {
+		return
+	}
+	switch {
+	case d.Drop:
+		sim.Drop(w)
+		return
+	case d.Throttle:
+		e := ferr(http.StatusTooManyRequests, "FSS.0429", "too many requests")
+		if d.Status == http.StatusServiceUnavailable {
+			e = ferr(http.StatusServiceUnavailable, "FSS.0503", "service unavailable")
+		}
+		e.retryAfter = d.RetryAfter
+		a.writeError(w, reqID, e)
+		return
+	case d.Error:
+		a.writeError(w, reqID, ferr(http.StatusInternalServerError, "FSS.0500", "internal error (injected by the emulator)"))
+		return
+	}
+
+	h := w.Header()
+	h.Set("X-Cff-Request-Id", reqID)
+	if op == "async" {
+		// The SDK sends the event as the body; an old doc example wraps it
+		// in {"body": ...} [?]: either is passed to the function as is.
+		if _, err := a.env.Submit(fn, reqID, u.Qualifier(), version, body, reqID); err != nil {
+			a.writeError(w, reqID, ferr(http.StatusInternalServerError, "FSS.0500", "could not queue the invocation: %v", err))
+			return
+		}
+		h.Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		_ = json.NewEncoder(w).Encode(map[string]string{"request_id": reqID})
+		return
+	}
+	out, err := fn.Invoke(r.Context(), sim.Call{Payload: body, Version: version, RequestID: reqID})
+	if err != nil {
+		return // the client went away
+	}
+	ms := float64(out.Duration.Microseconds()) / 1000
+	billed := max(1, int(math.Ceil(ms)))
+	sum, _ := json.Marshal(map[string]any{"duration": ms, "billingDuration": billed, "memorySize": 128, "memoryUsed": out.MemoryMB})
+	h.Set("X-Cff-Invoke-Summary", string(sum))
+	h.Set("X-Cff-Billing-Duration", strconv.Itoa(billed))
+	h.Set("X-Cff-Response-Version", reqVersion)
+	status, errCode, isErr := http.StatusOK, "0", "false"
+	if out.Failed {
+		// The exact error code of a failed function is not documented [?].
+		status, errCode, isErr = http.StatusInternalServerError, "1", "true"
+	}
+	h.Set("X-Func-Err-Code", errCode)
+	h.Set("X-Is-Func-Err", isErr)
+	tail := out.Log
+	if len(tail) > logTailBytes {
+		tail = tail[len(tail)-logTailBytes:]
+	}
+	if strings.EqualFold(r.Header.Get("X-Cff-Log-Type"), "tail") {
+		h.Set("X-Cff-Function-Log", base64.StdEncoding.EncodeToString([]byte(tail)))
+	}
+	resBody := out.Body
+	if reqVersion == "v1" {
+		h.Set("Content-Type", "application/json")
+		resBody, _ = json.Marshal(map[string]any{"request_id": reqID, "result": string(out.Body), "log": tail, "status": status})
+	} else {
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	if d.Truncate {
+		sim.WriteTruncated(w, http.StatusOK, resBody)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(resBody)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(resBody)
+}
+
+// asyncStatus maps a task state onto FunctionGraph's words.
+func asyncStatus(s sim.TaskState) string {
+	switch s {
+	case sim.TaskEnqueued:
+		return "WAIT"
+	case sim.TaskRunning:
+		return "RUNNING"
+	case sim.TaskSucceeded:
+		return "SUCCESS"
+	case sim.TaskFailed:
+		return "FAIL"
+	}
+	return "DISCARD"
+}
+
+// list serves the async-invocation list, filtered by request_id and status.
+func (a *fgAPI) list(w http.ResponseWriter, r *http.Request, reqID string, fn *sim.Function) {
+	q := r.URL.Query()
+	limit := 10
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100 {
+			a.writeError(w, reqID, ferr(http.StatusBadRequest, "FSS.0400", "limit must be between 1 and 100"))
+			return
+		}
+		limit = n
+	}
+	invs := []map[string]any{}
+	for _, t := range a.env.Tasks(fn.Name()) {
+		st := asyncStatus(t.State)
+		if id := q.Get("request_id"); id != "" && t.RequestID != id || q.Get("status") != "" && q.Get("status") != st {
+			continue
+		}
+		m := map[string]any{"request_id": t.RequestID, "status": st, "error_code": 0, "error_message": "",
+			"start_time": t.Started.UTC().Format("2006-01-02T15:04:05")}
+		if !t.Ended.IsZero() {
+			m["end_time"] = t.Ended.UTC().Format("2006-01-02T15:04:05")
+		}
+		if t.State == sim.TaskFailed {
+			var fe struct {
+				ErrorMessage string `json:"errorMessage"`
+			}
+			if json.Unmarshal(t.Outcome.Body, &fe) != nil || fe.ErrorMessage == "" {
+				fe.ErrorMessage = string(t.Outcome.Body)
+			}
+			m["error_code"], m["error_message"] = 1, fe.ErrorMessage
+		}
+		invs = append(invs, m)
+		if len(invs) == limit {
+			break
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Cff-Request-Id", reqID)
+	_ = json.NewEncoder(w).Encode(map[string]any{"invocations": invs, "count": len(invs), "next_marker": 0})
+}
