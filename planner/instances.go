@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -169,6 +170,17 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 			})
 			return cty.NilVal, false
 		}
+		if v.IsMarked() || v.ContainsMarked() {
+			// Options are shown in the plan, in reports and in messages
+			// such as "not a duration: ..."; a secret has no place there.
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Invalid %s", what),
+				Detail:   fmt.Sprintf("The %s of %s must not use a sensitive value: it is shown in the plan and in reports.", what, inst.Addr),
+				Subject:  expr.Range().Ptr(),
+			})
+			return cty.NilVal, false
+		}
 		return v, true
 	}
 	invalid := func(expr hcl.Expression, what, detail string) {
@@ -297,10 +309,46 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 	if len(inst.Unknown) > 0 {
 		inst.UnknownFrom = b.invRefs
 	}
+	// expect checks whose expected value does not depend on the answer
+	// are checked now, so validate reports a bad duration or pattern.
+	for _, c := range inv.Expect.Checks() {
+		if (c.Name != "max_duration" && c.Name != "body_matches") || readsSelf(c.Expr) {
+			continue
+		}
+		v, moreDiags := c.Expr.Value(ctx)
+		diags = append(diags, moreDiags...)
+		if moreDiags.HasErrors() || !v.IsWhollyKnown() {
+			continue
+		}
+		v, _ = v.UnmarkDeep()
+		switch c.Name {
+		case "max_duration":
+			if _, err := spec.DurationValue(v); err != nil {
+				invalid(c.Expr, c.Name, "max_duration "+err.Error()+".")
+			}
+		case "body_matches":
+			s, err := convert.Convert(v, cty.String)
+			if err != nil || s.IsNull() {
+				invalid(c.Expr, c.Name, "body_matches must be a regular expression string.")
+			} else if _, err := regexp.Compile(s.AsString()); err != nil {
+				invalid(c.Expr, c.Name, fmt.Sprintf("body_matches is not a valid regular expression: %s.", err))
+			}
+		}
+	}
 	if diags.HasErrors() {
 		return nil, diags
 	}
 	return inst, diags
+}
+
+// readsSelf reports whether expr refers to the invocation's own result.
+func readsSelf(expr hcl.Expression) bool {
+	for _, tr := range expr.Variables() {
+		if tr.RootName() == "self" {
+			return true
+		}
+	}
+	return false
 }
 
 func boolOf(v cty.Value, expr hcl.Expression, what string, diags hcl.Diagnostics) (bool, hcl.Diagnostics) {

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/fnprobe/fnprobe/providers"
@@ -57,6 +59,19 @@ type Variable struct {
 	Sensitive   bool
 	Validations []*Validation
 	DeclRange   hcl.Range
+
+	// typeDefaults are the defaults of optional(TYPE, DEFAULT) object
+	// attributes in Type, applied to every value before conversion.
+	typeDefaults *typeexpr.Defaults
+}
+
+// convert applies the type's optional-attribute defaults to val and
+// converts it to the variable's type.
+func (v *Variable) convert(val cty.Value) (cty.Value, error) {
+	if v.typeDefaults != nil && !val.IsNull() {
+		val = v.typeDefaults.Apply(val)
+	}
+	return convert.Convert(val, v.Type)
 }
 
 // Validation is a variable's `validation` block.

@@ -33,15 +33,20 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 		rng *hcl.Range
 	}
 	set := map[string]source{}
+	// failed: variables given an invalid value; reported already, so not
+	// reported again as missing.
+	failed := map[string]bool{}
 
 	for name, v := range c.Variables {
 		raw := c.getenv(EnvVarPrefix + name)
 		if raw == "" {
 			continue
 		}
-		val, moreDiags := parseRawValue(raw, v.Type, EnvVarPrefix+name)
+		val, moreDiags := parseRawValue(raw, v, EnvVarPrefix+name)
 		diags = append(diags, moreDiags...)
-		if !moreDiags.HasErrors() {
+		if moreDiags.HasErrors() {
+			failed[name] = true
+		} else {
 			set[name] = source{val: val}
 		}
 	}
@@ -93,9 +98,10 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 			val, moreDiags := constValue(a.Expr, "a variable")
 			diags = append(diags, moreDiags...)
 			if moreDiags.HasErrors() {
+				failed[n] = true
 				continue
 			}
-			conv, err := convert.Convert(val, decl.Type)
+			conv, err := decl.convert(val)
 			if err != nil {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -103,6 +109,7 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 					Detail:   fmt.Sprintf("The value for var.%s is not compatible with its type constraint: %s.", n, err),
 					Subject:  a.Expr.Range().Ptr(),
 				})
+				failed[n] = true
 				continue
 			}
 			set[n] = source{val: conv, rng: a.Expr.Range().Ptr()}
@@ -113,6 +120,7 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 		name, raw, ok := strings.Cut(kv, "=")
 		name = strings.TrimSpace(name)
 		if !ok || name == "" {
+			failed[name] = true
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid -var option",
@@ -125,9 +133,11 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 			diags = append(diags, undeclaredVariable(name, c, hcl.DiagError, nil))
 			continue
 		}
-		val, moreDiags := parseRawValue(raw, decl.Type, "-var "+name)
+		val, moreDiags := parseRawValue(raw, decl, "-var "+name)
 		diags = append(diags, moreDiags...)
-		if !moreDiags.HasErrors() {
+		if moreDiags.HasErrors() {
+			failed[name] = true
+		} else {
 			set[name] = source{val: val}
 		}
 	}
@@ -138,6 +148,8 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 		src, ok := set[name]
 		switch {
 		case ok:
+		case failed[name]:
+			continue
 		case decl.Default != cty.NilVal:
 			src = source{val: decl.Default}
 		default:
@@ -222,14 +234,39 @@ func undeclaredVariable(name string, c *Config, sev hcl.DiagnosticSeverity, rng 
 // parseRawValue interprets a value given as text (-var, environment). For a
 // string-typed variable the text is the value; otherwise it is parsed as an
 // HCL expression, as Terraform does.
-func parseRawValue(raw string, ty cty.Type, source string) (cty.Value, hcl.Diagnostics) {
+func parseRawValue(raw string, decl *Variable, source string) (cty.Value, hcl.Diagnostics) {
+	ty := decl.Type
 	if ty == cty.String || ty == cty.DynamicPseudoType {
 		return cty.StringVal(raw), nil
 	}
+	incompatible := func(err error) (cty.Value, hcl.Diagnostics) {
+		return cty.DynamicVal, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid value for variable",
+			Detail:   fmt.Sprintf("The value given by %s is not compatible with the variable's type constraint: %s.", source, err),
+		}}
+	}
 	if ty.IsPrimitiveType() {
-		if conv, err := convert.Convert(cty.StringVal(raw), ty); err == nil {
+		// A number or a bool is given as its text ("3", "true"), or as a
+		// constant expression ("2*60"). When neither works, the problem
+		// to report is the type, not the expression syntax.
+		conv, err := convert.Convert(cty.StringVal(raw), ty)
+		if err == nil {
 			return conv, nil
 		}
+		expr, diags := hclsyntax.ParseExpression([]byte(raw), "<value for "+source+">", hcl.InitialPos)
+		if diags.HasErrors() {
+			return incompatible(err)
+		}
+		val, diags := constValue(expr, source)
+		if diags.HasErrors() {
+			return incompatible(err)
+		}
+		conv, err2 := convert.Convert(val, ty)
+		if err2 != nil {
+			return incompatible(err)
+		}
+		return conv, nil
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(raw), "<value for "+source+">", hcl.InitialPos)
 	if diags.HasErrors() {
@@ -239,13 +276,9 @@ func parseRawValue(raw string, ty cty.Type, source string) (cty.Value, hcl.Diagn
 	if diags.HasErrors() {
 		return cty.DynamicVal, diags
 	}
-	conv, err := convert.Convert(val, ty)
+	conv, err := decl.convert(val)
 	if err != nil {
-		return cty.DynamicVal, hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid value for variable",
-			Detail:   fmt.Sprintf("The value given by %s is not compatible with the variable's type constraint: %s.", source, err),
-		}}
+		return incompatible(err)
 	}
 	return conv, nil
 }
