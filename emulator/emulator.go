@@ -48,6 +48,10 @@ func DefaultConfig() *Config {
 		Seed: 1,
 		Credentials: []sim.Credential{
 			{Provider: "alicloud", AccessKeyID: "emulator", Secret: "emulator-secret"},
+			{Provider: "aws", AccessKeyID: "emulator", Secret: "emulator-secret"},
+			{Provider: "huaweicloud", AccessKeyID: "emulator", Secret: "emulator-secret"},
+			{Provider: "huaweicloud", Token: "emulator-token"},
+			{Provider: "tencent", Token: "emulator-token"},
 		},
 		Functions: []sim.FunctionSpec{
 			{Name: "echo", Behavior: sim.Echo},

@@ -141,7 +141,7 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 		}
 		detail := fmt.Sprintf("Expected status %s, got %d.", show(want), res.Status)
 		if res.ErrorCode != "" || res.ErrorMessage != "" {
-			detail += " " + strings.TrimSpace(fmt.Sprintf("The service answered %s %s", res.ErrorCode, res.ErrorMessage)) + "."
+			detail += " " + strings.TrimSuffix(strings.TrimSpace(fmt.Sprintf("The service answered %s: %s", res.ErrorCode, res.ErrorMessage)), ".") + "."
 		}
 		return fail("Unexpected status", detail)
 	case "error":

@@ -470,8 +470,11 @@ func TestRetryThrottling(t *testing.T) {
 		"missing": func(context.Context, *providers.Request) (*providers.Result, error) {
 			return &providers.Result{Status: 404, ErrorCode: "FunctionNotFound", ErrorMessage: "no such function"}, nil
 		},
+		"failed_via_api": func(context.Context, *providers.Request) (*providers.Result, error) {
+			return &providers.Result{Status: 500, Error: true, ErrorCode: "FUNCTION_INVOCATION_FAILED"}, nil
+		},
 	}}
-	p := plan(t, drv, fn("throttled")+fn("always_throttled")+fn("fails")+fn("missing")+`
+	p := plan(t, drv, fn("throttled")+fn("always_throttled")+fn("fails")+fn("missing")+fn("failed_via_api")+`
 settings {
   retry { attempts = 3 }
 }
@@ -485,6 +488,10 @@ invocation "function_error" {
   expect { error = true }
 }
 invocation "not_found" { function = function.missing }
+invocation "function_failed_via_api" {
+  function = function.failed_via_api
+  expect { error = false }
+}
 invocation "expects_404" {
   function = function.missing
   expect {
@@ -507,6 +514,9 @@ invocation "expects_404" {
 		"invocation.function_error": "pass",
 		"invocation.not_found":      "error: the service answered HTTP 404 FunctionNotFound: no such function",
 		"invocation.expects_404":    "pass",
+		// A function failure is an answer: its check fails (exit 1), it is
+		// not "unanswered" (exit 3).
+		"invocation.function_failed_via_api": "fail",
 	})
 	if failing.Load() != 1 {
 		t.Errorf("function error invoked %d times, want 1 (not retried)", failing.Load())
@@ -520,8 +530,8 @@ invocation "expects_404" {
 	if honoured != 2 || len(waits) != 4 {
 		t.Errorf("waits %v: want two Retry-After waits of 2s (recovers) and two backoffs (gives_up)", waits)
 	}
-	if s.ExitCode != executor.ExitUnanswered {
-		t.Errorf("exit code %d, want 3", s.ExitCode)
+	if s.ExitCode != executor.ExitFailed {
+		t.Errorf("exit code %d, want 1 (a failed check beats unanswered)", s.ExitCode)
 	}
 }
 

@@ -280,9 +280,15 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		self = resultValue(res, dur, n)
 		selfCtx = withSelf(evalCtx, self)
 	}
+	// An answer the invoke API gave instead of the function (auth, not
+	// found, throttled after retries) means the invocation could not be
+	// made: exit 3, unless the suite expects exactly that status or code.
+	// A function failure reported through an API error (res.Error) is the
+	// function's answer and goes to the checks.
 	exp := inst.Block.Expect
 	ownsStatus := exp != nil && (exp.Status != nil || exp.ErrorCode != nil)
-	if (res.Transient || (res.ErrorCode != "" && res.Status >= 400)) && !ownsStatus {
+	apiError := res.ErrorCode != "" && res.Status >= 400 && !res.Error
+	if (res.Transient || apiError) && !ownsStatus {
 		return &ResultInfo{Status: StatusError, Attempts: n, Value: self, Reason: apiErrorText(res)}
 	}
 

@@ -1,0 +1,94 @@
+# The same function, deployed on five clouds, checked with one for_each.
+#
+# Offline:   examples/run-offline.sh examples/multicloud
+# For real, point each provider at its cloud (unset FNPROBE_ENDPOINT) and
+# export each cloud's credentials.
+
+provider "alicloud_fc2" {
+  region            = "cn-hangzhou"
+  account_id        = "1234567890"
+  endpoint          = env("FNPROBE_ENDPOINT")
+  access_key_id     = env("ALIBABA_CLOUD_ACCESS_KEY_ID", "emulator")
+  access_key_secret = env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "emulator-secret")
+}
+
+provider "alicloud_fc3" {
+  region            = "cn-hangzhou"
+  endpoint          = env("FNPROBE_ENDPOINT")
+  access_key_id     = env("ALIBABA_CLOUD_ACCESS_KEY_ID", "emulator")
+  access_key_secret = env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "emulator-secret")
+}
+
+provider "aws_lambda" {
+  region     = "us-east-1"
+  endpoint   = env("FNPROBE_ENDPOINT")
+  access_key = env("AWS_ACCESS_KEY_ID", "emulator")
+  secret_key = env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
+}
+
+provider "huaweicloud_functiongraph" {
+  region     = "cn-north-4"
+  project_id = "0123456789abcdef0123456789abcdef"
+  endpoint   = env("FNPROBE_ENDPOINT")
+  access_key = env("HUAWEICLOUD_SDK_AK", "emulator")
+  secret_key = env("HUAWEICLOUD_SDK_SK", "emulator-secret")
+}
+
+provider "tencent_cloudbase" {
+  env_id       = "demo-env"
+  endpoint     = env("FNPROBE_ENDPOINT")
+  access_token = env("TCB_ACCESS_TOKEN", "emulator-token")
+}
+
+function "fc2" {
+  provider = provider.alicloud_fc2
+  service  = "default"
+  name     = "hello"
+}
+
+function "fc3" {
+  provider = provider.alicloud_fc3
+  name     = "hello"
+}
+
+function "lambda" {
+  provider = provider.aws_lambda
+  name     = "hello"
+}
+
+function "functiongraph" {
+  provider = provider.huaweicloud_functiongraph
+  name     = "hello"
+}
+
+function "cloudbase" {
+  provider = provider.tencent_cloudbase
+  name     = "hello"
+}
+
+locals {
+  deployments = {
+    alicloud_fc2              = function.fc2
+    alicloud_fc3              = function.fc3
+    aws_lambda                = function.lambda
+    huaweicloud_functiongraph = function.functiongraph
+    tencent_cloudbase         = function.cloudbase
+  }
+}
+
+invocation "hello" {
+  for_each = local.deployments
+  function = each.value
+  payload  = jsonencode({ from = each.key })
+
+  expect {
+    status = 200
+    error  = false
+    json   = { from = each.key }
+  }
+
+  assert {
+    condition     = self.request_id != ""
+    error_message = "${each.key} reported no request id"
+  }
+}
