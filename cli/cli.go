@@ -34,6 +34,9 @@ type Env struct {
 	Registry       providers.Registry
 	// IsTerminal says whether Stdout is a terminal (for colour).
 	IsTerminal bool
+	// Width is the column diagnostics wrap at: 0 is the default (78),
+	// negative disables wrapping (tests compare output across machines).
+	Width int
 }
 
 const usage = `Usage: fnprobe <command> [flags] [PATH]
@@ -105,7 +108,9 @@ func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
 	fs.Var(&f.targets, "target", "select an invocation and what it needs: NAME or invocation.NAME[\"KEY\"] (repeatable)")
 	fs.Var(&f.tags, "tag", "select invocations carrying this tag, and what they need (repeatable)")
 	fs.BoolVar(&f.noColor, "no-color", false, "disable colour in human output")
-	fs.BoolVar(&f.jsonOut, "json", false, "print newline-delimited JSON events instead of human output")
+	if cmd != "graph" {
+		fs.BoolVar(&f.jsonOut, "json", false, "print newline-delimited JSON events instead of human output")
+	}
 	if cmd == "run" {
 		fs.IntVar(&f.parallelism, "parallelism", 0, "invocations in flight at once (default: settings, else 10)")
 		fs.BoolVar(&f.failFast, "fail-fast", false, "after the first failure, start nothing new")
@@ -174,6 +179,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		Redactor: redactor,
 		Color:    env.IsTerminal && !f.noColor && env.Getenv("NO_COLOR") == "",
 		Version:  Version,
+		Width:    env.Width,
 	}
 	var jsonView *report.JSON
 	if f.jsonOut {
@@ -196,7 +202,9 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		showDiags(diags)
 		return executor.ExitConfig
 	}
-	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{Vars: f.vars, VarFiles: f.varFiles})
+	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{
+		Vars: f.vars, VarFiles: f.varFiles, AllowUnset: cmd == "validate",
+	})
 	diags = append(diags, moreDiags...)
 	for name, v := range vals {
 		if cfg.Variables[name].Sensitive {
@@ -209,6 +217,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	}
 	plan, moreDiags := planner.Build(cfg, planner.Options{
 		Registry: env.Registry, Vars: vals, Targets: f.targets, Tags: f.tags,
+		Validate: cmd == "validate",
 	})
 	diags = append(diags, moreDiags...)
 	if plan != nil {
@@ -230,7 +239,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		return executor.ExitOK
 	case "plan":
 		if jsonView != nil {
-			writePlanJSON(env.Stdout, plan, redactor)
+			writePlanJSON(env.Stdout, plan, redactor, time.Now())
 		} else {
 			writePlan(env.Stdout, plan, ropts.Color)
 		}
@@ -271,6 +280,16 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		Observer:    report.Multi(observers...),
 	})
 	code := summary.ExitCode
+	if code == executor.ExitOK && summary.Passed == 0 && !f.allowEmpty {
+		// Every selected invocation was disabled: nothing was checked, and
+		// a gate that checked nothing must not pass.
+		showDiags(hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Nothing was checked",
+			Detail:   "Every selected invocation was skipped (enabled = false), so nothing was invoked. Use -allow-empty if an empty run is expected.",
+		}})
+		code = executor.ExitConfig
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", redactor.String(err.Error()))
 		code = max(code, executor.ExitUnanswered)

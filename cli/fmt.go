@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,7 +26,10 @@ func fmtCommand(args []string, env Env) int {
 	check := fs.Bool("check", false, "list files that are not formatted and exit 1 if any; change nothing")
 	path, err := parseArgs(fs, args)
 	if err != nil {
-		if err.Error() != "flag: help requested" && !strings.Contains(err.Error(), "flag provided but not defined") {
+		if errors.Is(err, flag.ErrHelp) {
+			return executor.ExitOK
+		}
+		if !strings.Contains(err.Error(), "flag provided but not defined") {
 			fmt.Fprintf(env.Stderr, "fnprobe fmt: %s\n", err)
 		}
 		return executor.ExitConfig
@@ -63,7 +68,7 @@ func fmtCommand(args []string, env Env) int {
 		}
 	}
 	if diags.HasErrors() {
-		report.WriteDiagnostics(env.Stderr, diags, report.Options{Files: parser.Files()})
+		report.WriteDiagnostics(env.Stderr, diags, report.Options{Files: parser.Files(), Width: env.Width})
 		return executor.ExitConfig
 	}
 	if *check && unformatted > 0 {

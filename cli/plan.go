@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/fnprobe/fnprobe/planner"
 	"github.com/fnprobe/fnprobe/spec"
@@ -44,8 +45,17 @@ func writePlan(w io.Writer, p *planner.Plan, color bool) {
 	}
 }
 
+// planJSON is the `plan -json` event: the common fields of every JSON
+// event (report/SCHEMA.md) and the plan.
 type planJSON struct {
-	Type        string           `json:"type"`
+	Level     string   `json:"@level"`
+	Message   string   `json:"@message"`
+	Timestamp string   `json:"@timestamp"`
+	Type      string   `json:"type"`
+	Plan      planBody `json:"plan"`
+}
+
+type planBody struct {
 	Invocations []planInvocation `json:"invocations"`
 }
 
@@ -59,9 +69,13 @@ type planInvocation struct {
 	Unknown   []string `json:"known_after_invocation"`
 }
 
-// writePlanJSON prints the plan as one JSON object on one line.
-func writePlanJSON(w io.Writer, p *planner.Plan, r *spec.Redactor) {
-	out := planJSON{Type: "plan", Invocations: []planInvocation{}}
+// writePlanJSON prints the plan as one JSON event on one line.
+func writePlanJSON(w io.Writer, p *planner.Plan, r *spec.Redactor, now time.Time) {
+	out := planJSON{
+		Level: "info", Type: "plan", Timestamp: now.UTC().Format(time.RFC3339Nano),
+		Message: fmt.Sprintf("plan: %d invocation%s", len(p.Selected), plural(len(p.Selected))),
+		Plan:    planBody{Invocations: []planInvocation{}},
+	}
 	for _, inst := range p.Selected {
 		pi := planInvocation{
 			Addr: inst.Addr, Function: inst.Function.Addr, Provider: inst.Function.Provider.Addr,
@@ -70,7 +84,7 @@ func writePlanJSON(w io.Writer, p *planner.Plan, r *spec.Redactor) {
 		for _, d := range inst.Deps {
 			pi.DependsOn = append(pi.DependsOn, d.Addr)
 		}
-		out.Invocations = append(out.Invocations, pi)
+		out.Plan.Invocations = append(out.Plan.Invocations, pi)
 	}
 	b, _ := json.Marshal(out)
 	fmt.Fprintf(w, "%s\n", r.Bytes(b))

@@ -697,3 +697,36 @@ invocation "scalar" {
 		}
 	}
 }
+
+// An attempt whose until condition does not hold, followed by a final
+// attempt that is throttled: the outcome is the last answer's, not a mix of
+// the two (the until verdict of attempt 1 must not leak).
+func TestRetryUntilThenThrottled(t *testing.T) {
+	var n atomic.Int32
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"f": func(context.Context, *providers.Request) (*providers.Result, error) {
+			if n.Add(1) == 1 {
+				return ok(`{"ready":false}`)
+			}
+			return &providers.Result{Status: 429, ErrorCode: "Throttled", Transient: true}, nil
+		},
+	}}
+	p := plan(t, drv, fn("f")+`
+invocation "owns_status" {
+  function = function.f
+  retry {
+    attempts = 2
+    until    = self.json.ready
+  }
+  expect { status = 200 }
+}
+`)
+	_, rec := run(t, context.Background(), p, executor.Options{})
+	res := rec.results()["invocation.owns_status"]
+	if res.Status != executor.StatusFail || len(res.Diags) != 1 || res.Diags[0].Summary != "Unexpected status" {
+		t.Fatalf("got %s %v, want one Unexpected status failure about the throttled answer", res.Status, res.Diags)
+	}
+	if !strings.Contains(res.Diags[0].Detail, "got 429") {
+		t.Errorf("detail %q", res.Diags[0].Detail)
+	}
+}

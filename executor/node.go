@@ -18,7 +18,6 @@ import (
 
 	"github.com/fnprobe/fnprobe/planner"
 	"github.com/fnprobe/fnprobe/providers"
-	"github.com/fnprobe/fnprobe/spec"
 )
 
 // runNode runs one instance to its outcome. Every failure is recorded as a
@@ -213,6 +212,9 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		n        int
 	)
 	for n = 1; ; n++ {
+		// Each attempt stands alone: the result and the until verdict of
+		// an earlier attempt must not leak into a later one.
+		self, selfCtx, untilMet = cty.NilVal, nil, true
 		actx, cancel := context.WithTimeout(ctx, timeout)
 		t0 := time.Now()
 		res, err = driver.Invoke(actx, req)
@@ -222,7 +224,9 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		if ctx.Err() != nil {
 			// Cancelled from outside: the answer, if any, is not trusted.
 			e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx)}})
-			return &ResultInfo{Status: StatusError, Attempts: n, Reason: "run " + causeText(ctx) + " while invoking"}
+			reason := "run " + causeText(ctx) + " while invoking"
+			return &ResultInfo{Status: StatusError, Attempts: n, Reason: reason,
+				Diags: hcl.Diagnostics{unansweredDiag(inst, "Invocation cut short", reason, n)}}
 		}
 		if err == nil && res == nil {
 			err = errors.New("the driver returned no result")
@@ -269,12 +273,16 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 			break
 		}
 		if e.opts.Sleep(ctx, wait) != nil {
-			return &ResultInfo{Status: StatusError, Attempts: n, Reason: "run " + causeText(ctx) + " while waiting to retry"}
+			reason := "run " + causeText(ctx) + " while waiting to retry"
+			return &ResultInfo{Status: StatusError, Attempts: n, Reason: reason,
+				Diags: hcl.Diagnostics{unansweredDiag(inst, "Invocation cut short", reason, n)}}
 		}
 	}
 
 	if err != nil {
-		return &ResultInfo{Status: StatusError, Attempts: n, Reason: fmt.Sprintf("could not invoke: %s", err)}
+		reason := fmt.Sprintf("could not invoke: %s", err)
+		return &ResultInfo{Status: StatusError, Attempts: n, Reason: reason,
+			Diags: hcl.Diagnostics{unansweredDiag(inst, "Invocation could not be made", reason, n)}}
 	}
 	if self == cty.NilVal {
 		self = resultValue(res, dur, n)
@@ -289,7 +297,9 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 	ownsStatus := exp != nil && (exp.Status != nil || exp.ErrorCode != nil)
 	apiError := res.ErrorCode != "" && res.Status >= 400 && !res.Error
 	if (res.Transient || apiError) && !ownsStatus {
-		return &ResultInfo{Status: StatusError, Attempts: n, Value: self, Reason: apiErrorText(res)}
+		reason := apiErrorText(res)
+		return &ResultInfo{Status: StatusError, Attempts: n, Value: self, Reason: reason,
+			Diags: hcl.Diagnostics{unansweredDiag(inst, "Invocation not answered", reason, n)}}
 	}
 
 	out := &ResultInfo{Status: StatusPass, Attempts: n, Value: self}
@@ -313,6 +323,22 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		return out.Diags[i].Severity == hcl.DiagError && out.Diags[j].Severity != hcl.DiagError
 	})
 	return out
+}
+
+// unansweredDiag describes an invocation that could not be made or answered,
+// on the invocation block, so every report can point at it.
+func unansweredDiag(inst *planner.Instance, summary, reason string, attempts int) *hcl.Diagnostic {
+	detail := strings.ToUpper(reason[:1]) + reason[1:] + "."
+	if attempts > 1 {
+		detail += fmt.Sprintf(" %d attempts were made.", attempts)
+	}
+	if inst.Block.Expect == nil || (inst.Block.Expect.Status == nil && inst.Block.Expect.ErrorCode == nil) {
+		if strings.Contains(reason, "the service answered") {
+			detail += " If this answer is what the suite checks for, say so with expect { status = ... } or expect { error_code = ... }."
+		}
+	}
+	rng := inst.Block.DeclRange
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &rng}
 }
 
 func attemptInfo(n int, res *providers.Result, err error, dur time.Duration) *AttemptInfo {
@@ -402,6 +428,3 @@ func firstDuration(vals ...time.Duration) time.Duration {
 	}
 	return 0
 }
-
-var _ = strings.TrimSpace
-var _ = spec.Sensitive

@@ -97,7 +97,7 @@ func (p *Plan) expandInvocations() hcl.Diagnostics {
 			}
 			continue
 		}
-		items, moreDiags := forEachItems(inv.ForEach, p.planContext(inv.DeclRange.Filename, nil), "invocation."+name)
+		items, moreDiags := forEachItems(inv.ForEach, p.planContext(inv.DeclRange.Filename, nil), "invocation."+name, p.validate)
 		diags = append(diags, moreDiags...)
 		for _, it := range items {
 			inst, moreDiags := p.instance(b, it.key, true, &eachVals{cty.StringVal(it.key), it.value})
@@ -160,6 +160,9 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
 			return cty.NilVal, false
+		}
+		if p.validate && spec.FromUnset(v) {
+			return cty.NilVal, false // depends on an unset variable: checked at plan
 		}
 		if !v.IsWhollyKnown() {
 			diags = append(diags, &hcl.Diagnostic{
@@ -438,10 +441,12 @@ func (p *Plan) resolveTarget(t string) ([]*Instance, string) {
 		}
 		key = k
 	}
-	insts, ok := p.invInstances[name]
-	if !ok {
+	// A block whose for_each is empty has no instances, yet it exists:
+	// look names up in the configuration, not among the instances.
+	insts := p.invInstances[name]
+	if _, ok := p.Config.Invocations[name]; !ok {
 		msg := fmt.Sprintf("The target %q names no invocation of this suite.", t)
-		if sug := spec.Suggest(name, spec.SortedKeys(p.invInstances)); sug != "" {
+		if sug := spec.Suggest(name, spec.SortedKeys(p.Config.Invocations)); sug != "" {
 			msg += fmt.Sprintf(" Did you mean invocation.%s?", sug)
 		}
 		return nil, msg

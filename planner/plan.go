@@ -31,6 +31,10 @@ type Options struct {
 	Targets []string
 	// Tags keep invocations carrying one of these tags, and what they need.
 	Tags []string
+	// Validate checks the suite regardless of the values it will get:
+	// values unknown because a variable is unset (spec.Unset) are
+	// accepted where the plan would need them known.
+	Validate bool
 }
 
 // Plan is a suite resolved for running.
@@ -46,6 +50,7 @@ type Plan struct {
 	Secrets []cty.Value
 
 	graph        *graph
+	validate     bool
 	vars         cty.Value
 	values       map[Addr]cty.Value // plan-time values of locals, functions, providers
 	runtime      map[Addr]bool      // locals known only after some invocation
@@ -133,6 +138,7 @@ func Build(cfg *spec.Config, opts Options) (*Plan, hcl.Diagnostics) {
 		invInstances: map[string][]*Instance{},
 	}
 	p.vars = objectOf(opts.Vars)
+	p.validate = opts.Validate
 	for name, v := range opts.Vars {
 		if cfg.Variables[name] != nil && cfg.Variables[name].Sensitive {
 			p.Secrets = append(p.Secrets, v)
@@ -396,6 +402,10 @@ type eachVals struct{ key, value cty.Value }
 // knownConfig checks that a decoded provider or function body is known
 // before anything runs, records its secrets and returns it unmarked.
 func (p *Plan) knownConfig(v cty.Value, sensitive []string, what string, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	if p.validate && spec.FromUnset(v) {
+		unmarked, _ := v.UnmarkDeep()
+		return unmarked, nil
+	}
 	if !v.IsWhollyKnown() {
 		return cty.NilVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -436,7 +446,7 @@ func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals
 		if diags.HasErrors() {
 			return cty.NilVal, diags
 		}
-		if val, ok := pr.Driver.(providers.FunctionValidator); ok {
+		if val, ok := pr.Driver.(providers.FunctionValidator); ok && v.IsWhollyKnown() && pr.Config.IsWhollyKnown() {
 			diags = append(diags, validationDiags(val.ValidateFunction(pr.Config, v), fn, sch.Function, addr)...)
 		}
 		p.Functions[addr] = &FunctionInstance{
@@ -456,7 +466,7 @@ func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals
 	if fn.ForEach == nil {
 		return one("function."+fn.Name, nil)
 	}
-	items, diags := forEachItems(fn.ForEach, ctxFor(fn.DeclRange.Filename, nil), "function."+fn.Name)
+	items, diags := forEachItems(fn.ForEach, ctxFor(fn.DeclRange.Filename, nil), "function."+fn.Name, p.validate)
 	if diags.HasErrors() {
 		return cty.NilVal, diags
 	}
@@ -499,10 +509,13 @@ type item struct {
 
 // forEachItems evaluates a for_each expression: a map, an object or a set of
 // strings, known before anything runs.
-func forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what string) ([]item, hcl.Diagnostics) {
+func forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what string, validate bool) ([]item, hcl.Diagnostics) {
 	v, diags := expr.Value(ctx)
 	if diags.HasErrors() {
 		return nil, diags
+	}
+	if validate && spec.FromUnset(v) {
+		return nil, diags // keys depend on an unset variable: nothing to expand yet
 	}
 	bad := func(detail string) ([]item, hcl.Diagnostics) {
 		return nil, append(diags, &hcl.Diagnostic{

@@ -548,7 +548,20 @@ func (d *decoder) provider(b *hcl.Block) hcl.Diagnostics {
 	if a, ok := content.Attributes["alias"]; ok {
 		s, moreDiags := constString(a.Expr, "alias")
 		diags = append(diags, moreDiags...)
-		diags = append(diags, d.validName("provider alias", s, a.Expr.Range())...)
+		switch {
+		case moreDiags.HasErrors():
+		case s == "type" || s == "alias" || s == "address":
+			// provider.TYPE.type, .alias and .address are the unaliased
+			// block's attributes; an alias of that name would shadow them.
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid provider alias name",
+				Detail:   fmt.Sprintf("%q is reserved: provider.%s.%s is an attribute of the provider block without alias.", s, typ, s),
+				Subject:  a.Expr.Range().Ptr(),
+			})
+		default:
+			diags = append(diags, d.validName("provider alias", s, a.Expr.Range())...)
+		}
 		p.Alias = s
 	}
 	sch := drv.Schema()

@@ -12,6 +12,30 @@ import (
 // sensitive variables, sensitive outputs and everything derived from them.
 const Sensitive = "sensitive"
 
+// Unset is the cty mark on the unknown value that stands for a variable
+// given no value, when a command (validate) checks a suite regardless of
+// the values it will get. Marks propagate, so anything computed from such a
+// variable carries it too.
+const Unset = "unset"
+
+// FromUnset reports whether v is not wholly known because of an unset
+// variable (rather than because of an invocation result).
+func FromUnset(v cty.Value) bool {
+	if v.IsWhollyKnown() {
+		return false
+	}
+	if v.HasMark(Unset) {
+		return true
+	}
+	_, pvm := v.UnmarkDeepWithPaths()
+	for _, pm := range pvm {
+		if _, ok := pm.Marks[Unset]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // Redacted is what is printed in place of a sensitive value.
 const Redacted = "(sensitive)"
 

@@ -17,6 +17,10 @@ import (
 type VarOptions struct {
 	Vars     []string // -var NAME=VALUE, in order
 	VarFiles []string // -var-file FILE, in order
+	// AllowUnset gives a variable without any value an unknown value
+	// marked Unset instead of reporting it (validate checks a suite
+	// regardless of the values it will get, as terraform validate does).
+	AllowUnset bool
 }
 
 // EnvVarPrefix prefixes environment variables that set suite variables.
@@ -152,6 +156,8 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 			continue
 		case decl.Default != cty.NilVal:
 			src = source{val: decl.Default}
+		case opts.AllowUnset:
+			src = source{val: cty.UnknownVal(decl.Type).Mark(Unset)}
 		default:
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -185,8 +191,8 @@ func (c *Config) validateVariables(vals map[string]cty.Value) hcl.Diagnostics {
 			}
 			res, moreDiags := v.Condition.Value(ctx)
 			diags = append(diags, moreDiags...)
-			if moreDiags.HasErrors() {
-				continue
+			if moreDiags.HasErrors() || FromUnset(res) {
+				continue // an unset variable (validate) cannot be checked yet
 			}
 			res, _ = res.Unmark()
 			res, err := convert.Convert(res, cty.Bool)
