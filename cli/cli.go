@@ -277,19 +277,10 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	summary, err := executor.Run(ctx, plan, executor.Options{
 		Parallelism: f.parallelism,
 		FailFast:    f.failFast,
+		AllowEmpty:  f.allowEmpty,
 		Observer:    report.Multi(observers...),
 	})
 	code := summary.ExitCode
-	if code == executor.ExitOK && summary.Passed == 0 && !f.allowEmpty {
-		// Every selected invocation was disabled: nothing was checked, and
-		// a gate that checked nothing must not pass.
-		showDiags(hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Nothing was checked",
-			Detail:   "Every selected invocation was skipped (enabled = false), so nothing was invoked. Use -allow-empty if an empty run is expected.",
-		}})
-		code = executor.ExitConfig
-	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", redactor.String(err.Error()))
 		code = max(code, executor.ExitUnanswered)

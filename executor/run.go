@@ -51,11 +51,15 @@ const (
 
 // Options configure a run.
 type Options struct {
-	Parallelism int       // 0: settings, else DefaultParallelism
-	FailFast    bool      // after the first failure start nothing new
-	Observer    Observer  // receives every event; may be nil
-	Sleep       SleepFunc // waits between attempts; nil: a timer honouring ctx
-	Clock       func() time.Time
+	Parallelism int  // 0: settings, else DefaultParallelism
+	FailFast    bool // after the first failure start nothing new
+	// AllowEmpty lets a run in which nothing was invoked (every selected
+	// invocation disabled) exit 0; otherwise it exits 2: a gate that
+	// checked nothing must not pass.
+	AllowEmpty bool
+	Observer   Observer  // receives every event; may be nil
+	Sleep      SleepFunc // waits between attempts; nil: a timer honouring ctx
+	Clock      func() time.Time
 }
 
 // SleepFunc waits for d or until ctx is done.
@@ -204,6 +208,13 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 		s.ExitCode = ExitFailed
 	case s.Errored > 0:
 		s.ExitCode = ExitUnanswered
+	case s.Passed == 0 && !e.opts.AllowEmpty:
+		e.emit(Event{Type: EventDiagnostic, Diags: hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Nothing was checked",
+			Detail:   "Every selected invocation was skipped (enabled = false), so nothing was invoked. Use -allow-empty if an empty run is expected.",
+		}}})
+		s.ExitCode = ExitConfig
 	default:
 		s.ExitCode = ExitOK
 	}
