@@ -31,3 +31,16 @@ func WriteTruncated(w http.ResponseWriter, status int, body []byte) {
 		_ = conn.Close()
 	}
 }
+
+// WriteBody answers status with body and its Content-Length; when the
+// decision truncates, only the first half of body is sent (see
+// WriteTruncated). The caller sets the other headers first.
+func (d Decision) WriteBody(w http.ResponseWriter, status int, body []byte) {
+	if d.Truncate {
+		WriteTruncated(w, status, body)
+		return
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

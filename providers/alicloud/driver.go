@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/providers/wire"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -52,7 +52,7 @@ const userAgent = "fnprobe (alicloud)"
 // concurrent use; its http.Client keeps connections alive between calls.
 type Driver struct {
 	fc2    bool
-	client *http.Client
+	client wire.Client
 	// Getenv reads the credential fallbacks; nil means os.Getenv.
 	Getenv func(string) string
 	// PollInterval is the first wait between async task polls (doubling up
@@ -66,19 +66,15 @@ func NewFC2() *Driver { return &Driver{fc2: true, client: newClient()} }
 // NewFC3 returns the alicloud_fc3 driver.
 func NewFC3() *Driver { return &Driver{client: newClient()} }
 
-func newClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 64
+func newClient() wire.Client {
+	p := wire.DefaultPool
 	// fc-go-sdk: "FC server has a keepalive timeout of 90s".
-	t.IdleConnTimeout = 50 * time.Second
-	return &http.Client{Transport: t}
+	p.IdleTimeout = 50 * time.Second
+	return wire.NewClient(p)
 }
 
 // Close releases idle connections (providers.Closer).
-func (d *Driver) Close() error {
-	d.client.CloseIdleConnections()
-	return nil
-}
+func (d *Driver) Close() error { return d.client.Close() }
 
 func (d *Driver) typ() string {
 	if d.fc2 {
@@ -195,10 +191,7 @@ func (d *Driver) config(p cty.Value) (config, error) {
 	}
 	switch {
 	case c.endpoint != "":
-		if !strings.Contains(c.endpoint, "://") {
-			c.endpoint = "https://" + c.endpoint
-		}
-		c.endpoint = strings.TrimRight(c.endpoint, "/")
+		c.endpoint = wire.Endpoint(c.endpoint)
 	case c.region == "":
 		return c, fmt.Errorf("%s: region is required unless endpoint is set", d.typ())
 	case d.fc2:
@@ -399,16 +392,13 @@ func (d *Driver) functionPath(cfg config, service, name, qualifier, suffix strin
 
 // mapResponse maps an FC answer onto a Result.
 func (d *Driver) mapResponse(resp *http.Response, body []byte) (*providers.Result, error) {
-	res := &providers.Result{Status: resp.StatusCode, Body: body, Headers: make(map[string]string, len(resp.Header))}
-	for k, vs := range resp.Header {
-		res.Headers[strings.ToLower(k)] = strings.Join(vs, ", ")
-	}
+	res := &providers.Result{Status: resp.StatusCode, Body: body, Headers: wire.Headers(resp.Header)}
 	h := resp.Header
 	res.RequestID = h.Get("X-Fc-Request-Id")
 	res.InstanceID = h.Get("X-Fc-Instance-Id")
 	res.Version = h.Get("X-Fc-Invocation-Service-Version")
-	res.FunctionDurationMs = headerFloat(h, "X-Fc-Invocation-Duration")
-	res.MemoryMB = headerFloat(h, "X-Fc-Max-Memory-Usage")
+	res.FunctionDurationMs = wire.Float(h.Get("X-Fc-Invocation-Duration"))
+	res.MemoryMB = wire.Float(h.Get("X-Fc-Max-Memory-Usage"))
 	res.AsyncID = h.Get("X-Fc-Async-Task-Id")
 	if res.AsyncID == "" {
 		res.AsyncID = h.Get("X-Fc-Stateful-Async-Invocation-Id")
@@ -416,22 +406,16 @@ func (d *Driver) mapResponse(resp *http.Response, body []byte) (*providers.Resul
 	if et := h.Get("X-Fc-Error-Type"); et != "" {
 		res.Error, res.ErrorType = true, et
 	}
-	if lr := h.Get("X-Fc-Log-Result"); lr != "" {
-		log, err := base64.StdEncoding.DecodeString(lr)
-		if err != nil {
-			return nil, fmt.Errorf("%s: X-Fc-Log-Result is not base64: %w", d.typ(), err)
-		}
-		res.Log = string(log)
+	log, err := wire.Base64Header(h, "X-Fc-Log-Result")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", d.typ(), err)
 	}
+	res.Log = log
 	if resp.StatusCode >= 300 {
 		res.Body = body
 		res.ErrorCode, res.ErrorMessage = parseAPIError(body)
 		if res.ErrorCode == "" && res.ErrorMessage == "" {
-			msg := strings.TrimSpace(string(body))
-			if len(msg) > 512 {
-				msg = msg[:512] + "…"
-			}
-			res.ErrorMessage = msg
+			res.ErrorMessage = wire.Excerpt(body)
 		}
 		res.Transient = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 ||
 			res.ErrorCode == "ResourceThrottled" || res.ErrorCode == "ResourceExhausted" ||
@@ -451,43 +435,14 @@ func parseAPIError(body []byte) (code, msg string) {
 	if json.Unmarshal(body, &m) != nil {
 		return "", ""
 	}
-	pick := func(keys ...string) string {
-		for _, k := range keys {
-			for mk, v := range m {
-				if strings.EqualFold(mk, k) {
-					if s, ok := v.(string); ok && s != "" {
-						return s
-					}
-				}
-			}
-		}
-		return ""
-	}
-	return pick("ErrorCode", "Code"), pick("ErrorMessage", "Message")
+	return wire.Field(m, "ErrorCode", "Code"), wire.Field(m, "ErrorMessage", "Message")
 }
 
-func headerFloat(h http.Header, name string) *float64 {
-	v := h.Get(name)
-	if v == "" {
-		return nil
-	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil {
-		return nil
-	}
-	return &f
-}
-
-// retryAfter reads Retry-After (seconds or an HTTP date) and darabonba's
+// retryAfter reads Retry-After, or when that asks for no wait darabonba's
 // x-acs-retry-after (milliseconds).
 func retryAfter(h http.Header, now time.Time) time.Duration {
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 {
-			return time.Duration(n * float64(time.Second))
-		}
-		if t, err := http.ParseTime(v); err == nil && t.After(now) {
-			return t.Sub(now)
-		}
+	if d := wire.RetryAfter(h.Get("Retry-After"), now); d > 0 {
+		return d
 	}
 	if v := strings.TrimSpace(h.Get("X-Acs-Retry-After")); v != "" {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
@@ -526,19 +481,15 @@ func (d *Driver) wait(ctx context.Context, cfg config, service, name, qualifier 
 	}
 	c := call{method: http.MethodGet, action: action}
 	c.path, c.query = d.functionPath(cfg, service, name, qualifier, suffix)
-	interval := d.PollInterval
-	if interval <= 0 {
-		interval = 100 * time.Millisecond
+	first := d.PollInterval
+	if first <= 0 {
+		first = 100 * time.Millisecond
 	}
+	poll := wire.NewPoller(first, 2*time.Second)
 	for {
-		t := time.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("%s: waiting for async task %s: %w", d.typ(), res.AsyncID, ctx.Err())
-		case <-t.C:
+		if err := poll.Wait(ctx); err != nil {
+			return nil, fmt.Errorf("%s: waiting for async task %s: %w", d.typ(), res.AsyncID, err)
 		}
-		interval = min(interval*2, 2*time.Second)
 		resp, body, err := d.send(ctx, cfg, c)
 		if err != nil {
 			return nil, fmt.Errorf("waiting for async task %s: %w", res.AsyncID, err)
@@ -549,9 +500,7 @@ func (d *Driver) wait(ctx context.Context, cfg config, service, name, qualifier 
 				return nil, err
 			}
 			if pr.Transient {
-				if pr.RetryAfter > interval {
-					interval = pr.RetryAfter
-				}
+				poll.AtLeast(pr.RetryAfter)
 				continue
 			}
 			res.Status, res.ErrorCode, res.ErrorMessage, res.Body = pr.Status, pr.ErrorCode, pr.ErrorMessage, pr.Body

@@ -4,11 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/md5"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -79,19 +76,15 @@ func (a *fcAPI) requestID() string { return "1-" + a.env.NewID() }
 
 func (a *fcAPI) writeError(w http.ResponseWriter, reqID string, e *apiError) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
 	h.Set("X-Fc-Request-Id", reqID)
-	if e.retryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(e.retryAfter.Seconds()))))
-	}
+	sim.SetRetryAfter(h, e.retryAfter)
 	var body any
 	if a.fc2 {
 		body = map[string]string{"ErrorCode": e.code, "ErrorMessage": e.msg}
 	} else {
 		body = map[string]string{"Code": e.code, "Message": e.msg, "RequestId": reqID}
 	}
-	w.WriteHeader(e.status)
-	_ = json.NewEncoder(w).Encode(body)
+	sim.WriteJSON(w, e.status, body)
 }
 
 // authenticate checks the Authorization header (FC scheme when fcScheme
@@ -232,13 +225,12 @@ func (a *fcAPI) checkFC(r *http.Request, auth string, body []byte) *apiError {
 // readBody reads at most limit bytes; a longer body is drained (up to
 // drainLimit) and answered EntityTooLarge.
 func readBody(r *http.Request, limit int64) ([]byte, *apiError) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	body, err := sim.ReadBody(r, limit, drainLimit)
+	if errors.Is(err, sim.ErrBodyTooLarge) {
+		return nil, tooLarge(limit)
+	}
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "InvalidArgument", "reading the request body: %v", err)
-	}
-	if int64(len(body)) > limit {
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, drainLimit))
-		return nil, tooLarge(limit)
 	}
 	return body, nil
 }
@@ -364,19 +356,9 @@ func (a *fcAPI) invoke(w http.ResponseWriter, r *http.Request, reqID string, bod
 		h.Set("X-Fc-Error-Type", "UnhandledInvocationError")
 	}
 	if logType == "Tail" {
-		tail := out.Log
-		if len(tail) > logTailBytes {
-			tail = tail[len(tail)-logTailBytes:]
-		}
-		h.Set("X-Fc-Log-Result", base64.StdEncoding.EncodeToString([]byte(tail)))
+		h.Set("X-Fc-Log-Result", base64.StdEncoding.EncodeToString([]byte(sim.Tail(out.Log, logTailBytes))))
 	}
-	if d.Truncate {
-		sim.WriteTruncated(w, http.StatusOK, out.Body)
-		return
-	}
-	h.Set("Content-Length", strconv.Itoa(len(out.Body)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(out.Body)
+	d.WriteBody(w, http.StatusOK, out.Body)
 }
 
 // taskJSON renders a task as FC 3.0's AsyncTask or FC 2.0's
@@ -427,9 +409,8 @@ func (a *fcAPI) taskJSON(t sim.Task, service string, includePayload bool) map[st
 }
 
 func (a *fcAPI) writeJSON(w http.ResponseWriter, reqID string, v any) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Fc-Request-Id", reqID)
-	_ = json.NewEncoder(w).Encode(v)
+	sim.WriteJSON(w, http.StatusOK, v)
 }
 
 // taskOp serves get, stop and list of async tasks for t.

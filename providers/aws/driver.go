@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -18,13 +17,13 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/providers/wire"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -104,23 +103,16 @@ func ParseFunctionName(s string) (FunctionRef, bool) {
 
 // Driver is the aws_lambda driver. It is safe for concurrent use.
 type Driver struct {
-	client *http.Client
+	client wire.Client
 	// Getenv reads the credential fallbacks; nil means os.Getenv.
 	Getenv func(string) string
 }
 
 // New returns the aws_lambda driver.
-func New() *Driver {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 64
-	return &Driver{client: &http.Client{Transport: t}}
-}
+func New() *Driver { return &Driver{client: wire.NewClient(wire.DefaultPool)} }
 
 // Close releases idle connections (providers.Closer).
-func (d *Driver) Close() error {
-	d.client.CloseIdleConnections()
-	return nil
-}
+func (d *Driver) Close() error { return d.client.Close() }
 
 // Schema implements providers.Driver.
 func (d *Driver) Schema() providers.Schema {
@@ -223,10 +215,7 @@ func (d *Driver) config(p cty.Value, name string) (config, error) {
 	}
 	switch {
 	case c.endpoint != "":
-		if !strings.Contains(c.endpoint, "://") {
-			c.endpoint = "https://" + c.endpoint
-		}
-		c.endpoint = strings.TrimRight(c.endpoint, "/")
+		c.endpoint = wire.Endpoint(c.endpoint)
 	case strings.HasPrefix(c.region, "cn-"):
 		c.endpoint = "https://lambda." + c.region + ".amazonaws.com.cn"
 	default:
@@ -326,25 +315,20 @@ var reportRE = regexp.MustCompile(`REPORT RequestId: \S+\s+Duration: ([0-9.]+) m
 
 // MapResponse maps a Lambda Invoke answer onto a Result.
 func MapResponse(resp *http.Response, body []byte, invType string) (*providers.Result, error) {
-	res := &providers.Result{Status: resp.StatusCode, Body: body, Headers: make(map[string]string, len(resp.Header))}
-	for k, vs := range resp.Header {
-		res.Headers[strings.ToLower(k)] = strings.Join(vs, ", ")
-	}
+	res := &providers.Result{Status: resp.StatusCode, Body: body, Headers: wire.Headers(resp.Header)}
 	h := resp.Header
 	res.RequestID = h.Get("X-Amzn-Requestid")
 	res.Version = h.Get("X-Amz-Executed-Version")
 	if fe := h.Get("X-Amz-Function-Error"); fe != "" {
 		res.Error, res.ErrorType = true, fe
 	}
-	if lr := h.Get("X-Amz-Log-Result"); lr != "" {
-		log, err := base64.StdEncoding.DecodeString(lr)
-		if err != nil {
-			return nil, fmt.Errorf("%s: X-Amz-Log-Result is not base64: %w", Type, err)
-		}
-		res.Log = string(log)
-		if m := reportRE.FindStringSubmatch(res.Log); m != nil {
-			res.FunctionDurationMs, res.BilledDurationMs, res.MemoryMB = float(m[1]), float(m[2]), float(m[3])
-		}
+	log, err := wire.Base64Header(h, "X-Amz-Log-Result")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", Type, err)
+	}
+	res.Log = log
+	if m := reportRE.FindStringSubmatch(log); m != nil {
+		res.FunctionDurationMs, res.BilledDurationMs, res.MemoryMB = wire.Float(m[1]), wire.Float(m[2]), wire.Float(m[3])
 	}
 	if resp.StatusCode < 300 {
 		if invType == "Event" {
@@ -376,21 +360,9 @@ var throttleCodes = map[string]bool{
 func ErrorInfo(h http.Header, body []byte) (code, msg string) {
 	var m map[string]any
 	_ = json.Unmarshal(body, &m)
-	pick := func(keys ...string) string {
-		for _, k := range keys {
-			for mk, v := range m {
-				if strings.EqualFold(mk, k) {
-					if s, ok := v.(string); ok && s != "" {
-						return s
-					}
-				}
-			}
-		}
-		return ""
-	}
 	code = h.Get("X-Amzn-Errortype")
 	if code == "" {
-		code = pick("code", "__type")
+		code = wire.Field(m, "code", "__type")
 	}
 	if i := strings.IndexByte(code, ':'); i >= 0 {
 		code = code[:i]
@@ -398,12 +370,9 @@ func ErrorInfo(h http.Header, body []byte) (code, msg string) {
 	if i := strings.LastIndexByte(code, '#'); i >= 0 {
 		code = code[i+1:]
 	}
-	msg = pick("message", "errorMessage")
+	msg = wire.Field(m, "message", "errorMessage")
 	if code == "" && msg == "" {
-		msg = strings.TrimSpace(string(body))
-		if len(msg) > 512 {
-			msg = msg[:512] + "…"
-		}
+		msg = wire.Excerpt(body)
 	}
 	if code == "" {
 		code = "UnknownError"
@@ -411,16 +380,8 @@ func ErrorInfo(h http.Header, body []byte) (code, msg string) {
 	return code, msg
 }
 
-func float(s string) *float64 {
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return nil
-	}
-	return &f
-}
-
-// retryAfter reads Retry-After (seconds or an HTTP date), or a
-// TooManyRequestsException body's retryAfterSeconds.
+// retryAfter reads Retry-After, or when there is none a
+// TooManyRequestsException body's retryAfterSeconds (same syntax).
 func retryAfter(h http.Header, body []byte, now time.Time) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
@@ -431,14 +392,5 @@ func retryAfter(h http.Header, body []byte, now time.Time) time.Duration {
 			v = m.RetryAfterSeconds
 		}
 	}
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 {
-		return time.Duration(n * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
+	return wire.RetryAfter(v, now)
 }

@@ -5,11 +5,10 @@ import (
 	"crypto/hmac"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -72,22 +71,16 @@ func lerr(status int, code, format string, args ...any) *apiError {
 	return &apiError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
 }
 
-func (l *lambdaAPI) requestID() string {
-	id := l.env.NewID() // 8-12 hex digits
-	return fmt.Sprintf("%s-%s-%s-8000-%s00000000", id[:8], id[9:13], id[13:17], id[17:21])
-}
+func (l *lambdaAPI) requestID() string { return l.env.NewUUID("8000") }
 
 // writeError answers in Lambda's REST-JSON error format: the code in
 // X-Amzn-ErrorType, {"Type","message"} (capital Message for
 // ResourceNotFoundException and ServiceException, as the model has it).
 func (l *lambdaAPI) writeError(w http.ResponseWriter, reqID string, e *apiError) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
 	h.Set("X-Amzn-Requestid", reqID)
 	h.Set("X-Amzn-Errortype", e.code)
-	if e.retryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(e.retryAfter.Seconds()))))
-	}
+	sim.SetRetryAfter(h, e.retryAfter)
 	typ := "User"
 	if e.status >= 500 {
 		typ = "Service"
@@ -101,8 +94,7 @@ func (l *lambdaAPI) writeError(w http.ResponseWriter, reqID string, e *apiError)
 	for k, v := range e.extra {
 		body[k] = v
 	}
-	w.WriteHeader(e.status)
-	_ = json.NewEncoder(w).Encode(body)
+	sim.WriteJSON(w, e.status, body)
 }
 
 // parseAuth splits "AWS4-HMAC-SHA256 Credential=AK/DATE/REGION/SERVICE/aws4_request, SignedHeaders=a;b, Signature=hex".
@@ -227,14 +219,13 @@ func validation(value, member, constraint string) *apiError {
 
 func (l *lambdaAPI) invoke(w http.ResponseWriter, r *http.Request) {
 	reqID := l.requestID()
-	body, err := io.ReadAll(io.LimitReader(r.Body, SyncPayloadLimit+1))
-	if err != nil {
-		l.writeError(w, reqID, lerr(http.StatusBadRequest, "InvalidRequestContentException", "Could not read the request body: %v", err))
+	body, err := sim.ReadBody(r, SyncPayloadLimit, 2*SyncPayloadLimit)
+	if errors.Is(err, sim.ErrBodyTooLarge) {
+		l.writeError(w, reqID, tooLarge(SyncPayloadLimit))
 		return
 	}
-	if len(body) > SyncPayloadLimit {
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 2*SyncPayloadLimit))
-		l.writeError(w, reqID, tooLarge(SyncPayloadLimit))
+	if err != nil {
+		l.writeError(w, reqID, lerr(http.StatusBadRequest, "InvalidRequestContentException", "Could not read the request body: %v", err))
 		return
 	}
 	cred, region, e := l.authenticate(r, body)
@@ -320,7 +311,7 @@ func (l *lambdaAPI) invoke(w http.ResponseWriter, r *http.Request) {
 			if e.extra == nil {
 				e.extra = map[string]string{}
 			}
-			e.extra["retryAfterSeconds"] = strconv.Itoa(int(math.Ceil(d.RetryAfter.Seconds())))
+			e.extra["retryAfterSeconds"] = sim.RetryAfterSeconds(d.RetryAfter)
 		}
 		e.retryAfter = d.RetryAfter
 		l.writeError(w, reqID, e)
@@ -364,13 +355,7 @@ func (l *lambdaAPI) invoke(w http.ResponseWriter, r *http.Request) {
 	if logType == "Tail" {
 		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString([]byte(logTail(reqID, version, out))))
 	}
-	if d.Truncate {
-		sim.WriteTruncated(w, http.StatusOK, out.Body)
-		return
-	}
-	h.Set("Content-Length", strconv.Itoa(len(out.Body)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(out.Body)
+	d.WriteBody(w, http.StatusOK, out.Body)
 }
 
 // logTail renders the function's log as Lambda's log stream does, with the
@@ -380,8 +365,5 @@ func logTail(reqID, version string, out sim.Outcome) string {
 	log := fmt.Sprintf("START RequestId: %s Version: %s\n%sEND RequestId: %s\n"+
 		"REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: 128 MB\tMax Memory Used: %.0f MB\t\n",
 		reqID, version, out.Log, reqID, reqID, ms, max(1, int(math.Ceil(ms))), out.MemoryMB)
-	if len(log) > logTailBytes {
-		log = log[len(log)-logTailBytes:]
-	}
-	return log
+	return sim.Tail(log, logTailBytes)
 }

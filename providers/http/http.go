@@ -40,19 +40,18 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/providers/wire"
 )
 
 // TypeName is the provider type this driver implements.
 const TypeName = "http"
 
 const (
-	defaultMethod      = nethttp.MethodPost
-	defaultMaxBody     = 64 << 20
-	maxRetryAfter      = 5 * time.Minute
-	defaultUserAgent   = "fnprobe"
-	maxIdlePerHost     = 256
-	idleConnTimeout    = 90 * time.Second
-	defaultDialTimeout = 30 * time.Second
+	defaultMethod    = nethttp.MethodPost
+	defaultMaxBody   = 64 << 20
+	defaultUserAgent = "fnprobe"
+	maxIdlePerHost   = 256
+	idleConnTimeout  = 90 * time.Second
 )
 
 // requestIDHeaders are the response headers a request id is read from, in
@@ -63,37 +62,20 @@ var requestIDHeaders = []string{"x-request-id", "x-amzn-requestid", "x-fc-reques
 // connection pool shared by all invocations, and is safe for concurrent
 // use. Construct it with New and release it with Close.
 type Driver struct {
-	client    *nethttp.Client
-	transport *nethttp.Transport
-	maxBody   int64
-	now       func() time.Time
+	client  wire.Client
+	maxBody int64
+	now     func() time.Time
 }
 
-// New returns an HTTP driver with its own connection pool. Deadlines come
-// from the context of each call; the client itself has no timeout.
+// New returns an HTTP driver with its own connection pool: no global limit,
+// bounded per host. Deadlines come from the context of each call; the
+// client itself has no timeout.
 func New() *Driver {
-	dialer := &net.Dialer{Timeout: defaultDialTimeout, KeepAlive: 30 * time.Second}
-	transport := &nethttp.Transport{
-		Proxy:                 nethttp.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          0, // no global limit; bounded per host below
-		MaxIdleConnsPerHost:   maxIdlePerHost,
-		IdleConnTimeout:       idleConnTimeout,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
+	client := wire.NewClient(wire.Pool{PerHost: maxIdlePerHost, IdleTimeout: idleConnTimeout})
+	client.CheckRedirect = func(*nethttp.Request, []*nethttp.Request) error {
+		return nethttp.ErrUseLastResponse
 	}
-	return &Driver{
-		client: &nethttp.Client{
-			Transport: transport,
-			CheckRedirect: func(*nethttp.Request, []*nethttp.Request) error {
-				return nethttp.ErrUseLastResponse
-			},
-		},
-		transport: transport,
-		maxBody:   defaultMaxBody,
-		now:       time.Now,
-	}
+	return &Driver{client: client, maxBody: defaultMaxBody, now: time.Now}
 }
 
 var (
@@ -121,10 +103,7 @@ func (d *Driver) Schema() providers.Schema {
 }
 
 // Close releases idle connections.
-func (d *Driver) Close() error {
-	d.transport.CloseIdleConnections()
-	return nil
-}
+func (d *Driver) Close() error { return d.client.Close() }
 
 // ValidateFunction checks the function's url (against the provider's
 // base_url when relative), method and header names before anything runs.
@@ -379,14 +358,7 @@ func (d *Driver) readBody(resp *nethttp.Response) ([]byte, error) {
 var errBodyTooLarge = errors.New("body too large")
 
 func (d *Driver) result(resp *nethttp.Response, body []byte) *providers.Result {
-	res := &providers.Result{
-		Status:  resp.StatusCode,
-		Body:    body,
-		Headers: make(map[string]string, len(resp.Header)),
-	}
-	for name, values := range resp.Header {
-		res.Headers[strings.ToLower(name)] = strings.Join(values, ", ")
-	}
+	res := &providers.Result{Status: resp.StatusCode, Body: body, Headers: wire.Headers(resp.Header)}
 	for _, h := range requestIDHeaders {
 		if id := res.Headers[h]; id != "" {
 			res.RequestID = id
@@ -401,48 +373,8 @@ func (d *Driver) result(resp *nethttp.Response, body []byte) *providers.Result {
 	case nethttp.StatusTooManyRequests, nethttp.StatusBadGateway, nethttp.StatusServiceUnavailable, nethttp.StatusGatewayTimeout:
 		res.Transient = true
 	}
-	res.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), d.now())
+	res.RetryAfter = wire.RetryAfter(resp.Header.Get("Retry-After"), d.now())
 	return res
-}
-
-// parseRetryAfter reads a Retry-After value: delta-seconds or an HTTP-date.
-// Garbage, negative values and dates in the past give zero; long waits are
-// capped at five minutes.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var wait time.Duration
-	if isDigits(v) {
-		secs, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || secs > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter // overflowing digits are a very long wait
-		}
-		wait = time.Duration(secs) * time.Second
-	} else {
-		t, err := nethttp.ParseTime(v)
-		if err != nil {
-			return 0
-		}
-		wait = t.Sub(now)
-	}
-	switch {
-	case wait <= 0:
-		return 0
-	case wait > maxRetryAfter:
-		return maxRetryAfter
-	}
-	return wait
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // transportError describes a request that got no HTTP answer.

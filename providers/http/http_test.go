@@ -438,36 +438,6 @@ func TestInvokeStatusMapping(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0},
-		{"0", 0},
-		{"3", 3 * time.Second},
-		{" 3 ", 3 * time.Second},
-		{"300", 5 * time.Minute},
-		{"301", 5 * time.Minute},
-		{"1.5", 0},
-		{"-1", 0},
-		{"+1", 0},
-		{"3s", 0},
-		{now.Add(42 * time.Second).Format(nethttp.TimeFormat), 42 * time.Second},
-		{now.Add(time.Hour).Format(nethttp.TimeFormat), 5 * time.Minute},
-		{now.Add(-time.Second).Format(nethttp.TimeFormat), 0},
-		{"Friday, 02-Jan-26 03:04:15 GMT", 10 * time.Second}, // RFC 850
-		{"Fri Jan  2 03:04:25 2026", 20 * time.Second},       // asctime
-		{"Mon, 99 Foo 2026 00:00:00 GMT", 0},
-	}
-	for _, tt := range tests {
-		if got := parseRetryAfter(tt.in, now); got != tt.want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
 // rawServer listens on loopback and serves every connection with handle.
 // It returns the URL of a function on it.
 func rawServer(t *testing.T, handle func(net.Conn)) string {

@@ -8,7 +8,6 @@ package huawei
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/providers/wire"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -44,7 +44,7 @@ const userAgent = "fnprobe (huaweicloud_functiongraph)"
 // Driver is the huaweicloud_functiongraph driver. It is safe for concurrent
 // use.
 type Driver struct {
-	client *http.Client
+	client wire.Client
 	// Getenv reads the credential fallbacks; nil means os.Getenv.
 	Getenv func(string) string
 	// PollInterval is the first wait between async-invocation polls
@@ -53,17 +53,10 @@ type Driver struct {
 }
 
 // New returns the huaweicloud_functiongraph driver.
-func New() *Driver {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 64
-	return &Driver{client: &http.Client{Transport: t}}
-}
+func New() *Driver { return &Driver{client: wire.NewClient(wire.DefaultPool)} }
 
 // Close releases idle connections (providers.Closer).
-func (d *Driver) Close() error {
-	d.client.CloseIdleConnections()
-	return nil
-}
+func (d *Driver) Close() error { return d.client.Close() }
 
 // Schema implements providers.Driver.
 func (d *Driver) Schema() providers.Schema {
@@ -196,10 +189,7 @@ func (d *Driver) config(p, f cty.Value) (config, error) {
 	}
 	switch region := providers.String(p, "region"); {
 	case c.endpoint != "":
-		if !strings.Contains(c.endpoint, "://") {
-			c.endpoint = "https://" + c.endpoint
-		}
-		c.endpoint = strings.TrimRight(c.endpoint, "/")
+		c.endpoint = wire.Endpoint(c.endpoint)
 	case region == "":
 		return c, fmt.Errorf("%s: region is required unless endpoint is set", Type)
 	default:
@@ -331,10 +321,7 @@ type envelope struct {
 // MapResponse maps a FunctionGraph answer onto a Result; requested is the
 // X-CFF-Request-Version sent (the answer's X-Cff-Response-Version wins).
 func MapResponse(resp *http.Response, body []byte, requested string) (*providers.Result, error) {
-	res := &providers.Result{Status: resp.StatusCode, Body: body, Headers: make(map[string]string, len(resp.Header))}
-	for k, vs := range resp.Header {
-		res.Headers[strings.ToLower(k)] = strings.Join(vs, ", ")
-	}
+	res := &providers.Result{Status: resp.StatusCode, Body: body, Headers: wire.Headers(resp.Header)}
 	h := resp.Header
 	res.RequestID = h.Get("X-Cff-Request-Id")
 	if res.RequestID == "" {
@@ -347,17 +334,13 @@ func MapResponse(resp *http.Response, body []byte, requested string) (*providers
 		}
 	}
 	if res.BilledDurationMs == nil {
-		if f, err := strconv.ParseFloat(h.Get("X-Cff-Billing-Duration"), 64); err == nil {
-			res.BilledDurationMs = &f
-		}
+		res.BilledDurationMs = wire.Float(h.Get("X-Cff-Billing-Duration"))
 	}
-	if lg := h.Get("X-Cff-Function-Log"); lg != "" {
-		log, err := base64.StdEncoding.DecodeString(lg)
-		if err != nil {
-			return nil, fmt.Errorf("%s: X-Cff-Function-Log is not base64: %w", Type, err)
-		}
-		res.Log = string(log)
+	log, err := wire.Base64Header(h, "X-Cff-Function-Log")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", Type, err)
 	}
+	res.Log = log
 	if resp.StatusCode >= 300 {
 		res.ErrorCode, res.ErrorMessage = parseAPIError(body)
 		if res.RequestID == "" {
@@ -366,7 +349,7 @@ func MapResponse(resp *http.Response, body []byte, requested string) (*providers
 		res.Transient = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout ||
 			resp.StatusCode >= 500 || res.ErrorCode == "FSS.0429"
 		if res.Transient {
-			res.RetryAfter = retryAfter(h, time.Now())
+			res.RetryAfter = wire.RetryAfter(h.Get("Retry-After"), time.Now())
 		}
 		return res, nil
 	}
@@ -419,10 +402,7 @@ func parseAPIError(body []byte) (code, msg string) {
 		code, msg = get("error_code", "code"), get("error_msg", "message", "encoded_authorization_message")
 	}
 	if code == "" && msg == "" {
-		msg = strings.TrimSpace(string(body))
-		if len(msg) > 512 {
-			msg = msg[:512] + "…"
-		}
+		msg = wire.Excerpt(body)
 	}
 	return code, msg
 }
@@ -433,20 +413,6 @@ func requestIDFromBody(body []byte) string {
 	}
 	_ = json.Unmarshal(body, &m)
 	return m.RequestID
-}
-
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 {
-		return time.Duration(n * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // asyncInvocation is one entry of the async-invocations list.
@@ -461,19 +427,15 @@ type asyncInvocation struct {
 // reaches SUCCESS, FAIL or DISCARD, and fills res from it.
 func (d *Driver) wait(ctx context.Context, cfg config, res *providers.Result) (*providers.Result, error) {
 	query := url.Values{"request_id": {res.AsyncID}, "limit": {"1"}}
-	interval := d.PollInterval
-	if interval <= 0 {
-		interval = 200 * time.Millisecond
+	first := d.PollInterval
+	if first <= 0 {
+		first = 200 * time.Millisecond
 	}
+	poll := wire.NewPoller(first, 2*time.Second)
 	for {
-		t := time.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("%s: waiting for async invocation %s: %w", Type, res.AsyncID, ctx.Err())
-		case <-t.C:
+		if err := poll.Wait(ctx); err != nil {
+			return nil, fmt.Errorf("%s: waiting for async invocation %s: %w", Type, res.AsyncID, err)
 		}
-		interval = min(interval*2, 2*time.Second)
 		resp, body, err := d.send(ctx, cfg, http.MethodGet, cfg.functionPath("/async-invocations"), query, nil, nil)
 		if err != nil {
 			return nil, fmt.Errorf("waiting for async invocation %s: %w", res.AsyncID, err)
@@ -484,7 +446,7 @@ func (d *Driver) wait(ctx context.Context, cfg config, res *providers.Result) (*
 				return nil, err
 			}
 			if pr.Transient {
-				interval = max(interval, pr.RetryAfter)
+				poll.AtLeast(pr.RetryAfter)
 				continue
 			}
 			res.Status, res.ErrorCode, res.ErrorMessage, res.Body = pr.Status, pr.ErrorCode, pr.ErrorMessage, pr.Body

@@ -4,8 +4,8 @@ import (
 	"crypto/hmac"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -71,23 +71,16 @@ func ferr(status int, code, format string, args ...any) *fgError {
 	return &fgError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
 }
 
-func (a *fgAPI) requestID() string {
-	id := a.env.NewID()
-	return fmt.Sprintf("%s-%s-%s-a000-%s00000000", id[:8], id[9:13], id[13:17], id[17:21])
-}
+func (a *fgAPI) requestID() string { return a.env.NewUUID("a000") }
 
 // writeError answers {"error_code","error_msg"} with X-Cff-Request-Id and
 // X-Request-Id.
 func (a *fgAPI) writeError(w http.ResponseWriter, reqID string, e *fgError) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
 	h.Set("X-Cff-Request-Id", reqID)
 	h.Set("X-Request-Id", reqID)
-	if e.retryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(e.retryAfter.Seconds()))))
-	}
-	w.WriteHeader(e.status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error_code": e.code, "error_msg": e.msg, "request_id": reqID})
+	sim.SetRetryAfter(h, e.retryAfter)
+	sim.WriteJSON(w, e.status, map[string]string{"error_code": e.code, "error_msg": e.msg, "request_id": reqID})
 }
 
 // authFailure is the API gateway's answer to bad credentials. The gateway
@@ -217,14 +210,13 @@ func (a *fgAPI) serve(w http.ResponseWriter, r *http.Request, op string) {
 	if op == "async" {
 		limit = AsyncPayloadLimit
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		a.writeError(w, reqID, ferr(http.StatusBadRequest, "FSS.0400", "reading the request body: %v", err))
+	body, err := sim.ReadBody(r, limit, 2*SyncPayloadLimit)
+	if errors.Is(err, sim.ErrBodyTooLarge) {
+		a.writeError(w, reqID, ferr(http.StatusRequestEntityTooLarge, "FSS.1201", "request body too large: more than %d bytes", limit))
 		return
 	}
-	if int64(len(body)) > limit {
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 2*SyncPayloadLimit))
-		a.writeError(w, reqID, ferr(http.StatusRequestEntityTooLarge, "FSS.1201", "request body too large: more than %d bytes", limit))
+	if err != nil {
+		a.writeError(w, reqID, ferr(http.StatusBadRequest, "FSS.0400", "reading the request body: %v", err))
 		return
 	}
 	project := r.PathValue("project")
@@ -287,9 +279,7 @@ func (a *fgAPI) serve(w http.ResponseWriter, r *http.Request, op string) {
 			a.writeError(w, reqID, ferr(http.StatusInternalServerError, "FSS.0500", "could not queue the invocation: %v", err))
 			return
 		}
-		h.Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusAccepted)
-		_ = json.NewEncoder(w).Encode(map[string]string{"request_id": reqID})
+		sim.WriteJSON(w, http.StatusAccepted, map[string]string{"request_id": reqID})
 		return
 	}
 	out, err := fn.Invoke(r.Context(), sim.Call{Payload: body, Version: version, RequestID: reqID})
@@ -309,10 +299,7 @@ func (a *fgAPI) serve(w http.ResponseWriter, r *http.Request, op string) {
 	}
 	h.Set("X-Func-Err-Code", errCode)
 	h.Set("X-Is-Func-Err", isErr)
-	tail := out.Log
-	if len(tail) > logTailBytes {
-		tail = tail[len(tail)-logTailBytes:]
-	}
+	tail := sim.Tail(out.Log, logTailBytes)
 	if strings.EqualFold(r.Header.Get("X-Cff-Log-Type"), "tail") {
 		h.Set("X-Cff-Function-Log", base64.StdEncoding.EncodeToString([]byte(tail)))
 	}
@@ -323,13 +310,7 @@ func (a *fgAPI) serve(w http.ResponseWriter, r *http.Request, op string) {
 	} else {
 		h.Set("Content-Type", "text/plain; charset=utf-8")
 	}
-	if d.Truncate {
-		sim.WriteTruncated(w, http.StatusOK, resBody)
-		return
-	}
-	h.Set("Content-Length", strconv.Itoa(len(resBody)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(resBody)
+	d.WriteBody(w, http.StatusOK, resBody)
 }
 
 // asyncStatus maps a task state onto FunctionGraph's words.
@@ -384,7 +365,6 @@ func (a *fgAPI) list(w http.ResponseWriter, r *http.Request, reqID string, fn *s
 			break
 		}
 	}
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Cff-Request-Id", reqID)
-	_ = json.NewEncoder(w).Encode(map[string]any{"invocations": invs, "count": len(invs), "next_marker": 0})
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"invocations": invs, "count": len(invs), "next_marker": 0})
 }

@@ -15,11 +15,10 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/providers/wire"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -63,23 +62,16 @@ var throttleCodes = map[string]bool{
 
 // Driver is the tencent_cloudbase driver. It is safe for concurrent use.
 type Driver struct {
-	client *http.Client
+	client wire.Client
 	// Getenv reads the token fallback; nil means os.Getenv.
 	Getenv func(string) string
 }
 
 // New returns the tencent_cloudbase driver.
-func New() *Driver {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 64
-	return &Driver{client: &http.Client{Transport: t}}
-}
+func New() *Driver { return &Driver{client: wire.NewClient(wire.DefaultPool)} }
 
 // Close releases idle connections (providers.Closer).
-func (d *Driver) Close() error {
-	d.client.CloseIdleConnections()
-	return nil
-}
+func (d *Driver) Close() error { return d.client.Close() }
 
 // Schema implements providers.Driver.
 func (d *Driver) Schema() providers.Schema {
@@ -142,10 +134,7 @@ func (d *Driver) config(p cty.Value) (config, error) {
 		}
 		c.endpoint = "https://" + env + ".api.tcloudbasegateway.com"
 	}
-	if !strings.Contains(c.endpoint, "://") {
-		c.endpoint = "https://" + c.endpoint
-	}
-	c.endpoint = strings.TrimRight(c.endpoint, "/")
+	c.endpoint = wire.Endpoint(c.endpoint)
 	return c, nil
 }
 
@@ -200,10 +189,7 @@ type apiError struct {
 // MapResponse maps a CloudBase answer onto a Result: the body verbatim,
 // X-Request-Id, and the {code, message, requestId} error body.
 func MapResponse(resp *http.Response, body []byte) *providers.Result {
-	res := &providers.Result{Status: resp.StatusCode, Body: body, Headers: make(map[string]string, len(resp.Header))}
-	for k, vs := range resp.Header {
-		res.Headers[strings.ToLower(k)] = strings.Join(vs, ", ")
-	}
+	res := &providers.Result{Status: resp.StatusCode, Body: body, Headers: wire.Headers(resp.Header)}
 	res.RequestID = resp.Header.Get("X-Request-Id")
 	if resp.StatusCode < 300 {
 		return res
@@ -215,11 +201,7 @@ func MapResponse(resp *http.Response, body []byte) *providers.Result {
 			res.RequestID = e.RequestID
 		}
 	} else {
-		msg := strings.TrimSpace(string(body))
-		if len(msg) > 512 {
-			msg = msg[:512] + "…"
-		}
-		res.ErrorMessage = msg
+		res.ErrorMessage = wire.Excerpt(body)
 	}
 	if functionErrors[res.ErrorCode] {
 		// The function ran and failed: an answer, not a transient fault.
@@ -228,21 +210,7 @@ func MapResponse(resp *http.Response, body []byte) *providers.Result {
 	}
 	res.Transient = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || throttleCodes[res.ErrorCode]
 	if res.Transient {
-		res.RetryAfter = retryAfter(resp.Header, time.Now())
+		res.RetryAfter = wire.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
 	return res
-}
-
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 {
-		return time.Duration(n * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }

@@ -2,12 +2,11 @@ package tencent
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fnprobe/fnprobe/emulator/sim"
 )
@@ -47,7 +46,7 @@ type tcbAPI struct{ env *sim.Env }
 type tcbError struct {
 	status     int
 	code, msg  string
-	retryAfter int // seconds, 0 for none
+	retryAfter time.Duration
 }
 
 func terr(status int, code, format string, args ...any) *tcbError {
@@ -58,13 +57,9 @@ func (a *tcbAPI) requestID() string { return "tcb-" + a.env.NewID() }
 
 func (a *tcbAPI) writeError(w http.ResponseWriter, reqID string, e *tcbError) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
 	h.Set("X-Request-Id", reqID)
-	if e.retryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(e.retryAfter))
-	}
-	w.WriteHeader(e.status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"code": e.code, "message": e.msg + docsHint, "requestId": reqID})
+	sim.SetRetryAfter(h, e.retryAfter)
+	sim.WriteJSON(w, e.status, map[string]string{"code": e.code, "message": e.msg + docsHint, "requestId": reqID})
 }
 
 // authenticate checks the bearer token: missing (MISSING_CREDENTIALS),
@@ -91,14 +86,13 @@ func (a *tcbAPI) authenticate(r *http.Request) *tcbError {
 
 func (a *tcbAPI) invoke(w http.ResponseWriter, r *http.Request) {
 	reqID := a.requestID()
-	body, err := io.ReadAll(io.LimitReader(r.Body, PayloadLimit+1))
-	if err != nil {
-		a.writeError(w, reqID, terr(http.StatusBadRequest, "FUNCTION_PARAM_INVALID", "bad http request body (%v)", err))
+	body, err := sim.ReadBody(r, PayloadLimit, 2*PayloadLimit)
+	if errors.Is(err, sim.ErrBodyTooLarge) {
+		a.writeError(w, reqID, terr(http.StatusRequestEntityTooLarge, "EXCEED_REQUEST_SIZE_LIMIT", "request body exceeds %d bytes", PayloadLimit))
 		return
 	}
-	if len(body) > PayloadLimit {
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 2*PayloadLimit))
-		a.writeError(w, reqID, terr(http.StatusRequestEntityTooLarge, "EXCEED_REQUEST_SIZE_LIMIT", "request body exceeds %d bytes", PayloadLimit))
+	if err != nil {
+		a.writeError(w, reqID, terr(http.StatusBadRequest, "FUNCTION_PARAM_INVALID", "bad http request body (%v)", err))
 		return
 	}
 	if e := a.authenticate(r); e != nil {
@@ -141,7 +135,7 @@ func (a *tcbAPI) invoke(w http.ResponseWriter, r *http.Request) {
 		if d.Status == http.StatusServiceUnavailable {
 			e = terr(http.StatusServiceUnavailable, "SERVER_TIMEOUT", "the service is busy, please retry later")
 		}
-		e.retryAfter = int(math.Ceil(d.RetryAfter.Seconds()))
+		e.retryAfter = d.RetryAfter
 		a.writeError(w, reqID, e)
 		return
 	case d.Error:
@@ -176,11 +170,5 @@ func (a *tcbAPI) invoke(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h.Set("Content-Type", "text/plain; charset=utf-8")
 	}
-	if d.Truncate {
-		sim.WriteTruncated(w, http.StatusOK, out.Body)
-		return
-	}
-	h.Set("Content-Length", strconv.Itoa(len(out.Body)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(out.Body)
+	d.WriteBody(w, http.StatusOK, out.Body)
 }
