@@ -173,6 +173,13 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	}
 
 	redactor := &spec.Redactor{}
+	// Secrets drivers may read from the environment are redacted too,
+	// whether or not the suite names them.
+	for _, typ := range env.Registry.Types() {
+		for _, name := range env.Registry[typ].Schema().SecretEnv {
+			redactor.Add(env.Getenv(name))
+		}
+	}
 	parser := spec.NewParser()
 	ropts := report.Options{
 		Files:    parser.Files(),

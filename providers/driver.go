@@ -35,6 +35,9 @@ type Schema struct {
 	// Sensitive names provider attributes that hold secrets. Their values are
 	// redacted from every output, and they are never exposed to expressions.
 	Sensitive []string
+	// SecretEnv names the environment variables the driver falls back to
+	// for secrets; fnprobe redacts their values from every output too.
+	SecretEnv []string
 	// Types lists the invocation types the provider supports (TypeSync, ...).
 	Types []string
 	// Wait reports whether the provider can poll an async task to completion

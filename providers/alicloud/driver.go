@@ -108,6 +108,7 @@ func (d *Driver) Schema() providers.Schema {
 		Provider:  p,
 		Function:  f,
 		Sensitive: []string{"access_key_secret", "security_token"},
+		SecretEnv: []string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"},
 		Types:     []string{providers.TypeSync, providers.TypeAsync},
 		Wait:      true,
 	}

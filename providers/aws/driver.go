@@ -132,6 +132,7 @@ func (d *Driver) Schema() providers.Schema {
 			"qualifier": attr("qualifier", false),
 		},
 		Sensitive: []string{"access_key", "secret_key", "session_token"},
+		SecretEnv: []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"},
 		Types:     []string{providers.TypeSync, providers.TypeAsync, providers.TypeDryRun},
 	}
 }

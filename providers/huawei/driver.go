@@ -73,6 +73,7 @@ func (d *Driver) Schema() providers.Schema {
 		Provider:  p,
 		Function:  f,
 		Sensitive: []string{"auth_token", "access_key", "secret_key", "security_token"},
+		SecretEnv: []string{"HUAWEICLOUD_SDK_SK"},
 		Types:     []string{providers.TypeSync, providers.TypeAsync},
 		Wait:      true,
 	}

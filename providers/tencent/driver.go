@@ -90,6 +90,7 @@ func (d *Driver) Schema() providers.Schema {
 			"web":     &hcldec.AttrSpec{Name: "web", Type: cty.Bool},
 		},
 		Sensitive: []string{"access_token"},
+		SecretEnv: []string{"TCB_ACCESS_TOKEN"},
 		Types:     []string{providers.TypeSync},
 	}
 }
