@@ -90,7 +90,9 @@ func fmtFiles(path string) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && p != path && strings.HasPrefix(d.Name(), ".") {
+		// Like the go tool, skip dot-directories and testdata (fixtures
+		// there may be broken on purpose).
+		if d.IsDir() && p != path && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
 			return filepath.SkipDir
 		}
 		n := d.Name()

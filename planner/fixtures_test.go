@@ -20,10 +20,11 @@ import (
 //	invocaton "x" {}   # ERROR: Unsupported block type | Did you mean "invocation"?
 //
 // "# ERROR: S | D1 | D2" on a line expects an error diagnostic whose Subject
-// starts on that line, whose Summary contains S and whose Detail contains each
-// of D1, D2. "# WARNING:" is the same for warnings. Several markers may share
-// a line. Diagnostics that have no source (command-line problems) are
-// expected with "# ERROR-NOSOURCE:" anywhere in the case.
+// starts on that line, whose Summary contains S and whose Detail contains
+// each of D1, D2 (where \n stands for a line break). "# WARNING:" is the
+// same for warnings. Several markers may share a line. Diagnostics that
+// have no source (command-line problems) are expected with
+// "# ERROR-NOSOURCE:" anywhere in the case.
 //
 // A JSON file cannot hold comments: NAME.probe.json has its expectations in
 // NAME.errors, one "LINE: S | D" (or "NOSOURCE: S | D") a line.
@@ -97,7 +98,7 @@ func noSource(d *hcl.Diagnostic) bool {
 func parseMarkerText(text string) (summary string, details []string) {
 	parts := strings.Split(text, " | ")
 	for i := range parts {
-		parts[i] = strings.TrimSpace(parts[i])
+		parts[i] = strings.ReplaceAll(strings.TrimSpace(parts[i]), `\n`, "\n")
 	}
 	return parts[0], parts[1:]
 }
@@ -312,5 +313,47 @@ func TestErrorFixtures(t *testing.T) {
 				t.Errorf("diagnostics differ between two runs:\n%s\n---\n%s", a, b)
 			}
 		})
+	}
+}
+
+// The harness itself: markers and directives are read as documented.
+func TestReadCase(t *testing.T) {
+	dir := writeSuite(t, map[string]string{
+		"c.probe.hcl": `# VAR: a=1
+# VAR-FILE: x.probevars.hcl
+# ENV: FNPROBE_VAR_b=2
+# TARGET: invocation.x["k"]
+# TAG: smoke
+# ERROR-NOSOURCE: Invalid target | names no
+x = 1 # ERROR: First | d1 | d2 # WARNING: Second
+y = 2 # ERROR: Lines | a\nb
+`,
+		"c.probe.json":    "{}",
+		"c.errors":        "# comment\n3: JSON summary | detail\nNOSOURCE: Nowhere\nWARNING 4: Careful\n",
+		"x.probevars.hcl": "",
+	})
+	ms, o := readCase(t, dir)
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.String())
+	}
+	checkLines(t, "markers", got, []string{
+		`(no source): error: "Invalid target" | "names no"`,
+		`c.probe.hcl:7: error: "First" | "d1" | "d2"`,
+		`c.probe.hcl:7: warning: "Second"`,
+		`c.probe.hcl:8: error: "Lines" | "a\nb"`,
+		`c.probe.json:3: error: "JSON summary" | "detail"`,
+		`(no source): error: "Nowhere"`,
+		`c.probe.json:4: warning: "Careful"`,
+	})
+	want := pipeline{
+		Env:      map[string]string{"FNPROBE_VAR_b": "2"},
+		Vars:     []string{"a=1"},
+		VarFiles: []string{filepath.Join(dir, "x.probevars.hcl")},
+		Targets:  []string{`invocation.x["k"]`},
+		Tags:     []string{"smoke"},
+	}
+	if fmt.Sprint(o) != fmt.Sprint(want) {
+		t.Errorf("directives: %+v, want %+v", o, want)
 	}
 }

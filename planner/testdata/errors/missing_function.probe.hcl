@@ -1,0 +1,5 @@
+provider "local" {}
+
+invocation "a" { # ERROR: Missing required argument | The argument "function" is required
+  payload = "{}"
+}

@@ -1,0 +1,7 @@
+provider "local" {}
+
+provider "http" {}
+
+function "which" { # ERROR: Missing provider | Function "which" must say which provider serves it
+  command = ["cat"]
+}

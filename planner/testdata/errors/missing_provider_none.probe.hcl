@@ -1,0 +1,3 @@
+function "which" { # ERROR: Missing provider | Function "which" must say which provider serves it
+  command = ["cat"]
+}

@@ -1,0 +1,2 @@
+region = upper("cn-hangzhou") # ERROR: Function calls not allowed
+count  = var.region # ERROR: Constant value required
