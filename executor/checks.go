@@ -87,8 +87,8 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 	if diags.HasErrors() {
 		return diags[0]
 	}
-	sensitive := want.HasMark(spec.Sensitive) || want.ContainsMarked()
-	want, _ = want.UnmarkDeep()
+	want, marks := want.UnmarkDeepWithPaths()
+	sensitive := len(marks) > 0
 	fail := func(summary, detail string) *hcl.Diagnostic {
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError, Summary: summary, Detail: detail,

@@ -646,6 +646,7 @@ func TestJSONDecoding(t *testing.T) {
 		"object": `{"a":{"b":[1,2.5,"x",true,null]},"big":12345678901234567890}`,
 		"text":   `hello`,
 		"broken": `{"a":`,
+		"two":    `{} {}`,
 		"empty":  ``,
 		"scalar": ` 42 `,
 	}
@@ -653,7 +654,14 @@ func TestJSONDecoding(t *testing.T) {
 	for name, body := range bodies {
 		drv.funcs[name] = func(context.Context, *providers.Request) (*providers.Result, error) { return ok(body) }
 	}
-	p := plan(t, drv, fn("object")+fn("text")+fn("broken")+fn("empty")+fn("scalar")+`
+	p := plan(t, drv, fn("object")+fn("text")+fn("broken")+fn("empty")+fn("scalar")+fn("two")+`
+invocation "two" {
+  function = function.two
+  assert {
+    condition     = self.json == null
+    error_message = "two values are not one JSON document"
+  }
+}
 invocation "object" {
   function = function.object
   assert {

@@ -60,13 +60,14 @@ func optNumber(f *float64) cty.Value {
 // cty: go-cty's own decoder parses twice (type, then value).
 func decodeJSON(body []byte) cty.Value {
 	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || !json.Valid(trimmed) {
+	if len(trimmed) == 0 {
 		return cty.NullVal(cty.DynamicPseudoType)
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil {
+	// One value and nothing after it: "1 2" or "{} x" is not JSON.
+	if err := dec.Decode(&v); err != nil || dec.InputOffset() != int64(len(trimmed)) {
 		return cty.NullVal(cty.DynamicPseudoType)
 	}
 	return toCty(v)

@@ -157,6 +157,8 @@ type Expect struct {
 	LogContains hcl.Expression
 	MaxDuration hcl.Expression
 	DeclRange   hcl.Range
+
+	checks []ExpectCheck // Checks(), computed once when decoded
 }
 
 // Checks returns the expect attributes that are set, in a fixed order, with
@@ -165,13 +167,20 @@ func (e *Expect) Checks() []ExpectCheck {
 	if e == nil {
 		return nil
 	}
+	if e.checks == nil {
+		return e.collect() // not built by the decoder: compute, never store (no races)
+	}
+	return e.checks
+}
+
+func (e *Expect) collect() []ExpectCheck {
 	all := []ExpectCheck{
 		{"status", e.Status}, {"error", e.Error}, {"error_type", e.ErrorType},
 		{"error_code", e.ErrorCode}, {"body", e.Body}, {"json", e.JSON},
 		{"body_matches", e.BodyMatches}, {"log_contains", e.LogContains},
 		{"max_duration", e.MaxDuration},
 	}
-	out := all[:0]
+	out := make([]ExpectCheck, 0, len(all))
 	for _, c := range all {
 		if c.Expr != nil {
 			out = append(out, c)

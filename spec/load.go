@@ -841,6 +841,7 @@ func (d *decoder) invocation(b *hcl.Block) hcl.Diagnostics {
 					e.MaxDuration = a.Expr
 				}
 			}
+			e.checks = e.collect() // computed here, so Checks is read-only while invocations run
 			inv.Expect = e
 		case "assert":
 			ac, moreDiags := blk.Body.Content(assertSchema)
