@@ -290,7 +290,10 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	code := summary.ExitCode
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", redactor.String(err.Error()))
-		code = max(code, executor.ExitUnanswered)
+		// An internal error is exit 3, but 130 and 1 beat it.
+		if code != executor.ExitInterrupted && code != executor.ExitFailed {
+			code = executor.ExitUnanswered
+		}
 	}
 	if junit != nil {
 		if werr := writeFile(f.junit, junit); werr != nil {

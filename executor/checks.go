@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"bytes"
 	"fmt"
 	"math/big"
 	"regexp"
@@ -33,6 +34,11 @@ func (e *executor) checks(inst *planner.Instance, res *providers.Result, ctx *hc
 		ai := &AssertionInfo{Kind: "assert", Name: fmt.Sprintf("assert[%d]", k), Severity: a.Severity, Passed: true}
 		if d := assertCheck(a, ctx); d != nil {
 			ai.Passed, ai.Diag = false, d
+			if d.Severity == hcl.DiagError {
+				// A condition that is not a bool or fails to evaluate is a
+				// failed check with severity error, whatever the block says.
+				ai.Severity = "error"
+			}
 		}
 		out = append(out, ai)
 	}
@@ -116,11 +122,12 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 	}
 	switch c.Name {
 	case "status":
-		var allowed []int64
+		var allowed []*big.Float
 		switch {
+		case want.IsNull():
+			return invalid("status must be a number or a list of numbers.")
 		case want.Type() == cty.Number:
-			i, _ := want.AsBigFloat().Int64()
-			allowed = append(allowed, i)
+			allowed = append(allowed, want.AsBigFloat())
 		case want.CanIterateElements() && !want.Type().IsMapType() && !want.Type().IsObjectType():
 			for it := want.ElementIterator(); it.Next(); {
 				_, ev := it.Element()
@@ -128,14 +135,15 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 				if err != nil || n.IsNull() {
 					return invalid("status must be a number or a list of numbers.")
 				}
-				i, _ := n.AsBigFloat().Int64()
-				allowed = append(allowed, i)
+				allowed = append(allowed, n.AsBigFloat())
 			}
 		default:
 			return invalid("status must be a number or a list of numbers.")
 		}
+		// Compared exactly: 200.5 is no status, and must not match 200.
+		got := new(big.Float).SetInt64(int64(res.Status))
 		for _, s := range allowed {
-			if int64(res.Status) == s {
+			if s.Cmp(got) == 0 {
 				return nil
 			}
 		}
@@ -181,7 +189,9 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 			fmt.Sprintf("Expected %s %s, got %s.", c.Name, exp, excerpt(got)))
 	case "json":
 		got := ctx.Variables["self"].GetAttr("json")
-		if got.IsNull() {
+		// json is null both for a body that is not JSON and for the JSON
+		// document null; only the first fails here.
+		if got.IsNull() && string(bytes.TrimSpace(res.Body)) != "null" {
 			return fail("Body is not JSON", "Expected a JSON body to match, but the body is not JSON: "+excerpt(string(res.Body)))
 		}
 		if path, msg := subset("json", want, got); msg != "" {
@@ -211,6 +221,9 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 		} else if l, err := convert.Convert(want, cty.List(cty.String)); err == nil && !l.IsNull() {
 			for it := l.ElementIterator(); it.Next(); {
 				_, ev := it.Element()
+				if ev.IsNull() {
+					return invalid("log_contains must be a string or a list of strings.")
+				}
 				parts = append(parts, ev.AsString())
 			}
 		} else {

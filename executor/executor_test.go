@@ -18,6 +18,7 @@ import (
 	"github.com/fnprobe/fnprobe/executor"
 	"github.com/fnprobe/fnprobe/planner"
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/report"
 	"github.com/fnprobe/fnprobe/spec"
 )
 
@@ -736,5 +737,210 @@ invocation "owns_status" {
 	}
 	if !strings.Contains(res.Diags[0].Detail, "got 429") {
 		t.Errorf("detail %q", res.Diags[0].Detail)
+	}
+}
+
+// A warn-severity assert whose condition cannot be evaluated is a failed
+// check with severity error (README, assert): the invocation fails, it does
+// not pass with an error diagnostic attached.
+func TestWarnAssertionThatCannotBeEvaluated(t *testing.T) {
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"f": func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`{"qty":2}`) },
+	}}
+	p := plan(t, drv, fn("f")+`
+invocation "broken_warn" {
+  function = function.f
+  assert {
+    condition     = self.json.missing.x < 3
+    error_message = "slow"
+    severity      = "warn"
+  }
+}
+invocation "not_bool_warn" {
+  function = function.f
+  assert {
+    condition = self.json
+    severity  = "warn"
+  }
+}
+invocation "false_warn" {
+  function = function.f
+  assert {
+    condition = self.json.qty > 10
+    severity  = "warn"
+  }
+}
+`)
+	s, rec := run(t, context.Background(), p, executor.Options{})
+	wantStatus(t, rec.results(), map[string]string{
+		"invocation.broken_warn":   "fail",
+		"invocation.not_bool_warn": "fail",
+		"invocation.false_warn":    "pass",
+	})
+	if s.ExitCode != executor.ExitFailed {
+		t.Errorf("exit code %d, want 1", s.ExitCode)
+	}
+	for _, e := range rec.events {
+		if e.Type == executor.EventAssertion && e.Invocation.Addr != "invocation.false_warn" && e.Assertion.Severity != "error" {
+			t.Errorf("%s: assertion event severity %q, want error", e.Invocation.Addr, e.Assertion.Severity)
+		}
+	}
+}
+
+// Expected values that are null, fractional or hold null elements are
+// invalid checks (exit 1), never a pass and never a crash.
+func TestInvalidExpectedValues(t *testing.T) {
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"f": func(context.Context, *providers.Request) (*providers.Result, error) {
+			return &providers.Result{Status: 200, Body: []byte(`{}`), Log: "order stored\n"}, nil
+		},
+	}}
+	p := plan(t, drv, fn("f")+`
+invocation "status_fraction" {
+  function = function.f
+  expect { status = 200.5 }
+}
+invocation "status_fraction_in_list" {
+  function = function.f
+  expect { status = [201, 200.5] }
+}
+invocation "status_null" {
+  function = function.f
+  expect { status = tonumber(null) }
+}
+invocation "status_null_list" {
+  function = function.f
+  expect { status = tolist(null) }
+}
+invocation "log_null_element" {
+  function = function.f
+  logs     = true
+  expect { log_contains = ["order", null] }
+}
+`)
+	s, rec := run(t, context.Background(), p, executor.Options{})
+	wantStatus(t, rec.results(), map[string]string{
+		"invocation.status_fraction":         "fail",
+		"invocation.status_fraction_in_list": "fail",
+		"invocation.status_null":             "fail",
+		"invocation.status_null_list":        "fail",
+		"invocation.log_null_element":        "fail",
+	})
+	if s.ExitCode != executor.ExitFailed {
+		t.Errorf("exit code %d, want 1", s.ExitCode)
+	}
+}
+
+// A body that is the JSON document null is JSON: expect { json = null }
+// matches it, and any other expectation reports the difference.
+func TestJSONNullBody(t *testing.T) {
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"null": func(context.Context, *providers.Request) (*providers.Result, error) { return ok(" null\n") },
+		"text": func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`nul`) },
+	}}
+	p := plan(t, drv, fn("null")+fn("text")+`
+invocation "null_body" {
+  function = function.null
+  expect { json = null }
+}
+invocation "null_body_object" {
+  function = function.null
+  expect { json = {} }
+}
+invocation "text_body" {
+  function = function.text
+  expect { json = null }
+}
+`)
+	_, rec := run(t, context.Background(), p, executor.Options{})
+	res := rec.results()
+	wantStatus(t, res, map[string]string{
+		"invocation.null_body":        "pass",
+		"invocation.null_body_object": "fail",
+		"invocation.text_body":        "fail",
+	})
+	if d := res["invocation.null_body_object"].Diags; len(d) != 1 || d[0].Summary != "JSON body does not match" {
+		t.Errorf("null_body_object: %v", d)
+	}
+	if d := res["invocation.text_body"].Diags; len(d) != 1 || d[0].Summary != "Body is not JSON" {
+		t.Errorf("text_body: %v", d)
+	}
+}
+
+// When -timeout ends the run between invocations, what it skipped was not
+// checked: the run exits 3, as when a call is cut short in flight, not 0.
+func TestRunTimeoutBetweenInvocations(t *testing.T) {
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"ok": func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`{}`) },
+	}}
+	p := plan(t, drv, fn("ok")+`
+invocation "first" { function = function.ok }
+invocation "second" {
+  function   = function.ok
+  depends_on = [invocation.first]
+}
+`)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	rec := &recorder{}
+	// The deadline passes the moment the first invocation has finished,
+	// before the second starts.
+	obs := executor.ObserverFunc(func(e executor.Event) {
+		rec.Event(e)
+		if e.Type == executor.EventResult && e.Invocation.Addr == "invocation.first" {
+			cancel(executor.ErrRunTimeout)
+		}
+	})
+	s, err := executor.Run(ctx, p, executor.Options{Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, rec.results(), map[string]string{
+		"invocation.first":  "pass",
+		"invocation.second": "skip: run timed out (-timeout)",
+	})
+	if s.ExitCode != executor.ExitUnanswered {
+		t.Errorf("exit code %d, want 3", s.ExitCode)
+	}
+}
+
+// A few bytes of JSON can hold a number whose exact decimal form has
+// hundreds of millions of digits (1e100000000): printing it in a report or
+// a message would stall the run for hours. Beyond any meaningful magnitude
+// a number is read as JavaScript's JSON.parse reads 1e400: infinity, or
+// zero when tiny; ordinary numbers stay exact.
+func TestJSONHugeNumbers(t *testing.T) {
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"f": func(context.Context, *providers.Request) (*providers.Result, error) {
+			return ok(`{"big":1e100000000,"neg":-1e100000000,"tiny":1e-100000000,"large":1e300,"exact":12345678901234567890.5}`)
+		},
+	}}
+	p := plan(t, drv, fn("f")+`
+invocation "huge" {
+  function = function.f
+  assert {
+    condition = self.json.big > 1e300 && self.json.neg < -1e300 && self.json.tiny == 0
+  }
+  assert {
+    condition = self.json.large == 1e300 && self.json.exact == 12345678901234567890.5
+  }
+}
+`)
+	_, rec := run(t, context.Background(), p, executor.Options{})
+	res := rec.results()["invocation.huge"]
+	if res.Status != executor.StatusPass {
+		t.Fatalf("got %s %v", res.Status, res.Diags)
+	}
+	done := make(chan string, 1)
+	go func() { done <- string(report.JSONValue(res.Value.GetAttr("json"), nil)) }()
+	select {
+	case got := <-done:
+		for _, want := range []string{`"big":null,`, `"neg":null,`, `"tiny":0}`} {
+			if !strings.Contains(got, want) {
+				t.Errorf("rendered %.200s, want it to contain %s", got, want)
+			}
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("rendering the result as JSON did not finish in 5s")
 	}
 }

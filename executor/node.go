@@ -43,6 +43,7 @@ func (e *executor) runNode(ctx context.Context, i int) {
 		return
 	}
 	if ctx.Err() != nil {
+		e.cutShort.Store(true)
 		skip("run " + causeText(ctx))
 		return
 	}

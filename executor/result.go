@@ -88,7 +88,7 @@ func toCty(v any) cty.Value {
 		if err != nil {
 			return cty.StringVal(v.String())
 		}
-		return n
+		return boundNumber(n)
 	case []any:
 		if len(v) == 0 {
 			return cty.EmptyTupleVal
@@ -109,4 +109,25 @@ func toCty(v any) cty.Value {
 		return cty.ObjectVal(attrs)
 	}
 	return cty.NullVal(cty.DynamicPseudoType)
+}
+
+// maxJSONExp bounds the binary exponent of a decoded number (about
+// 1e±9864). The exact decimal form of 1e100000000, fifteen bytes of JSON,
+// has a hundred million digits: printing it in a report or a message would
+// stall the run for hours.
+const maxJSONExp = 1 << 15
+
+// boundNumber reads a number beyond maxJSONExp as JavaScript's JSON.parse
+// reads 1e400: infinity, or zero when it is that tiny.
+func boundNumber(n cty.Value) cty.Value {
+	bf := n.AsBigFloat()
+	switch exp := bf.MantExp(nil); {
+	case exp > maxJSONExp && bf.Sign() > 0:
+		return cty.PositiveInfinity
+	case exp > maxJSONExp:
+		return cty.NegativeInfinity
+	case exp < -maxJSONExp:
+		return cty.Zero
+	}
+	return n
 }

@@ -85,6 +85,9 @@ type executor struct {
 	values []cty.Value
 
 	stopped atomic.Bool // -fail-fast tripped
+	// cutShort: an instance was skipped because the run's context ended
+	// (-timeout), so it was never checked.
+	cutShort atomic.Bool
 
 	mu      sync.Mutex // serialises events and the summary
 	summary Summary
@@ -206,7 +209,7 @@ func (e *executor) run(ctx context.Context) (*Summary, error) {
 		s.ExitCode = ExitInterrupted
 	case s.Failed > 0:
 		s.ExitCode = ExitFailed
-	case s.Errored > 0:
+	case s.Errored > 0 || e.cutShort.Load():
 		s.ExitCode = ExitUnanswered
 	case s.Passed == 0 && !e.opts.AllowEmpty:
 		e.emit(Event{Type: EventDiagnostic, Diags: hcl.Diagnostics{{

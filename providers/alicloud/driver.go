@@ -418,6 +418,11 @@ func (d *Driver) mapResponse(resp *http.Response, body []byte) (*providers.Resul
 		if res.ErrorCode == "" && res.ErrorMessage == "" {
 			res.ErrorMessage = wire.Excerpt(body)
 		}
+		if res.ErrorCode == "" {
+			// Not an FC error body (a gateway's or proxy's page, another
+			// service): still an API error, never a function's answer.
+			res.ErrorCode = UnknownErrorCode
+		}
 		res.Transient = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 ||
 			res.ErrorCode == "ResourceThrottled" || res.ErrorCode == "ResourceExhausted" ||
 			strings.HasPrefix(res.ErrorCode, "Throttling")
@@ -427,6 +432,10 @@ func (d *Driver) mapResponse(resp *http.Response, body []byte) (*providers.Resul
 	}
 	return res, nil
 }
+
+// UnknownErrorCode is the error_code of an error answer whose body carries
+// no code, as the AWS SDKs name it.
+const UnknownErrorCode = "UnknownError"
 
 // parseAPIError reads an FC error body: FC 2.0 {"ErrorCode","ErrorMessage"}
 // (documented as errorCode/errorMessage) or FC 3.0 / darabonba

@@ -344,6 +344,11 @@ func MapResponse(resp *http.Response, body []byte, requested string) (*providers
 	res.Log = log
 	if resp.StatusCode >= 300 {
 		res.ErrorCode, res.ErrorMessage = parseAPIError(body)
+		if res.ErrorCode == "" {
+			// Not a FunctionGraph error body (a gateway's or proxy's page,
+			// another service): still an API error, never a function's answer.
+			res.ErrorCode = UnknownErrorCode
+		}
 		if res.RequestID == "" {
 			res.RequestID = requestIDFromBody(body)
 		}
@@ -386,6 +391,10 @@ func MapResponse(resp *http.Response, body []byte, requested string) (*providers
 	}
 	return res, nil
 }
+
+// UnknownErrorCode is the error_code of an error answer whose body carries
+// no code, as the AWS SDKs name it.
+const UnknownErrorCode = "UnknownError"
 
 // parseAPIError reads {"error_code","error_msg"} (FSS.*, APIGW.*), or the
 // {"code","message"} form the SDK also accepts.

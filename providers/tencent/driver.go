@@ -180,6 +180,10 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	return MapResponse(resp, body), nil
 }
 
+// UnknownErrorCode is the error_code of an error answer whose body carries
+// no code, as the AWS SDKs name it.
+const UnknownErrorCode = "UnknownError"
+
 // apiError is the gateway's error body.
 type apiError struct {
 	Code      string `json:"code"`
@@ -203,6 +207,11 @@ func MapResponse(resp *http.Response, body []byte) *providers.Result {
 		}
 	} else {
 		res.ErrorMessage = wire.Excerpt(body)
+	}
+	if res.ErrorCode == "" {
+		// Not a CloudBase error body (a gateway's or proxy's page, another
+		// service): still an API error, never a function's answer.
+		res.ErrorCode = UnknownErrorCode
 	}
 	if functionErrors[res.ErrorCode] {
 		// The function ran and failed: an answer, not a transient fault.

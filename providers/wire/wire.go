@@ -10,6 +10,7 @@ package wire
 import (
 	"encoding/base64"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -94,10 +95,11 @@ func Base64Header(h http.Header, name string) (string, error) {
 }
 
 // Float parses a number read from a header or a log line; nil when s is
-// empty or not a number.
+// empty or not a finite number ("NaN", "Inf" and overflows included: cty
+// cannot hold NaN).
 func Float(s string) *float64 {
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil {
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return nil
 	}
 	return &f

@@ -141,6 +141,12 @@ func TestFloat(t *testing.T) {
 		{"-1", f(-1)},
 		{"1.2.3", nil},
 		{"12ms", nil},
+		// strconv reads these as numbers; cty cannot hold NaN (building
+		// the result object would panic) and durations are finite.
+		{"NaN", nil},
+		{"Inf", nil},
+		{"-Infinity", nil},
+		{"1e400", nil},
 	}
 	for _, tt := range tests {
 		got := Float(tt.in)
