@@ -23,6 +23,9 @@ import (
 // self set.
 func (e *executor) checks(inst *planner.Instance, res *providers.Result, ctx *hcl.EvalContext, dur time.Duration) []*AssertionInfo {
 	var out []*AssertionInfo
+	if d := implicitErrorCheck(inst, res); d != nil {
+		out = append(out, &AssertionInfo{Kind: "expect", Name: "expect.error (implicit)", Severity: "error", Diag: d})
+	}
 	for _, c := range inst.Block.Expect.Checks() {
 		ai := &AssertionInfo{Kind: "expect", Name: "expect." + c.Name, Severity: "error", Passed: true}
 		if d := expectCheck(c, inst, res, ctx, dur); d != nil {
@@ -43,6 +46,26 @@ func (e *executor) checks(inst *planner.Instance, res *providers.Result, ctx *hc
 		out = append(out, ai)
 	}
 	return out
+}
+
+// implicitErrorCheck fails an invocation whose function failed when nothing
+// in its expect block speaks of failure (error, error_type or status): a gate
+// must not pass a crashing function because the suite checked nothing else.
+func implicitErrorCheck(inst *planner.Instance, res *providers.Result) *hcl.Diagnostic {
+	exp := inst.Block.Expect
+	if !res.Error || (exp != nil && (exp.Error != nil || exp.ErrorType != nil || exp.Status != nil)) {
+		return nil
+	}
+	detail := "The function failed"
+	if res.ErrorType != "" {
+		detail += " (" + res.ErrorType + ")"
+	}
+	detail += ", and this invocation does not expect it: add expect { error = true } (or error_type, or status) if it should fail. Body: " + excerpt(string(res.Body))
+	if res.Log != "" {
+		detail += ". Log tail: " + excerpt(tail(res.Log, 400))
+	}
+	rng := inst.Block.DeclRange
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Function failed", Detail: detail, Subject: &rng}
 }
 
 func assertCheck(a *spec.Assert, ctx *hcl.EvalContext) *hcl.Diagnostic {
@@ -299,7 +322,33 @@ func subset(path string, want, got cty.Value) (string, string) {
 			}
 		}
 		return "", ""
-	case wt.IsTupleType() || wt.IsListType() || wt.IsSetType():
+	case wt.IsSetType():
+		// A set has no order: each expected element must match its own
+		// element of the body's list, in any order.
+		if !(gt.IsTupleType() || gt.IsListType() || gt.IsSetType()) {
+			return path, fmt.Sprintf("expected a list, got %s", describe(got))
+		}
+		wl, gl := want.AsValueSlice(), got.AsValueSlice()
+		if len(wl) != len(gl) {
+			return path, fmt.Sprintf("expected %d elements, got %d", len(wl), len(gl))
+		}
+		used := make([]bool, len(gl))
+		for _, w := range wl {
+			found := false
+			for j, g := range gl {
+				if !used[j] {
+					if _, m := subset(path, w, g); m == "" {
+						used[j], found = true, true
+						break
+					}
+				}
+			}
+			if !found {
+				return path, fmt.Sprintf("no element matches %s", describe(w))
+			}
+		}
+		return "", ""
+	case wt.IsTupleType() || wt.IsListType():
 		if !(gt.IsTupleType() || gt.IsListType() || gt.IsSetType()) {
 			return path, fmt.Sprintf("expected a list, got %s", describe(got))
 		}

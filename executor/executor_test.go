@@ -944,3 +944,77 @@ invocation "huge" {
 		t.Fatal("rendering the result as JSON did not finish in 5s")
 	}
 }
+
+// A function that fails fails the invocation when nothing in its expect
+// block speaks of failure; saying error, error_type or status takes over.
+func TestImplicitErrorCheck(t *testing.T) {
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"crash": func(context.Context, *providers.Request) (*providers.Result, error) {
+			return &providers.Result{Status: 200, Error: true, ErrorType: "Unhandled", Body: []byte(`{"errorMessage":"boom"}`)}, nil
+		},
+		"fine": func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`{}`) },
+	}}
+	p := plan(t, drv, fn("crash")+fn("fine")+`
+invocation "unchecked" { function = function.crash }
+invocation "json_only" {
+  function = function.crash
+  expect { json = { errorMessage = "boom" } }
+}
+invocation "expects_error" {
+  function = function.crash
+  expect { error = true }
+}
+invocation "expects_type" {
+  function = function.crash
+  expect { error_type = "Unhandled" }
+}
+invocation "owns_status" {
+  function = function.crash
+  expect { status = 200 }
+}
+invocation "healthy" { function = function.fine }
+`)
+	s, rec := run(t, context.Background(), p, executor.Options{})
+	res := rec.results()
+	wantStatus(t, res, map[string]string{
+		"invocation.unchecked":     "fail",
+		"invocation.json_only":     "fail",
+		"invocation.expects_error": "pass",
+		"invocation.expects_type":  "pass",
+		"invocation.owns_status":   "pass",
+		"invocation.healthy":       "pass",
+	})
+	if d := res["invocation.unchecked"].Diags; len(d) != 1 || d[0].Summary != "Function failed" || !strings.Contains(d[0].Detail, "expect { error = true }") {
+		t.Errorf("unchecked: %v", d)
+	}
+	if s.ExitCode != executor.ExitFailed {
+		t.Errorf("exit %d, want 1", s.ExitCode)
+	}
+}
+
+// Expected sets match a body's list in any order; lists keep their order.
+func TestJSONSetsMatchInAnyOrder(t *testing.T) {
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"f": func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`{"tags":["b","a"]}`) },
+	}}
+	p := plan(t, drv, fn("f")+`
+invocation "set" {
+  function = function.f
+  expect { json = { tags = toset(["a", "b"]) } }
+}
+invocation "list_order" {
+  function = function.f
+  expect { json = { tags = ["a", "b"] } }
+}
+invocation "set_missing" {
+  function = function.f
+  expect { json = { tags = toset(["a", "c"]) } }
+}
+`)
+	_, rec := run(t, context.Background(), p, executor.Options{})
+	wantStatus(t, rec.results(), map[string]string{
+		"invocation.set":         "pass",
+		"invocation.list_order":  "fail",
+		"invocation.set_missing": "fail",
+	})
+}
