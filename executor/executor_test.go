@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 
@@ -1017,4 +1018,31 @@ invocation "set_missing" {
 		"invocation.list_order":  "fail",
 		"invocation.set_missing": "fail",
 	})
+}
+
+// An output that cannot be evaluated is a warning: outputs are not checks.
+func TestOutputErrorIsWarning(t *testing.T) {
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"f": func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`{"a":1}`) },
+	}}
+	p := plan(t, drv, fn("f")+`
+invocation "a" { function = function.f }
+output "missing" { value = invocation.a.json.id }
+`)
+	s, rec := run(t, context.Background(), p, executor.Options{})
+	if s.ExitCode != executor.ExitOK {
+		t.Errorf("exit %d, want 0", s.ExitCode)
+	}
+	var warned bool
+	for _, e := range rec.events {
+		for _, d := range e.Diags {
+			if d.Severity != hcl.DiagWarning {
+				t.Errorf("output diagnostic with severity %v: %s", d.Severity, d.Summary)
+			}
+			warned = warned || strings.Contains(d.Summary, `Output "missing" has no value`)
+		}
+	}
+	if !warned {
+		t.Error("no warning about the output")
+	}
 }

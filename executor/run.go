@@ -307,7 +307,14 @@ func (e *executor) outputs() {
 		info := OutputInfo{Name: name, Sensitive: o.Sensitive || v.ContainsMarked() || v.HasMark(spec.Sensitive)}
 		switch {
 		case moreDiags.HasErrors():
-			diags = append(diags, moreDiags...)
+			// Outputs report values; they are not checks and do not decide
+			// the exit code, so their problems are warnings.
+			for _, d := range moreDiags {
+				w := *d
+				w.Severity = hcl.DiagWarning
+				w.Summary = fmt.Sprintf("Output %q has no value: %s", name, d.Summary)
+				diags = append(diags, &w)
+			}
 		case !v.IsWhollyKnown():
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
