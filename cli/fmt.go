@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/fnprobe/fnprobe/executor"
@@ -105,4 +104,3 @@ func fmtFiles(path string) ([]string, error) {
 	return files, err
 }
 
-var _ = hclsyntax.ParseConfig

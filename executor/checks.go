@@ -445,4 +445,3 @@ func tail(s string, n int) string {
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
-var _ = big.Exact

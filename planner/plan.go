@@ -431,7 +431,6 @@ func (p *Plan) knownConfig(v cty.Value, sensitive []string, what string, rng hcl
 }
 
 func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals) *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
-	cfg := p.Config
 	pr := p.Providers[providerAddrOf(fn)]
 	if pr == nil {
 		return cty.NilVal, nil // the provider failed to configure: reported already
@@ -478,7 +477,6 @@ func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals
 			inst[it.key] = v
 		}
 	}
-	_ = cfg
 	return objectOf(inst), diags
 }
 

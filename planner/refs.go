@@ -113,11 +113,9 @@ func ref(cfg *spec.Config, sc scope, tr hcl.Traversal) (*Ref, hcl.Diagnostics) {
 		if name == "" {
 			return needName("local value")
 		}
-		l, ok := cfg.Locals[name]
-		if !ok {
+		if _, ok := cfg.Locals[name]; !ok {
 			return undeclared("local value", spec.SortedKeys(cfg.Locals))
 		}
-		_ = l
 		return &Ref{Addr{KindLocal, name}, rng}, nil
 	case "function":
 		if name == "" {

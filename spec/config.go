@@ -15,8 +15,6 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
-
-	"github.com/fnprobe/fnprobe/providers"
 )
 
 // Config is a whole suite: every block of every file, decoded.
@@ -232,9 +230,4 @@ func (c *Config) ProviderFor(addr string) (*Provider, error) {
 		return nil, fmt.Errorf("no provider %q is declared", addr)
 	}
 	return p, nil
-}
-
-// Driver returns the driver of provider p from the registry.
-func Driver(reg providers.Registry, p *Provider) (providers.Driver, error) {
-	return reg.Lookup(p.Type)
 }

@@ -931,6 +931,3 @@ func traversalString(tr hcl.Traversal) string {
 	}
 	return sb.String()
 }
-
-// TraversalString renders a traversal as source-like text (var.x, invocation.a["k"]).
-func TraversalString(tr hcl.Traversal) string { return traversalString(tr) }
