@@ -103,4 +103,3 @@ func fmtFiles(path string) ([]string, error) {
 	sort.Strings(files)
 	return files, err
 }
-
