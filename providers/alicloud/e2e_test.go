@@ -11,6 +11,7 @@ import (
 	"github.com/fnprobe/fnprobe/emulator/sim"
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/providers/alicloud"
+	"github.com/fnprobe/fnprobe/providers/providertest"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -105,43 +106,26 @@ type invokeCase struct {
 	check     func(t *testing.T, f flavour, res *providers.Result, err error, took time.Duration)
 }
 
-func wantAPIError(status int, code string) func(*testing.T, flavour, *providers.Result, error, time.Duration) {
-	return func(t *testing.T, _ flavour, res *providers.Result, err error, _ time.Duration) {
+// anyFlavour runs a provider-neutral check whatever the API flavour.
+func anyFlavour(c providertest.Check) func(*testing.T, flavour, *providers.Result, error, time.Duration) {
+	return func(t *testing.T, _ flavour, res *providers.Result, err error, took time.Duration) {
 		t.Helper()
-		if err != nil {
-			t.Fatalf("Invoke error: %v", err)
-		}
-		if res.Status != status || res.ErrorCode != code || res.ErrorMessage == "" {
-			t.Errorf("got status %d code %q message %q, want %d %q", res.Status, res.ErrorCode, res.ErrorMessage, status, code)
-		}
-		if res.RequestID == "" {
-			t.Errorf("no request id on an API error")
-		}
-		if res.Error {
-			t.Errorf("API error reported as a function error")
-		}
+		c(t, res, err, took)
 	}
+}
+
+func wantAPIError(status int, code string) func(*testing.T, flavour, *providers.Result, error, time.Duration) {
+	return anyFlavour(providertest.APIError(status, code))
+}
+
+func wantTransportError(substr string) func(*testing.T, flavour, *providers.Result, error, time.Duration) {
+	return anyFlavour(providertest.TransportError(substr, testSecret))
 }
 
 func wantOK(t *testing.T, _ flavour, res *providers.Result, err error, _ time.Duration) {
 	t.Helper()
 	if err != nil || res.Status != 200 || res.ErrorCode != "" || res.Error {
 		t.Errorf("res %+v err %v", res, err)
-	}
-}
-
-func wantTransportError(substr string) func(*testing.T, flavour, *providers.Result, error, time.Duration) {
-	return func(t *testing.T, _ flavour, res *providers.Result, err error, _ time.Duration) {
-		t.Helper()
-		if err == nil {
-			t.Fatalf("no error; result %+v", res)
-		}
-		if !strings.Contains(err.Error(), substr) {
-			t.Errorf("error %q does not mention %q", err, substr)
-		}
-		if strings.Contains(err.Error(), testSecret) {
-			t.Errorf("error leaks the secret: %v", err)
-		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/fnprobe/fnprobe/emulator/sim"
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/providers/aws"
+	"github.com/fnprobe/fnprobe/providers/providertest"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -72,51 +73,16 @@ func functionVal(name, qualifier string) cty.Value {
 	return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(name), "qualifier": q})
 }
 
-type check func(t *testing.T, res *providers.Result, err error, took time.Duration)
+type check = providertest.Check
 
-func wantAPIError(status int, code string) check {
-	return func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("Invoke error: %v", err)
-		}
-		if res.Status != status || res.ErrorCode != code || res.ErrorMessage == "" {
-			t.Errorf("got status %d code %q message %q, want %d %q", res.Status, res.ErrorCode, res.ErrorMessage, status, code)
-		}
-		if res.RequestID == "" {
-			t.Errorf("no request id on an API error")
-		}
-		if res.Error {
-			t.Errorf("API error reported as a function error")
-		}
-	}
-}
-
+// wantOK is providertest.OK plus the executed version Lambda reports.
 func wantOK(body, version string) check {
-	return func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
+	return providertest.OK(body, func(t *testing.T, res *providers.Result) {
 		t.Helper()
-		if err != nil {
-			t.Fatal(err)
+		if res.Version != version {
+			t.Errorf("executed version %q, want %q", res.Version, version)
 		}
-		if res.Status != 200 || string(res.Body) != body || res.Error || res.ErrorCode != "" || res.Version != version || res.RequestID == "" {
-			t.Errorf("result %+v (body %q)", res, res.Body)
-		}
-	}
-}
-
-func wantTransportError(substr string) check {
-	return func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
-		t.Helper()
-		if err == nil {
-			t.Fatalf("no error; result %+v", res)
-		}
-		if !strings.Contains(err.Error(), substr) {
-			t.Errorf("error %q does not mention %q", err, substr)
-		}
-		if strings.Contains(err.Error(), testSecret) {
-			t.Errorf("error leaks the secret: %v", err)
-		}
-	}
+	})
 }
 
 func TestInvokeAgainstEmulator(t *testing.T) {
@@ -135,8 +101,8 @@ func TestInvokeAgainstEmulator(t *testing.T) {
 		{name: "full ARN", fn: "arn:aws:lambda:us-east-1:123456789012:function:echo", payload: "x", check: wantOK("x", "$LATEST")},
 		{name: "full ARN with alias", fn: "arn:aws:lambda:us-east-1:123456789012:function:echo:prod", payload: "x", check: wantOK("x", "2")},
 		{name: "partial ARN", fn: "123456789012:function:echo", qualifier: "1", payload: "x", check: wantOK("x", "1")},
-		{name: "ARN of another account", fn: "arn:aws:lambda:us-east-1:210987654321:function:echo", check: wantAPIError(404, "ResourceNotFoundException")},
-		{name: "conflicting qualifiers", fn: "echo:prod", qualifier: "1", check: wantAPIError(400, "InvalidParameterValueException")},
+		{name: "ARN of another account", fn: "arn:aws:lambda:us-east-1:210987654321:function:echo", check: providertest.APIError(404, "ResourceNotFoundException")},
+		{name: "conflicting qualifiers", fn: "echo:prod", qualifier: "1", check: providertest.APIError(400, "InvalidParameterValueException")},
 		{name: "function error", fn: "fail", payload: "{}", check: func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
 			if err != nil {
 				t.Fatal(err)
@@ -145,32 +111,32 @@ func TestInvokeAgainstEmulator(t *testing.T) {
 				t.Errorf("result %+v", res)
 			}
 		}},
-		{name: "function not found", fn: "nope", check: wantAPIError(404, "ResourceNotFoundException")},
-		{name: "alias not found", fn: "echo", qualifier: "staging", check: wantAPIError(404, "ResourceNotFoundException")},
-		{name: "invalid name", fn: "bad name", check: wantAPIError(400, "ValidationException")},
-		{name: "bad signature", fn: "echo", attrs: map[string]string{"secret_key": "wrong-secret"}, check: wantAPIError(403, "InvalidSignatureException")},
-		{name: "unknown key", fn: "echo", attrs: map[string]string{"access_key": "AKIDUNKNOWN"}, check: wantAPIError(403, "UnrecognizedClientException")},
-		{name: "wrong region scope", fn: "echo", attrs: map[string]string{"region": "eu-west-1"}, check: wantAPIError(403, "InvalidSignatureException")},
+		{name: "function not found", fn: "nope", check: providertest.APIError(404, "ResourceNotFoundException")},
+		{name: "alias not found", fn: "echo", qualifier: "staging", check: providertest.APIError(404, "ResourceNotFoundException")},
+		{name: "invalid name", fn: "bad name", check: providertest.APIError(400, "ValidationException")},
+		{name: "bad signature", fn: "echo", attrs: map[string]string{"secret_key": "wrong-secret"}, check: providertest.APIError(403, "InvalidSignatureException")},
+		{name: "unknown key", fn: "echo", attrs: map[string]string{"access_key": "AKIDUNKNOWN"}, check: providertest.APIError(403, "UnrecognizedClientException")},
+		{name: "wrong region scope", fn: "echo", attrs: map[string]string{"region": "eu-west-1"}, check: providertest.APIError(403, "InvalidSignatureException")},
 		{name: "session token", fn: "echo", payload: "s", attrs: map[string]string{"access_key": "ASIASESSION", "secret_key": "session-secret", "session_token": "session-token"}, check: wantOK("s", "$LATEST")},
-		{name: "session token missing", fn: "echo", attrs: map[string]string{"access_key": "ASIASESSION", "secret_key": "session-secret"}, check: wantAPIError(403, "UnrecognizedClientException")},
-		{name: "expired token", fn: "echo", attrs: map[string]string{"access_key": "ASIAEXPIRED", "secret_key": "expired-secret", "session_token": "old-token"}, check: wantAPIError(403, "ExpiredTokenException")},
-		{name: "clock skew", fn: "echo", skew: 10 * time.Minute, check: wantAPIError(403, "InvalidSignatureException")},
+		{name: "session token missing", fn: "echo", attrs: map[string]string{"access_key": "ASIASESSION", "secret_key": "session-secret"}, check: providertest.APIError(403, "UnrecognizedClientException")},
+		{name: "expired token", fn: "echo", attrs: map[string]string{"access_key": "ASIAEXPIRED", "secret_key": "expired-secret", "session_token": "old-token"}, check: providertest.APIError(403, "ExpiredTokenException")},
+		{name: "clock skew", fn: "echo", skew: 10 * time.Minute, check: providertest.APIError(403, "InvalidSignatureException")},
 		{name: "small skew accepted", fn: "echo", skew: 3 * time.Minute, check: wantOK("", "$LATEST")},
-		{name: "sync payload too large", fn: "echo", payload: strings.Repeat("x", aws.SyncPayloadLimit+1), check: wantAPIError(413, "RequestTooLargeException")},
-		{name: "async payload too large", fn: "echo", typ: providers.TypeAsync, payload: strings.Repeat("x", aws.AsyncPayloadLimit+1), check: wantAPIError(413, "RequestTooLargeException")},
+		{name: "sync payload too large", fn: "echo", payload: strings.Repeat("x", aws.SyncPayloadLimit+1), check: providertest.APIError(413, "RequestTooLargeException")},
+		{name: "async payload too large", fn: "echo", typ: providers.TypeAsync, payload: strings.Repeat("x", aws.AsyncPayloadLimit+1), check: providertest.APIError(413, "RequestTooLargeException")},
 		{name: "async payload at the limit", fn: "echo", typ: providers.TypeAsync, payload: strings.Repeat("x", aws.AsyncPayloadLimit), check: func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
 			if err != nil || res.Status != 202 {
 				t.Errorf("res %+v err %v", res, err)
 			}
 		}},
 		{name: "throttled", fn: "throttled", check: func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
-			wantAPIError(429, "TooManyRequestsException")(t, res, err, 0)
+			providertest.APIError(429, "TooManyRequestsException")(t, res, err, 0)
 			if !res.Transient || res.RetryAfter != 2*time.Second {
 				t.Errorf("transient %v retry-after %v", res.Transient, res.RetryAfter)
 			}
 		}},
 		{name: "injected error", fn: "erroring", check: func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
-			wantAPIError(500, "ServiceException")(t, res, err, 0)
+			providertest.APIError(500, "ServiceException")(t, res, err, 0)
 			if !res.Transient {
 				t.Errorf("5xx not transient")
 			}
@@ -181,8 +147,8 @@ func TestInvokeAgainstEmulator(t *testing.T) {
 				t.Errorf("took %v, want >= 150ms", took)
 			}
 		}},
-		{name: "dropped connection", fn: "dropped", check: wantTransportError("EOF")},
-		{name: "truncated body", fn: "truncated", payload: "0123456789", check: wantTransportError("unexpected EOF")},
+		{name: "dropped connection", fn: "dropped", check: providertest.TransportError("EOF", testSecret)},
+		{name: "truncated body", fn: "truncated", payload: "0123456789", check: providertest.TransportError("unexpected EOF", testSecret)},
 		{name: "logs", fn: "echo", logs: true, check: func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
 			if err != nil {
 				t.Fatal(err)
@@ -209,7 +175,7 @@ func TestInvokeAgainstEmulator(t *testing.T) {
 				t.Errorf("res %+v err %v", res, err)
 			}
 		}},
-		{name: "dry run not found", fn: "nope", typ: providers.TypeDryRun, check: wantAPIError(404, "ResourceNotFoundException")},
+		{name: "dry run not found", fn: "nope", typ: providers.TypeDryRun, check: providertest.APIError(404, "ResourceNotFoundException")},
 	}
 	r := start(t)
 	d := aws.New()

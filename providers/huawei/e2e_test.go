@@ -10,6 +10,7 @@ import (
 	"github.com/fnprobe/fnprobe/emulator/sim"
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/providers/huawei"
+	"github.com/fnprobe/fnprobe/providers/providertest"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -78,36 +79,16 @@ func fnVal(attrs map[string]string) cty.Value {
 
 func named(name string) cty.Value { return fnVal(map[string]string{"name": name}) }
 
-type check func(t *testing.T, res *providers.Result, err error, took time.Duration)
+type check = providertest.Check
 
-func wantAPIError(status int, code string) check {
-	return func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("Invoke error: %v", err)
-		}
-		if res.Status != status || res.ErrorCode != code || res.ErrorMessage == "" || res.RequestID == "" {
-			t.Errorf("got status %d code %q message %q id %q, want %d %q", res.Status, res.ErrorCode, res.ErrorMessage, res.RequestID, status, code)
-		}
-		if res.Error {
-			t.Errorf("API error reported as a function error")
-		}
-	}
-}
-
+// wantOK is providertest.OK plus the X-Cff-Invoke-Summary mapping.
 func wantOK(body string) check {
-	return func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
+	return providertest.OK(body, func(t *testing.T, res *providers.Result) {
 		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Status != 200 || string(res.Body) != body || res.Error || res.ErrorCode != "" || res.RequestID == "" {
-			t.Errorf("result %+v (body %q)", res, res.Body)
-		}
 		if res.FunctionDurationMs == nil || res.BilledDurationMs == nil || res.MemoryMB == nil || *res.MemoryMB != 128 {
 			t.Errorf("X-Cff-Invoke-Summary not mapped: %+v", res)
 		}
-	}
+	})
 }
 
 func TestInvokeAgainstEmulator(t *testing.T) {
@@ -162,33 +143,33 @@ func TestInvokeAgainstEmulator(t *testing.T) {
 				t.Errorf("result %+v", res)
 			}
 		}},
-		{name: "not found", fn: named("nope"), check: wantAPIError(404, "FSS.1051")},
-		{name: "wrong package", fn: fnVal(map[string]string{"package": "other", "name": "echo"}), check: wantAPIError(404, "FSS.1051")},
-		{name: "version not found", fn: fnVal(map[string]string{"name": "echo", "version": "v9"}), check: wantAPIError(404, "FSS.1052")},
-		{name: "alias not found", fn: fnVal(map[string]string{"name": "echo", "alias": "staging"}), check: wantAPIError(404, "FSS.1053")},
-		{name: "bad signature", fn: named("echo"), attrs: map[string]string{"secret_key": "wrong"}, check: wantAPIError(401, "APIGW.0301")},
-		{name: "unknown key", fn: named("echo"), attrs: map[string]string{"access_key": "NOBODY"}, check: wantAPIError(401, "APIGW.0301")},
-		{name: "bad token", fn: named("echo"), attrs: map[string]string{"auth_token": "nope"}, check: wantAPIError(401, "APIGW.0301")},
+		{name: "not found", fn: named("nope"), check: providertest.APIError(404, "FSS.1051")},
+		{name: "wrong package", fn: fnVal(map[string]string{"package": "other", "name": "echo"}), check: providertest.APIError(404, "FSS.1051")},
+		{name: "version not found", fn: fnVal(map[string]string{"name": "echo", "version": "v9"}), check: providertest.APIError(404, "FSS.1052")},
+		{name: "alias not found", fn: fnVal(map[string]string{"name": "echo", "alias": "staging"}), check: providertest.APIError(404, "FSS.1053")},
+		{name: "bad signature", fn: named("echo"), attrs: map[string]string{"secret_key": "wrong"}, check: providertest.APIError(401, "APIGW.0301")},
+		{name: "unknown key", fn: named("echo"), attrs: map[string]string{"access_key": "NOBODY"}, check: providertest.APIError(401, "APIGW.0301")},
+		{name: "bad token", fn: named("echo"), attrs: map[string]string{"auth_token": "nope"}, check: providertest.APIError(401, "APIGW.0301")},
 		{name: "expired token", fn: named("echo"), attrs: map[string]string{"auth_token": "expired-iam-token"}, check: func(t *testing.T, res *providers.Result, err error, took time.Duration) {
-			wantAPIError(401, "APIGW.0301")(t, res, err, took)
+			providertest.APIError(401, "APIGW.0301")(t, res, err, took)
 			if !strings.Contains(res.ErrorMessage, "expired") || res.Transient {
 				t.Errorf("res %+v", res)
 			}
 		}},
-		{name: "sts token missing", fn: named("echo"), attrs: map[string]string{"access_key": "HWSTS", "secret_key": "sts-secret"}, check: wantAPIError(401, "APIGW.0301")},
-		{name: "other project", fn: named("echo"), attrs: map[string]string{"project_id": "ffffffffffffffffffffffffffffffff"}, check: wantAPIError(403, "FSS.0403")},
-		{name: "clock skew", fn: named("echo"), skew: time.Hour, check: wantAPIError(401, "APIGW.0301")},
-		{name: "not JSON", fn: named("echo"), payload: "plain", check: wantAPIError(400, "FSS.0400")},
-		{name: "too large", fn: named("echo"), payload: `"` + strings.Repeat("x", huawei.SyncPayloadLimit) + `"`, check: wantAPIError(413, "FSS.1201")},
-		{name: "async too large", fn: named("echo"), typ: providers.TypeAsync, payload: `"` + strings.Repeat("x", huawei.AsyncPayloadLimit) + `"`, check: wantAPIError(413, "FSS.1201")},
+		{name: "sts token missing", fn: named("echo"), attrs: map[string]string{"access_key": "HWSTS", "secret_key": "sts-secret"}, check: providertest.APIError(401, "APIGW.0301")},
+		{name: "other project", fn: named("echo"), attrs: map[string]string{"project_id": "ffffffffffffffffffffffffffffffff"}, check: providertest.APIError(403, "FSS.0403")},
+		{name: "clock skew", fn: named("echo"), skew: time.Hour, check: providertest.APIError(401, "APIGW.0301")},
+		{name: "not JSON", fn: named("echo"), payload: "plain", check: providertest.APIError(400, "FSS.0400")},
+		{name: "too large", fn: named("echo"), payload: `"` + strings.Repeat("x", huawei.SyncPayloadLimit) + `"`, check: providertest.APIError(413, "FSS.1201")},
+		{name: "async too large", fn: named("echo"), typ: providers.TypeAsync, payload: `"` + strings.Repeat("x", huawei.AsyncPayloadLimit) + `"`, check: providertest.APIError(413, "FSS.1201")},
 		{name: "throttled", fn: named("throttled"), check: func(t *testing.T, res *providers.Result, err error, took time.Duration) {
-			wantAPIError(429, "FSS.0429")(t, res, err, took)
+			providertest.APIError(429, "FSS.0429")(t, res, err, took)
 			if !res.Transient || res.RetryAfter != 2*time.Second {
 				t.Errorf("transient %v retry-after %v", res.Transient, res.RetryAfter)
 			}
 		}},
 		{name: "injected error", fn: named("erroring"), check: func(t *testing.T, res *providers.Result, err error, took time.Duration) {
-			wantAPIError(500, "FSS.0500")(t, res, err, took)
+			providertest.APIError(500, "FSS.0500")(t, res, err, took)
 			if !res.Transient {
 				t.Errorf("not transient")
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/fnprobe/fnprobe/emulator"
 	"github.com/fnprobe/fnprobe/emulator/sim"
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/providers/providertest"
 	"github.com/fnprobe/fnprobe/providers/tencent"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -59,33 +60,16 @@ func functionVal(name, version string, web bool) cty.Value {
 	return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(name), "version": v, "web": cty.BoolVal(web)})
 }
 
-type check func(t *testing.T, res *providers.Result, err error, took time.Duration)
+type check = providertest.Check
 
-func wantAPIError(status int, code string) check {
-	return func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("Invoke error: %v", err)
-		}
-		if res.Status != status || res.ErrorCode != code || res.ErrorMessage == "" || res.RequestID == "" {
-			t.Errorf("got status %d code %q message %q id %q, want %d %q", res.Status, res.ErrorCode, res.ErrorMessage, res.RequestID, status, code)
-		}
-		if res.Error {
-			t.Errorf("API error reported as a function error")
-		}
-	}
-}
-
+// wantOK is providertest.OK plus the X-Request-Id header CloudBase sends.
 func wantOK(body string) check {
-	return func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
+	return providertest.OK(body, func(t *testing.T, res *providers.Result) {
 		t.Helper()
-		if err != nil {
-			t.Fatal(err)
+		if res.Headers["x-request-id"] != res.RequestID {
+			t.Errorf("request id %q is not the X-Request-Id header %q", res.RequestID, res.Headers["x-request-id"])
 		}
-		if res.Status != 200 || string(res.Body) != body || res.Error || res.ErrorCode != "" || res.RequestID == "" || res.Headers["x-request-id"] != res.RequestID {
-			t.Errorf("result %+v (body %q)", res, res.Body)
-		}
-	}
+	})
 }
 
 func TestInvokeAgainstEmulator(t *testing.T) {
@@ -98,10 +82,10 @@ func TestInvokeAgainstEmulator(t *testing.T) {
 		{name: "empty event", fn: "echo", check: wantOK(`{}`)},
 		{name: "version", fn: "echo", version: "2", payload: `"v"`, check: wantOK(`"v"`)},
 		{name: "web function body verbatim", fn: "echo", web: true, payload: "plain text", check: wantOK("plain text")},
-		{name: "event must be JSON", fn: "echo", payload: "plain text", check: wantAPIError(400, "FUNCTION_PARAM_INVALID")},
-		{name: "version not found", fn: "echo", version: "9", check: wantAPIError(404, "FUNCTION_QUALIFIER_NOT_FOUND")},
-		{name: "function not found", fn: "nope-fn", check: wantAPIError(404, "FUNCTION_NOT_FOUND")},
-		{name: "invalid name", fn: "9lives", check: wantAPIError(400, "FUNCTION_PARAM_INVALID")},
+		{name: "event must be JSON", fn: "echo", payload: "plain text", check: providertest.APIError(400, "FUNCTION_PARAM_INVALID")},
+		{name: "version not found", fn: "echo", version: "9", check: providertest.APIError(404, "FUNCTION_QUALIFIER_NOT_FOUND")},
+		{name: "function not found", fn: "nope-fn", check: providertest.APIError(404, "FUNCTION_NOT_FOUND")},
+		{name: "invalid name", fn: "9lives", check: providertest.APIError(400, "FUNCTION_PARAM_INVALID")},
 		{name: "function error", fn: "fail", payload: "{}", check: func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
 			if err != nil {
 				t.Fatal(err)
@@ -111,32 +95,32 @@ func TestInvokeAgainstEmulator(t *testing.T) {
 				t.Errorf("result %+v", res)
 			}
 		}},
-		{name: "bad token", fn: "echo", token: "nobody", check: wantAPIError(401, "ACCESS_TOKEN_INVALID")},
+		{name: "bad token", fn: "echo", token: "nobody", check: providertest.APIError(401, "ACCESS_TOKEN_INVALID")},
 		{name: "expired token", fn: "echo", token: "expired-token", check: func(t *testing.T, res *providers.Result, err error, took time.Duration) {
-			wantAPIError(401, "ACCESS_TOKEN_EXPIRED")(t, res, err, took)
+			providertest.APIError(401, "ACCESS_TOKEN_EXPIRED")(t, res, err, took)
 			if res.Transient {
 				t.Errorf("an expired token is not transient")
 			}
 		}},
 		{name: "throttled", fn: "throttled", check: func(t *testing.T, res *providers.Result, err error, took time.Duration) {
-			wantAPIError(429, "FUNCTION_EXCEED_RESOURCE_LIMIT")(t, res, err, took)
+			providertest.APIError(429, "FUNCTION_EXCEED_RESOURCE_LIMIT")(t, res, err, took)
 			if !res.Transient || res.RetryAfter != 2*time.Second {
 				t.Errorf("transient %v retry-after %v", res.Transient, res.RetryAfter)
 			}
 		}},
 		{name: "busy", fn: "busy", check: func(t *testing.T, res *providers.Result, err error, took time.Duration) {
-			wantAPIError(503, "SERVER_TIMEOUT")(t, res, err, took)
+			providertest.APIError(503, "SERVER_TIMEOUT")(t, res, err, took)
 			if !res.Transient {
 				t.Errorf("not transient")
 			}
 		}},
 		{name: "injected error", fn: "erroring", check: func(t *testing.T, res *providers.Result, err error, took time.Duration) {
-			wantAPIError(500, "SYS_ERR")(t, res, err, took)
+			providertest.APIError(500, "SYS_ERR")(t, res, err, took)
 			if !res.Transient {
 				t.Errorf("not transient")
 			}
 		}},
-		{name: "payload too large", fn: "echo", payload: `"` + strings.Repeat("x", tencent.PayloadLimit) + `"`, check: wantAPIError(413, "EXCEED_REQUEST_SIZE_LIMIT")},
+		{name: "payload too large", fn: "echo", payload: `"` + strings.Repeat("x", tencent.PayloadLimit) + `"`, check: providertest.APIError(413, "EXCEED_REQUEST_SIZE_LIMIT")},
 		{name: "dropped", fn: "dropped", check: func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
 			if err == nil || !strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), testToken) {
 				t.Errorf("res %+v err %v", res, err)

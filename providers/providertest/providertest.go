@@ -1,0 +1,69 @@
+// Package providertest holds the checks that every driver's tests make of a
+// providers.Result: an API error, a successful answer, a transport error.
+// Only tests import it.
+package providertest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fnprobe/fnprobe/providers"
+)
+
+// Check inspects the outcome of one Invoke.
+type Check func(t *testing.T, res *providers.Result, err error, took time.Duration)
+
+// APIError wants an answer from the invoke API itself (not the function):
+// the status and code given, a message, a request id, and no function error.
+func APIError(status int, code string) Check {
+	return func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("Invoke error: %v", err)
+		}
+		if res.Status != status || res.ErrorCode != code || res.ErrorMessage == "" {
+			t.Errorf("got status %d code %q message %q, want %d %q", res.Status, res.ErrorCode, res.ErrorMessage, status, code)
+		}
+		if res.RequestID == "" {
+			t.Errorf("no request id on an API error")
+		}
+		if res.Error {
+			t.Errorf("API error reported as a function error")
+		}
+	}
+}
+
+// OK wants HTTP 200 with exactly body, no error of any kind and a request
+// id; more adds a driver's own expectations.
+func OK(body string, more ...func(*testing.T, *providers.Result)) Check {
+	return func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != 200 || string(res.Body) != body || res.Error || res.ErrorCode != "" || res.RequestID == "" {
+			t.Errorf("result %+v (body %q)", res, res.Body)
+		}
+		for _, m := range more {
+			m(t, res)
+		}
+	}
+}
+
+// TransportError wants Invoke to fail with an error that mentions substr and
+// never contains secret.
+func TransportError(substr, secret string) Check {
+	return func(t *testing.T, res *providers.Result, err error, _ time.Duration) {
+		t.Helper()
+		if err == nil {
+			t.Fatalf("no error; result %+v", res)
+		}
+		if !strings.Contains(err.Error(), substr) {
+			t.Errorf("error %q does not mention %q", err, substr)
+		}
+		if secret != "" && strings.Contains(err.Error(), secret) {
+			t.Errorf("error leaks the secret: %v", err)
+		}
+	}
+}
