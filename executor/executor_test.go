@@ -1046,3 +1046,31 @@ output "missing" { value = invocation.a.json.id }
 		t.Error("no warning about the output")
 	}
 }
+
+// Outputs read results directly and through locals computed from them.
+func TestOutputsThroughRuntimeLocals(t *testing.T) {
+	drv := &testDriver{funcs: map[string]func(context.Context, *providers.Request) (*providers.Result, error){
+		"f": func(context.Context, *providers.Request) (*providers.Result, error) { return ok(`{"id":"o-7"}`) },
+	}}
+	p := plan(t, drv, fn("f")+`
+locals {
+  id    = invocation.a.json.id
+  label = "order ${local.id}"
+}
+invocation "a" { function = function.f }
+output "direct" { value = invocation.a.json.id }
+output "label" { value = local.label }
+`)
+	_, rec := run(t, context.Background(), p, executor.Options{})
+	got := map[string]string{}
+	for _, e := range rec.events {
+		for _, o := range e.Outputs {
+			if o.Value != cty.NilVal {
+				got[o.Name] = o.Value.AsString()
+			}
+		}
+	}
+	if got["direct"] != "o-7" || got["label"] != "order o-7" {
+		t.Errorf("outputs %v", got)
+	}
+}

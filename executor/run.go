@@ -300,9 +300,10 @@ func (e *executor) outputs() {
 	}
 	var outs []OutputInfo
 	var diags hcl.Diagnostics
+	scope := e.plan.OutputScope(e)
 	for _, name := range spec.SortedKeys(cfg.Outputs) {
 		o := cfg.Outputs[name]
-		ctx := e.plan.OutputContext(o.DeclRange.Filename, e)
+		ctx := scope(o.DeclRange.Filename)
 		v, moreDiags := o.Value.Value(ctx)
 		info := OutputInfo{Name: name, Sensitive: o.Sensitive || v.ContainsMarked() || v.HasMark(spec.Sensitive)}
 		switch {

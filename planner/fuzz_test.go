@@ -180,8 +180,9 @@ func FuzzLoadAndPlan(f *testing.F) {
 				_, _ = inst.Block.Payload.Value(ctx)
 			}
 		}
+		scope := plan.OutputScope(fakeResults{})
 		for _, o := range plan.Config.Outputs {
-			ctx := plan.OutputContext(o.DeclRange.Filename, fakeResults{})
+			ctx := scope(o.DeclRange.Filename)
 			_, _ = o.Value.Value(ctx)
 		}
 	})

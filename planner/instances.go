@@ -499,44 +499,54 @@ func (p *Plan) EvalContext(inst *Instance, results Results, self cty.Value) (*hc
 	ctx := &hcl.EvalContext{Variables: vars, Functions: p.Config.FunctionsFor(inst.Block.DeclRange.Filename)}
 	var diags hcl.Diagnostics
 	if len(b.runtimeLocals) > 0 {
-		locals := copyMap(p.localObj)
-		for _, name := range b.runtimeLocals {
-			l := p.Config.Locals[name]
-			lctx := &hcl.EvalContext{Variables: map[string]cty.Value{
-				"var": p.vars, "local": objectOf(locals), "function": p.functionObj,
-				"provider": p.providerObj, "invocation": vars["invocation"],
-			}, Functions: p.Config.FunctionsFor(l.DeclRange.Filename)}
-			v, moreDiags := l.Expr.Value(lctx)
-			diags = append(diags, moreDiags...)
-			locals[name] = v
-		}
-		vars["local"] = objectOf(locals)
+		vars["local"], diags = p.runtimeLocals(b.runtimeLocals, vars["invocation"])
 	}
 	return ctx, diags
 }
 
-// OutputContext builds the context for outputs after the run: every
-// invocation that answered has its value, the others are unknown.
-func (p *Plan) OutputContext(filename string, results Results) *hcl.EvalContext {
+// runtimeLocals evaluates the named locals, dependencies first, over the
+// plan-time ones, with invocations as the invocation object, and returns
+// the local object.
+func (p *Plan) runtimeLocals(names []string, invocations cty.Value) (cty.Value, hcl.Diagnostics) {
+	locals := copyMap(p.localObj)
+	var diags hcl.Diagnostics
+	for _, name := range names {
+		l := p.Config.Locals[name]
+		ctx := &hcl.EvalContext{Variables: map[string]cty.Value{
+			"var": p.vars, "local": objectOf(locals), "function": p.functionObj,
+			"provider": p.providerObj, "invocation": invocations,
+		}, Functions: p.Config.FunctionsFor(l.DeclRange.Filename)}
+		v, moreDiags := l.Expr.Value(ctx)
+		diags = append(diags, moreDiags...)
+		locals[name] = v
+	}
+	return objectOf(locals), diags
+}
+
+// OutputScope builds what outputs are evaluated in after the run, once:
+// every invocation that passed has its value, the others are unknown. The
+// function it returns gives the context for an output declared in filename
+// (file() resolves against that file's directory).
+func (p *Plan) OutputScope(results Results) func(filename string) *hcl.EvalContext {
 	invs := make(map[string]cty.Value, len(p.invocations))
 	for name := range p.invocations {
 		invs[name] = results.Invocation(name)
 	}
-	locals := copyMap(p.localObj)
-	vars := map[string]cty.Value{
-		"var": p.vars, "function": p.functionObj, "provider": p.providerObj, "invocation": objectOf(invs),
-	}
+	invObj := objectOf(invs)
+	var names []string
 	for _, a := range p.order {
-		if a.Kind != KindLocal || !p.runtime[a] {
-			continue
+		if a.Kind == KindLocal && p.runtime[a] {
+			names = append(names, a.Name)
 		}
-		l := p.Config.Locals[a.Name]
-		vars["local"] = objectOf(locals)
-		v, _ := l.Expr.Value(&hcl.EvalContext{Variables: vars, Functions: p.Config.FunctionsFor(l.DeclRange.Filename)})
-		locals[a.Name] = v
 	}
-	vars["local"] = objectOf(locals)
-	return &hcl.EvalContext{Variables: vars, Functions: p.Config.FunctionsFor(filename)}
+	// Errors in locals surface as errors in the outputs that read them.
+	locals, _ := p.runtimeLocals(names, invObj)
+	vars := map[string]cty.Value{
+		"var": p.vars, "local": locals, "function": p.functionObj, "provider": p.providerObj, "invocation": invObj,
+	}
+	return func(filename string) *hcl.EvalContext {
+		return &hcl.EvalContext{Variables: vars, Functions: p.Config.FunctionsFor(filename)}
+	}
 }
 
 // DefaultTimeout is used when neither the invocation nor the settings set one.

@@ -52,11 +52,10 @@ type Plan struct {
 	graph        *graph
 	validate     bool
 	vars         cty.Value
-	values       map[Addr]cty.Value // plan-time values of locals, functions, providers
-	runtime      map[Addr]bool      // locals known only after some invocation
-	localRefs    map[string][]Ref   // local → its references
-	order        []Addr             // non-invocation blocks, dependencies first
-	localObj     cty.Value          // every plan-time local
+	runtime      map[Addr]bool    // locals known only after some invocation
+	localRefs    map[string][]Ref // local → its references
+	order        []Addr           // non-invocation blocks, dependencies first
+	localObj     cty.Value        // every plan-time local
 	functionObj  cty.Value
 	providerObj  cty.Value
 	unknownInvs  cty.Value // every invocation name → unknown
@@ -130,7 +129,6 @@ func Build(cfg *spec.Config, opts Options) (*Plan, hcl.Diagnostics) {
 		Registry:     opts.Registry,
 		Providers:    map[string]*ProviderInstance{},
 		Functions:    map[string]*FunctionInstance{},
-		values:       map[Addr]cty.Value{},
 		runtime:      map[Addr]bool{},
 		localRefs:    map[string][]Ref{},
 		invocations:  map[string]*block{},
@@ -343,7 +341,6 @@ func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 			v, moreDiags := l.Expr.Value(ctxFor(l.DeclRange.Filename, nil))
 			diags = append(diags, moreDiags...)
 			locals[a.Name] = v
-			p.values[a] = v
 		case KindProvider:
 			pr := cfg.Providers[a.Name]
 			v, moreDiags := hcldec.Decode(pr.Config, pr.Spec, ctxFor(pr.DeclRange.Filename, nil))
@@ -373,13 +370,11 @@ func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 			} else {
 				provs[pr.Type][pr.Alias] = pv
 			}
-			p.values[a] = pv
 		case KindFunction:
 			v, moreDiags := p.evaluateFunction(cfg.Functions[a.Name], ctxFor)
 			diags = append(diags, moreDiags...)
 			if v != cty.NilVal {
 				funcs[a.Name] = v
-				p.values[a] = v
 			}
 		}
 	}
