@@ -182,7 +182,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	}
 	parser := spec.NewParser()
 	ropts := report.Options{
-		Files:    parser.Files(),
+		Files:    parser.Files(), // the parser's own map: files parsed later appear in it
 		Redactor: redactor,
 		Color:    env.IsTerminal && !f.noColor && env.Getenv("NO_COLOR") == "",
 		Version:  Version,
@@ -196,7 +196,6 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		if len(diags) == 0 {
 			return
 		}
-		ropts.Files = parser.Files()
 		if jsonView != nil {
 			jsonView.Diagnostics(diags)
 			return
@@ -236,8 +235,6 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	if diags.HasErrors() {
 		return executor.ExitConfig
 	}
-	ropts.Files = parser.Files()
-
 	switch cmd {
 	case "validate":
 		if jsonView == nil {
