@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -335,72 +336,52 @@ func constValue(expr hcl.Expression, what string) (cty.Value, hcl.Diagnostics) {
 	return v, diags
 }
 
-func constInt(expr hcl.Expression, what string, min int) (int, hcl.Diagnostics) {
+// constOf evaluates a constant expression and converts it; a conversion
+// error reads after "The value of WHAT ..." in the diagnostic.
+func constOf[T any](expr hcl.Expression, what string, conv func(cty.Value) (T, error)) (T, hcl.Diagnostics) {
+	var zero T
 	v, diags := constValue(expr, what)
 	if diags.HasErrors() {
-		return 0, diags
+		return zero, diags
 	}
-	n, err := IntValue(v, min)
+	out, err := conv(v)
 	if err != nil {
-		return 0, hcl.Diagnostics{{
+		return zero, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  fmt.Sprintf("Invalid %s", what),
 			Detail:   fmt.Sprintf("The value of %s %s.", what, err),
 			Subject:  expr.Range().Ptr(),
 		}}
 	}
-	return n, nil
+	return out, nil
+}
+
+func constInt(expr hcl.Expression, what string, min int) (int, hcl.Diagnostics) {
+	return constOf(expr, what, func(v cty.Value) (int, error) { return IntValue(v, min) })
 }
 
 func constDuration(expr hcl.Expression, what string) (timeDuration, hcl.Diagnostics) {
-	v, diags := constValue(expr, what)
-	if diags.HasErrors() {
-		return 0, diags
-	}
-	dur, err := DurationValue(v)
-	if err != nil {
-		return 0, hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  fmt.Sprintf("Invalid %s", what),
-			Detail:   fmt.Sprintf("The value of %s %s.", what, err),
-			Subject:  expr.Range().Ptr(),
-		}}
-	}
-	return dur, nil
+	return constOf(expr, what, DurationValue)
 }
 
 func constBool(expr hcl.Expression, what string) (bool, hcl.Diagnostics) {
-	v, diags := constValue(expr, what)
-	if diags.HasErrors() {
-		return false, diags
-	}
-	v, err := convert.Convert(v, cty.Bool)
-	if err != nil || v.IsNull() {
-		return false, hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  fmt.Sprintf("Invalid %s", what),
-			Detail:   fmt.Sprintf("The value of %s must be true or false.", what),
-			Subject:  expr.Range().Ptr(),
-		}}
-	}
-	return v.True(), nil
+	return constOf(expr, what, func(v cty.Value) (bool, error) {
+		b, err := convert.Convert(v, cty.Bool)
+		if err != nil || b.IsNull() {
+			return false, errors.New("must be true or false")
+		}
+		return b.True(), nil
+	})
 }
 
 func constString(expr hcl.Expression, what string) (string, hcl.Diagnostics) {
-	v, diags := constValue(expr, what)
-	if diags.HasErrors() {
-		return "", diags
-	}
-	v, err := convert.Convert(v, cty.String)
-	if err != nil || v.IsNull() {
-		return "", hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  fmt.Sprintf("Invalid %s", what),
-			Detail:   fmt.Sprintf("The value of %s must be a string.", what),
-			Subject:  expr.Range().Ptr(),
-		}}
-	}
-	return v.AsString(), nil
+	return constOf(expr, what, func(v cty.Value) (string, error) {
+		str, err := convert.Convert(v, cty.String)
+		if err != nil || str.IsNull() {
+			return "", errors.New("must be a string")
+		}
+		return str.AsString(), nil
+	})
 }
 
 var variableSchema = &hcl.BodySchema{
