@@ -171,20 +171,7 @@ func BenchmarkExecutorHTTP(b *testing.B) {
 	url := loopback(b)
 	reg := providers.Registry{"http": httpprovider.New()}
 	p := validateAndPlan(b, httpSuite(b, url, perOp), reg)
-	var events int
-	obs := executor.ObserverFunc(func(executor.Event) { events++ })
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := cpuTime()
-	for range b.N {
-		s, err := executor.Run(context.Background(), p, executor.Options{Parallelism: 64, Observer: obs})
-		if err != nil || s.Passed != perOp {
-			b.Fatalf("passed %d of %d: %v", s.Passed, perOp, err)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(float64((cpuTime()-start).Microseconds())/float64(b.N*perOp), "cpu-µs/inv")
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*perOp), "wall-µs/inv")
+	runExecutor(b, p)
 }
 
 func BenchmarkRawDriverHTTP(b *testing.B) {
@@ -247,6 +234,12 @@ func (instantDriver) Invoke(_ context.Context, req *providers.Request) (*provide
 func BenchmarkExecutorInstant(b *testing.B) {
 	reg := providers.Registry{"http": instantDriver{}}
 	p := validateAndPlan(b, httpSuite(b, "http://127.0.0.1:1/unused", perOp), reg)
+	runExecutor(b, p)
+}
+
+// runExecutor runs p b.N times at parallelism 64, every event delivered to an
+// observer, and reports CPU and wall time per invocation.
+func runExecutor(b *testing.B, p *planner.Plan) {
 	obs := executor.ObserverFunc(func(executor.Event) {})
 	b.ReportAllocs()
 	b.ResetTimer()
