@@ -46,7 +46,7 @@ func writePlan(w io.Writer, p *planner.Plan, color bool) {
 }
 
 // planJSON is the `plan -json` event: the common fields of every JSON
-// event (README.md, "JSON event stream") and the plan.
+// event (docs/output.md, "JSON event stream") and the plan.
 type planJSON struct {
 	Level     string   `json:"@level"`
 	Message   string   `json:"@message"`

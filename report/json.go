@@ -14,7 +14,7 @@ import (
 	"github.com/fnprobe/fnprobe/spec"
 )
 
-// SchemaVersion is the version of the -json event stream (README.md, "JSON event stream").
+// SchemaVersion is the version of the -json event stream (docs/output.md, "JSON event stream").
 // Its minor number grows when events or fields are added, its major number
 // when anything is removed, renamed or changes meaning.
 const SchemaVersion = "1.0"
@@ -28,7 +28,7 @@ const (
 
 // JSON writes the run as newline-delimited JSON events, one object per line,
 // in the machine-readable style of Terraform's -json output (see
-// README.md, "JSON event stream"). NewJSON writes the version event at once, so the stream
+// docs/output.md, "JSON event stream"). NewJSON writes the version event at once, so the stream
 // starts with it even when no run follows (configuration errors).
 //
 // JSON is safe for concurrent use.
