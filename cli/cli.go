@@ -381,13 +381,27 @@ func runCommand(ctx context.Context, plan *planner.Plan, f suiteFlags, env Env, 
 		fmt.Fprintf(env.Stderr, "fnprobe: %s", err)
 		code = worst(code, executor.ExitInternal)
 	}
-	if jsonView != nil && jsonView.Err() != nil || env.stdout != nil && env.stdout.Err() != nil {
+	switch {
+	case env.stdout != nil && env.stdout.Err() != nil:
 		code = worst(code, executor.ExitUnanswered) // Main says why
+	case viewErr(view) != nil:
+		// The view failed without a write error: it could not encode
+		// what it was given, a bug.
+		fmt.Fprintf(env.Stderr, "fnprobe: internal error (this is a bug in fnprobe; please report it): %s\n", ropts.Redactor.String(viewErr(view).Error()))
+		code = worst(code, executor.ExitInternal)
 	}
 	if err := closeDrivers(env.Registry); err != nil {
 		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", ropts.Redactor.String(err.Error()))
 	}
 	return code
+}
+
+// viewErr returns the error a view recorded, if any.
+func viewErr(view executor.Observer) error {
+	if v, ok := view.(interface{ Err() error }); ok {
+		return v.Err()
+	}
+	return nil
 }
 
 // showDiagnostics reports diagnostics as JSON events with -json, else on

@@ -288,3 +288,44 @@ invocation "touch" {
 		})
 	}
 }
+
+// A JUnit report that cannot be written at the end (a full disk) is exit
+// 3, and the summary, held back until then, says so.
+func TestJUnitWriteFails(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("needs /dev/full")
+	}
+	dir := t.TempDir()
+	src := `
+function "ok" {
+  provider = provider.local
+  command  = ["echo", "ok"]
+}
+invocation "ok" {
+  function = function.ok
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.probe.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"run", "-no-color", "-junit", "/dev/full", dir},
+		{"run", "-json", "-junit", "/dev/full", dir},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := cli.Main(context.Background(), args, cli.Env{
+			Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }, Registry: cli.NewRegistry(),
+		})
+		if code != 3 {
+			t.Errorf("%v: exit %d, want 3", args, code)
+		}
+		if !strings.Contains(stderr.String(), "fnprobe: writing the JUnit report /dev/full: ") ||
+			!strings.Contains(stderr.String(), "no space left on device") {
+			t.Errorf("%v: stderr does not say why:\n%s", args, stderr.String())
+		}
+		out := stdout.String()
+		if strings.Contains(out, "Success!") || !strings.Contains(out, "Failure! 1 passed") && !strings.Contains(out, `"exit_code":3`) {
+			t.Errorf("%v: the summary does not agree with exit 3:\n%s", args, out)
+		}
+	}
+}
