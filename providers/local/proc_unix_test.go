@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -210,5 +211,34 @@ func waitMarked(marker string, present bool) []int {
 func killMarked(marker string) {
 	for _, pid := range marked(marker) {
 		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// TestLeftGroupDoesNotHang: a process that left the command's group
+// (setsid) cannot be killed with it; if it holds stdout open, Invoke still
+// returns after the wait delay with what was written.
+func TestLeftGroupDoesNotHang(t *testing.T) {
+	requireUnix(t)
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skip("needs setsid")
+	}
+	marker := fmt.Sprintf("fnprobe-setsid-%d", os.Getpid())
+	t.Cleanup(func() { killMarked(marker) })
+	d := New()
+	// The leader waits until the child has left the group ("ready").
+	script := "setsid sh -c 'touch ready; sleep 30; :' " + marker + " & while [ ! -e ready ]; do sleep 0.01; done; echo done"
+	req := fnRequest(t, d, fmt.Sprintf("command = [\"sh\", \"-c\", %q]", script))
+	req.BaseDir = t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := d.Invoke(ctx, req)
+	if err != nil || string(res.Body) != "done\n" {
+		t.Fatalf("Invoke = %+v, %v; want body %q", res, err, "done\n")
+	}
+	if ctx.Err() != nil {
+		t.Errorf("Invoke waited for the process that left the group")
+	}
+	if len(marked(marker)) == 0 {
+		t.Errorf("the process that left the group is gone: this test no longer tests it")
 	}
 }
