@@ -315,11 +315,16 @@ func runCommand(ctx context.Context, plan *planner.Plan, f suiteFlags, env Env, 
 	} else {
 		view = report.NewHuman(env.Stdout, ropts)
 	}
-	observers := []executor.Observer{view}
+	// Each report is guarded: a panic in one is an internal error and
+	// ends that report, not the run nor the other reports.
+	gview := &guarded{next: view}
+	observers := []executor.Observer{gview}
 	var junit *report.JUnit
+	var gjunit *guarded
 	if junitFile != nil {
 		junit = report.NewJUnit(ropts)
-		observers = append(observers, junit)
+		gjunit = &guarded{next: junit}
+		observers = append(observers, gjunit)
 	}
 	held := &heldSummary{next: report.Multi(observers...)}
 
@@ -362,11 +367,15 @@ func runCommand(ctx context.Context, plan *planner.Plan, f suiteFlags, env Env, 
 	}
 
 	// JUnit first, so that the summary on standard output can tell
-	// whether it was written.
+	// whether it was written. A JUnit report that panicked is not
+	// written: the file stays empty, which no CI takes for a pass.
 	if junit != nil {
-		err := safely(func() { held.release(code, junit) })
+		held.release(code, gjunit)
+		err := gjunit.panicked()
 		if err == nil {
-			err = writeReport(junitFile, junit)
+			if perr := safely(func() { err = writeReport(junitFile, junit) }); perr != nil {
+				err = perr
+			}
 		}
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "fnprobe: writing the JUnit report %s: %s\n", f.junit, ropts.Redactor.String(err.Error()))
@@ -377,8 +386,9 @@ func runCommand(ctx context.Context, plan *planner.Plan, f suiteFlags, env Env, 
 			}
 		}
 	}
-	if err := safely(func() { held.release(code, view) }); err != nil {
-		fmt.Fprintf(env.Stderr, "fnprobe: %s", err)
+	held.release(code, gview)
+	if err := gview.panicked(); err != nil {
+		fmt.Fprintf(env.Stderr, "fnprobe: %s", ropts.Redactor.String(err.Error()))
 		code = worst(code, executor.ExitInternal)
 	}
 	switch {

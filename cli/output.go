@@ -151,6 +151,38 @@ func writeReport(f *os.File, w io.WriterTo) error {
 	return err
 }
 
+// guarded passes events to next, recovering its panics: the first one is
+// kept as an internal error, and next gets no more events (its state is
+// suspect). Without it, a report's panic inside an executor node would be
+// recovered there, and the failure reported to the same report would
+// panic again, out of reach.
+type guarded struct {
+	next executor.Observer
+	mu   sync.Mutex
+	err  error
+}
+
+// Event implements executor.Observer.
+func (g *guarded) Event(e executor.Event) {
+	if g.panicked() != nil {
+		return
+	}
+	if err := safely(func() { g.next.Event(e) }); err != nil {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.err == nil {
+			g.err = err
+		}
+	}
+}
+
+// panicked returns the internal error of next's first panic, if any.
+func (g *guarded) panicked() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err
+}
+
 // heldSummary passes every event to next except the summary, which it
 // keeps: the command sends it on once it knows the final exit code (an
 // internal error, a report that could not be written), so that the
@@ -183,9 +215,6 @@ func (h *heldSummary) release(code int, obs ...executor.Observer) bool {
 		return false
 	}
 	for _, o := range obs {
-		if o == nil {
-			continue
-		}
 		s := *h.summary
 		s.ExitCode = code
 		e := h.event
