@@ -217,6 +217,7 @@ func (h *heldSummary) release(code int, obs ...executor.Observer) bool {
 	for _, o := range obs {
 		s := *h.summary
 		s.ExitCode = code
+		s.Interrupted = s.Interrupted || code == executor.ExitInterrupted
 		e := h.event
 		e.Summary = &s
 		o.Event(e)
