@@ -77,8 +77,11 @@ func writeSuite(t *testing.T, dir, src string) string {
 }
 
 // interruptBudget is how long fnprobe may take, after the first Ctrl-C, to
-// cancel what runs, write every report and exit.
-const interruptBudget = time.Second
+// cancel what runs, write every report and exit. The promise (docs/cli.md)
+// is about a second, and it typically takes well under 100 ms; the budget
+// leaves room for a loaded 2-core CI machine running the other packages'
+// tests at the same time, while still catching a hang or a forgotten wait.
+const interruptBudget = 3 * time.Second
 
 // TestInterrupt presses Ctrl-C (SIGINT) while an invocation is in flight,
 // and checks the contract: in-flight calls are cancelled (local commands
