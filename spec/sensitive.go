@@ -1,10 +1,17 @@
 package spec
 
 import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"html"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -47,38 +54,154 @@ const minSecretLen = 4
 // is the last line of defence: values are also carried with the Sensitive mark,
 // but error messages from drivers and the OS are plain strings.
 //
+// A secret is found not only as it is but in every form the text around it
+// may have given it before it reaches the Redactor: quoted by Go (%q, %+q),
+// escaped as a JSON, HCL or XML string, percent-encoded in a URL (query,
+// path, userinfo or fragment), and one such form inside another (a JSON body
+// quoted by %q). See encodings.
+//
 // A Redactor is safe for concurrent use. The zero value redacts nothing.
 type Redactor struct {
 	mu      sync.RWMutex
-	secrets []string // longest first, so a secret containing another wins
+	secrets map[string]bool // registered secrets, as given
+	forms   map[string]bool // every form of every secret
 	r       *strings.Replacer
 }
 
-// Add registers secret strings.
+// Add registers secret strings. Strings shorter than four bytes are ignored.
 func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	changed := false
 	for _, s := range secrets {
-		if len(s) < minSecretLen {
+		if len(s) < minSecretLen || r.secrets[s] {
 			continue
 		}
-		dup := false
-		for _, have := range r.secrets {
-			if have == s {
-				dup = true
-				break
-			}
+		if r.secrets == nil {
+			r.secrets, r.forms = map[string]bool{}, map[string]bool{}
 		}
-		if !dup {
-			r.secrets = append(r.secrets, s)
+		r.secrets[s] = true
+		for _, f := range secretForms(s) {
+			r.forms[f] = true
 		}
+		changed = true
 	}
-	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
-	pairs := make([]string, 0, 2*len(r.secrets))
-	for _, s := range r.secrets {
-		pairs = append(pairs, s, Redacted)
+	if !changed {
+		return
+	}
+	// Longest first: at any position the longest form wins, so a secret
+	// containing another is replaced whole. Redacted itself maps to itself,
+	// so that redacting twice changes nothing even when a secret is part of
+	// the word "(sensitive)".
+	list := make([]string, 0, len(r.forms)+1)
+	for f := range r.forms {
+		list = append(list, f)
+	}
+	if !r.forms[Redacted] {
+		list = append(list, Redacted)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if len(list[i]) != len(list[j]) {
+			return len(list[i]) > len(list[j])
+		}
+		return list[i] < list[j]
+	})
+	pairs := make([]string, 0, 2*len(list))
+	for _, f := range list {
+		pairs = append(pairs, f, Redacted)
 	}
 	r.r = strings.NewReplacer(pairs...)
+}
+
+// encodings are the ways text around a secret may have escaped it before
+// the Redactor sees it. Each returns the secret's form without surrounding
+// quotes.
+var encodings = []func(string) string{
+	// Go: fmt's %q and %+q, strconv.Quote and QuoteToASCII (url.Error
+	// prints its URL with %q).
+	func(s string) string { return unquote(strconv.Quote(s)) },
+	func(s string) string { return unquote(strconv.QuoteToASCII(s)) },
+	// JSON: encoding/json with and without HTML escaping.
+	func(s string) string { b, _ := json.Marshal(s); return unquote(string(b)) },
+	func(s string) string {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(s)
+		return unquote(strings.TrimSuffix(b.String(), "\n"))
+	},
+	// HCL: a string literal as hclwrite (fnprobe fmt) writes it, with
+	// template introducers doubled.
+	func(s string) string {
+		return unquote(string(hclwrite.TokensForValue(cty.StringVal(s)).Bytes()))
+	},
+	// URLs: url.QueryEscape (urlencode()), url.PathEscape, and the forms
+	// net/url's String() gives a path, a user name or password, and a
+	// fragment.
+	url.QueryEscape,
+	url.PathEscape,
+	func(s string) string { return (&url.URL{Path: s}).EscapedPath() },
+	func(s string) string { return url.User(s).String() },
+	func(s string) string { return (&url.URL{Fragment: s}).EscapedFragment() },
+	// XML and HTML: encoding/xml (JUnit), html.EscapeString, and the
+	// named entities other writers use.
+	func(s string) string {
+		var b strings.Builder
+		_ = xml.EscapeText(&b, []byte(s))
+		return b.String()
+	},
+	html.EscapeString,
+	xmlEntities.Replace,
+}
+
+// xmlEntities escapes XML's five special characters with named entities.
+var xmlEntities = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;")
+
+// unquote drops the first and last byte of a quoted string.
+func unquote(q string) string {
+	if len(q) < 2 {
+		return q
+	}
+	return q[1 : len(q)-1]
+}
+
+// secretForms returns s and its encoded forms: s as given, in Unicode
+// normal form C (as it is once it has been a cty string), without
+// surrounding white space, each under every encoding, and every encoding
+// of those once more (a JSON body quoted by %q, a URL inside a JSON error).
+// Forms shorter than minSecretLen are left out.
+func secretForms(s string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(f string) bool {
+		if len(f) < minSecretLen || seen[f] {
+			return false
+		}
+		seen[f] = true
+		out = append(out, f)
+		return true
+	}
+	base := []string{s, cty.StringVal(s).AsString(), strings.TrimSpace(s)}
+	var level1 []string
+	for _, b := range base {
+		if add(b) {
+			level1 = append(level1, b)
+		}
+	}
+	var level2 []string
+	for _, b := range level1 {
+		for _, enc := range encodings {
+			if f := enc(b); add(f) {
+				level2 = append(level2, f)
+			}
+		}
+	}
+	for _, b := range level2 {
+		for _, enc := range encodings {
+			add(enc(b))
+		}
+	}
+	return out
 }
 
 // AddValue registers every string inside v (recursively).
@@ -99,7 +222,7 @@ func (r *Redactor) AddValue(v cty.Value) {
 	r.Add(found...)
 }
 
-// String returns s with every registered secret replaced.
+// String returns s with every registered secret, in every form, replaced.
 func (r *Redactor) String(s string) string {
 	if r == nil {
 		return s

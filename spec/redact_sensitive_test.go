@@ -1,0 +1,133 @@
+package spec_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/fnprobe/fnprobe/spec"
+)
+
+// redactSecrets are secrets with every character that some encoding changes.
+var redactSecrets = []string{
+	"p@ss \"w\\ord\"/?&%#+= ü 秘密\n",
+	"tab\there<&>'x'",
+	"${tmpl} %{if} $${x}",
+	"ctl\x1b[2J\r\x00\u202e\u2028end",
+	"plain-token-1234",
+}
+
+// redactForms returns the forms in which s may reach free text, each built
+// the way the code that produces it does.
+func redactForms(t *testing.T, s string) map[string]string {
+	t.Helper()
+	inner := func(q string) string { return q[1 : len(q)-1] }
+	jsonNoHTML := func(s string) string {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		return inner(strings.TrimSuffix(b.String(), "\n"))
+	}
+	jsonHTML := func(s string) string {
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inner(string(b))
+	}
+	var xmlText bytes.Buffer
+	_ = xml.EscapeText(&xmlText, []byte(s))
+	var xmlAttr bytes.Buffer
+	if err := xml.NewEncoder(&xmlAttr).Encode(struct {
+		XMLName xml.Name `xml:"e"`
+		A       string   `xml:"a,attr"`
+	}{A: s}); err != nil {
+		t.Fatal(err)
+	}
+	u := &url.URL{Scheme: "http", User: url.UserPassword("user", s), Host: "127.0.0.1:1", Path: "/fn/" + s, RawQuery: url.Values{"token": {s}}.Encode(), Fragment: s}
+	uerr := &url.Error{Op: "Post", URL: u.String(), Err: errors.New("connection refused")}
+	return map[string]string{
+		"raw":                s,
+		"%q":                 fmt.Sprintf("%q", s),
+		"%+q":                fmt.Sprintf("%+q", s),
+		"strconv.Quote":      strconv.Quote(s),
+		"json":               jsonHTML(s),
+		"json no HTML":       jsonNoHTML(s),
+		"%q of JSON":         strconv.Quote(`{"token":"` + jsonNoHTML(s) + `"}`),
+		"JSON of %q":         jsonNoHTML(strconv.Quote(s)),
+		"hclwrite":           string(hclwrite.TokensForValue(cty.StringVal(s)).Bytes()),
+		"QueryEscape":        url.QueryEscape(s),
+		"PathEscape":         url.PathEscape(s),
+		"URL String":         u.String(),
+		"url.Error":          uerr.Error(),
+		"url.Error in JSON":  jsonHTML(uerr.Error()),
+		"xml.EscapeText":     xmlText.String(),
+		"xml attribute":      xmlAttr.String(),
+		"%q of QueryEscape":  strconv.Quote(url.QueryEscape(s)),
+		"JSON of XML escape": jsonHTML(xmlText.String()),
+	}
+}
+
+// A secret is redacted in every form text may have given it.
+func TestRedactorEncodedForms(t *testing.T) {
+	for _, s := range redactSecrets {
+		r := &spec.Redactor{}
+		r.Add(s)
+		for name, form := range redactForms(t, s) {
+			in := "before " + form + " after"
+			got := r.String(in)
+			if !strings.Contains(got, spec.Redacted) {
+				t.Errorf("%q, %s: nothing redacted in %q", s, name, got)
+			}
+			for fname, f := range redactForms(t, s) {
+				if strings.Contains(got, strings.TrimSpace(s)) || (len(f) >= 4 && strings.Contains(got, f)) {
+					t.Errorf("%q, %s: form %s remains in %q", s, name, fname, got)
+				}
+			}
+		}
+	}
+}
+
+// A secret's forms are redacted whole, longest first: a secret containing
+// another leaves no part of itself, and redacting twice changes nothing.
+func TestRedactorOverlapAndIdempotence(t *testing.T) {
+	r := &spec.Redactor{}
+	r.Add(`ab"cd`, `xx ab"cd yy`, "sensitive")
+	for in, want := range map[string]string{
+		`xx ab"cd yy`:         "(sensitive)",
+		`"xx ab\"cd yy"`:      `"(sensitive)"`,
+		`ab\"cd and xx ab"cd`: "(sensitive) and xx (sensitive)",
+		"a sensitive value":   "a (sensitive) value",
+	} {
+		got := r.String(in)
+		if got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+		if again := r.String(got); again != got {
+			t.Errorf("redacting %q again gives %q", got, again)
+		}
+	}
+}
+
+// Short secrets are not registered, in any form.
+func TestRedactorShortSecretForms(t *testing.T) {
+	r := &spec.Redactor{}
+	r.Add(`a"b`, "\n\n\n")
+	for _, in := range []string{`a"b`, `a\"b`, `a%22b`, `a&#34;b`, `\n\n\n`} {
+		if got := r.String(in); got != in {
+			t.Errorf("String(%q) = %q", in, got)
+		}
+	}
+}
