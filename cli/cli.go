@@ -223,7 +223,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	}
 	plan, moreDiags := planner.Build(cfg, planner.Options{
 		Registry: env.Registry, Vars: vals, Targets: f.targets, Tags: f.tags,
-		Validate: cmd == "validate",
+		Validate: cmd == "validate", Redactor: redactor,
 	})
 	diags = append(diags, moreDiags...)
 	if plan != nil {
@@ -245,11 +245,11 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		if jsonView != nil {
 			writePlanJSON(env.Stdout, plan, redactor, time.Now())
 		} else {
-			writePlan(env.Stdout, plan, ropts.Color)
+			writePlan(env.Stdout, plan, ropts.Color, redactor)
 		}
 		return executor.ExitOK
 	case "graph":
-		writeGraph(env.Stdout, plan)
+		writeGraph(env.Stdout, plan, redactor)
 		return executor.ExitOK
 	}
 

@@ -299,3 +299,8 @@ func isBidiOrBreak(r rune) bool {
 	}
 	return false
 }
+
+// EscapeLine redacts nothing; it escapes s for one line of a terminal, as
+// the human view does with text from outside (see escapeText). Commands
+// that print names which may hold any text (plan, graph) use it.
+func EscapeLine(s string) string { return escapeLine(s) }
