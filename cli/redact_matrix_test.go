@@ -117,6 +117,16 @@ invocation "echo_ok" {
   }
 }
 
+# The body is longer than failure messages quote: the excerpt ends
+# inside the secret.
+invocation "long" {
+  function = function.echo
+  payload  = "${join("", [for i in range(19) : "0123456789"])}${var.token}${env("TCB_ACCESS_TOKEN")}"
+  expect {
+    body = "nope"
+  }
+}
+
 invocation "down" {
   function = function.down
   payload  = var.token

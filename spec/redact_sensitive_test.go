@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
@@ -126,6 +127,40 @@ func TestRedactorShortSecretForms(t *testing.T) {
 	r := &spec.Redactor{}
 	r.Add(`a"b`, "\n\n\n")
 	for _, in := range []string{`a"b`, `a\"b`, `a%22b`, `a&#34;b`, `\n\n\n`} {
+		if got := r.String(in); got != in {
+			t.Errorf("String(%q) = %q", in, got)
+		}
+	}
+}
+
+// A secret cut short by an excerpt ("…" at the end, as executor excerpts
+// bodies, or at the start, as it takes log tails) is redacted when at
+// least four bytes of it are left.
+func TestRedactorCutSecrets(t *testing.T) {
+	const s = "p@ss \"w\\ord\"/?&%#+= ü 秘密\n"
+	r := &spec.Redactor{}
+	r.Add(s)
+	for cut := 1; cut < len(s); cut++ {
+		if !utf8.RuneStart(s[cut]) {
+			continue
+		}
+		head, tail := s[:cut], s[cut:]
+		for _, in := range []string{
+			fmt.Sprintf("got %q.", "0123456789"+head+"…"),
+			fmt.Sprintf("Log tail: %q", "…"+tail+"end"),
+			"raw " + head + "… and …" + tail,
+		} {
+			got := r.String(in)
+			for _, piece := range []string{head, tail, strconv.Quote(head), strconv.Quote(tail)} {
+				p := strings.Trim(piece, `"`)
+				if len(p) >= 4 && strings.Contains(got, p) {
+					t.Errorf("cut at %d: %q remains in %q", cut, p, got)
+				}
+			}
+		}
+	}
+	// Text that only looks like a cut is left alone.
+	for _, in := range []string{"p@s…", "… and more", "nothing…"} {
 		if got := r.String(in); got != in {
 			t.Errorf("String(%q) = %q", in, got)
 		}

@@ -65,6 +65,7 @@ type Redactor struct {
 	mu      sync.RWMutex
 	secrets map[string]bool // registered secrets, as given
 	forms   map[string]bool // every form of every secret
+	list    []string        // the forms, longest first
 	r       *strings.Replacer
 }
 
@@ -111,6 +112,7 @@ func (r *Redactor) Add(secrets ...string) {
 		pairs = append(pairs, f, Redacted)
 	}
 	r.r = strings.NewReplacer(pairs...)
+	r.list = list
 }
 
 // encodings are the ways text around a secret may have escaped it before
@@ -223,17 +225,20 @@ func (r *Redactor) AddValue(v cty.Value) {
 }
 
 // String returns s with every registered secret, in every form, replaced.
+// A secret cut short where text was shortened with an ellipsis ("abcd…" or
+// "…wxyz", as excerpts of bodies and log tails are) is replaced too, when
+// at least four bytes of it are left.
 func (r *Redactor) String(s string) string {
 	if r == nil {
 		return s
 	}
 	r.mu.RLock()
-	rep := r.r
+	rep, list := r.r, r.list
 	r.mu.RUnlock()
 	if rep == nil {
 		return s
 	}
-	return rep.Replace(s)
+	return redactCut(rep.Replace(s), list)
 }
 
 // Bytes is String for byte slices.
@@ -247,5 +252,56 @@ func (r *Redactor) Bytes(b []byte) []byte {
 	if rep == nil {
 		return b
 	}
-	return []byte(rep.Replace(string(b)))
+	return []byte(r.String(string(b)))
+}
+
+// ellipsis marks where text was shortened.
+const ellipsis = "…"
+
+// redactCut replaces, next to each ellipsis in s, the longest piece that is
+// the start of a form (before the ellipsis) or its end (after it), of at
+// least minSecretLen bytes.
+func redactCut(s string, forms []string) string {
+	if !strings.Contains(s, ellipsis) {
+		return s
+	}
+	var b strings.Builder
+	rest := s
+	for {
+		i := strings.Index(rest, ellipsis)
+		if i < 0 {
+			b.WriteString(rest)
+			return b.String()
+		}
+		before := rest[:i]
+		if k := longestCut(before, forms, true); k > 0 {
+			before = before[:len(before)-k] + Redacted
+		}
+		b.WriteString(before)
+		b.WriteString(ellipsis)
+		rest = rest[i+len(ellipsis):]
+		if k := longestCut(rest, forms, false); k > 0 {
+			b.WriteString(Redacted)
+			rest = rest[k:]
+		}
+	}
+}
+
+// longestCut returns the length of the longest proper start of a form that
+// text ends with (atEnd), or proper end of a form that text starts with,
+// if at least minSecretLen bytes long; else 0.
+func longestCut(text string, forms []string, atEnd bool) int {
+	best := 0
+	for _, f := range forms {
+		if f == Redacted {
+			continue
+		}
+		for k := min(len(f)-1, len(text)); k >= minSecretLen && k > best; k-- {
+			if atEnd && strings.HasSuffix(text, f[:k]) || !atEnd && strings.HasPrefix(text, f[len(f)-k:]) {
+				best = k
+				break
+			}
+		}
+	}
+	return best
 }
