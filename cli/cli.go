@@ -286,7 +286,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	})
 	code := summary.ExitCode
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", redactor.String(err.Error()))
+		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", report.EscapeLine(redactor.String(err.Error())))
 		// An internal error is exit 3, but 130 and 1 beat it.
 		if code != executor.ExitInterrupted && code != executor.ExitFailed {
 			code = executor.ExitUnanswered
@@ -301,7 +301,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		}
 	}
 	if err := closeDrivers(env.Registry); err != nil {
-		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", redactor.String(err.Error()))
+		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", report.EscapeLine(redactor.String(err.Error())))
 	}
 	return code
 }

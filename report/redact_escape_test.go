@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"strings"
 	"testing"
@@ -126,4 +127,31 @@ func TestJUnitEscapesControlCharacters(t *testing.T) {
 	f := doc.Suites[0].Cases[0].Failure
 	assertTerminalSafe(t, "failure message", f.Message)
 	assertTerminalSafe(t, "failure text", f.Text)
+}
+
+// The JSON stream carries C1 controls and bidi characters as \u escapes
+// (encoding/json escapes C0 itself), and decodes to the same strings.
+func TestJSONEscapesC1AndBidi(t *testing.T) {
+	var out bytes.Buffer
+	j := NewJSON(&out, Options{})
+	inv := &executor.InvocationInfo{Addr: "invocation.x"}
+	j.Event(executor.Event{Type: executor.EventResult, Invocation: inv, Result: &executor.ResultInfo{
+		Status: executor.StatusError, Reason: hostileText + "\u0085\u2066",
+	}})
+	s := out.String()
+	if strings.ContainsAny(s, "\x1b\u009b\u0085\u202e\u2066") {
+		t.Errorf("raw control characters in the JSON stream:\n%q", s)
+	}
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	var ev struct {
+		Result struct {
+			Reason string `json:"reason"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.ToValidUTF8(hostileText, "\ufffd") + "\u0085\u2066"; ev.Result.Reason != want {
+		t.Errorf("reason decodes to %q, want %q", ev.Result.Reason, want)
+	}
 }
