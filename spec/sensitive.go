@@ -65,6 +65,7 @@ type Redactor struct {
 	mu      sync.RWMutex
 	secrets map[string]bool // registered secrets, as given
 	forms   map[string]bool // every form of every secret
+	stale   bool            // forms changed since list and r were built
 	list    []string        // the forms, longest first
 	r       *strings.Replacer
 }
@@ -73,7 +74,6 @@ type Redactor struct {
 func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	changed := false
 	for _, s := range secrets {
 		if len(s) < minSecretLen || r.secrets[s] {
 			continue
@@ -85,11 +85,30 @@ func (r *Redactor) Add(secrets ...string) {
 		for _, f := range secretForms(s) {
 			r.forms[f] = true
 		}
-		changed = true
+		r.stale = true
 	}
-	if !changed {
-		return
+}
+
+// replacer returns the replacer of every form and the forms, longest first,
+// building them if secrets were added since: once per batch of Add calls
+// rather than once per call, since planning registers secrets one by one.
+func (r *Redactor) replacer() (*strings.Replacer, []string) {
+	r.mu.RLock()
+	rep, list, stale := r.r, r.list, r.stale
+	r.mu.RUnlock()
+	if !stale {
+		return rep, list
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stale {
+		r.build()
+	}
+	return r.r, r.list
+}
+
+// build makes the replacer. The caller holds r.mu.
+func (r *Redactor) build() {
 	// Longest first: at any position the longest form wins, so a secret
 	// containing another is replaced whole. Redacted itself maps to itself,
 	// so that redacting twice changes nothing even when a secret is part of
@@ -113,6 +132,7 @@ func (r *Redactor) Add(secrets ...string) {
 	}
 	r.r = strings.NewReplacer(pairs...)
 	r.list = list
+	r.stale = false
 }
 
 // encodings are the ways text around a secret may have escaped it before
@@ -232,9 +252,7 @@ func (r *Redactor) String(s string) string {
 	if r == nil {
 		return s
 	}
-	r.mu.RLock()
-	rep, list := r.r, r.list
-	r.mu.RUnlock()
+	rep, list := r.replacer()
 	if rep == nil {
 		return s
 	}
@@ -246,10 +264,7 @@ func (r *Redactor) Bytes(b []byte) []byte {
 	if r == nil {
 		return b
 	}
-	r.mu.RLock()
-	rep := r.r
-	r.mu.RUnlock()
-	if rep == nil {
+	if rep, _ := r.replacer(); rep == nil {
 		return b
 	}
 	return []byte(r.String(string(b)))
@@ -293,11 +308,35 @@ func redactCut(s string, forms []string) string {
 func longestCut(text string, forms []string, atEnd bool) int {
 	best := 0
 	for _, f := range forms {
-		if f == Redacted {
+		if f == Redacted || len(f)-1 <= best || len(text) <= best {
 			continue
 		}
-		for k := min(len(f)-1, len(text)); k >= minSecretLen && k > best; k-- {
-			if atEnd && strings.HasSuffix(text, f[:k]) || !atEnd && strings.HasPrefix(text, f[len(f)-k:]) {
+		if atEnd {
+			// The start of f begins at some p in the last len(f)-1 bytes of
+			// text; the smallest such p gives the longest piece.
+			from := max(0, len(text)-(len(f)-1))
+			for p := from; len(text)-p > best && len(text)-p >= minSecretLen; p++ {
+				i := strings.IndexByte(text[p:], f[0])
+				if i < 0 {
+					break
+				}
+				p += i
+				if k := len(text) - p; k > best && k >= minSecretLen && strings.HasPrefix(f, text[p:]) {
+					best = k
+					break
+				}
+			}
+			continue
+		}
+		// The end of f that text starts with begins at some q >= 1 in f;
+		// the smallest such q gives the longest piece.
+		for q := max(1, len(f)-len(text)); len(f)-q > best && len(f)-q >= minSecretLen; q++ {
+			i := strings.IndexByte(f[q:], text[0])
+			if i < 0 {
+				break
+			}
+			q += i
+			if k := len(f) - q; k > best && k >= minSecretLen && strings.HasPrefix(text, f[q:]) {
 				best = k
 				break
 			}
