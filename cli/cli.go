@@ -209,7 +209,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		return executor.ExitConfig
 	}
 	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{
-		Vars: f.vars, VarFiles: f.varFiles, AllowUnset: cmd == "validate",
+		Vars: f.vars, VarFiles: f.varFiles, AllowUnset: cmd == "validate", Redactor: redactor,
 	})
 	diags = append(diags, moreDiags...)
 	for name, v := range vals {

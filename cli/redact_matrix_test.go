@@ -374,3 +374,41 @@ func TestRedactMatrix(t *testing.T) {
 		})
 	}
 }
+
+// A value given for a sensitive variable is a secret even when it is not
+// valid for the variable's type: the diagnostic that rejects it, with the
+// snippet of the variable file, must not show it.
+func TestRedactInvalidSensitiveValue(t *testing.T) {
+	dir := t.TempDir()
+	src := "variable \"token\" {\n  type      = number\n  sensitive = true\n}\nvariable \"list\" {\n  type      = list(string)\n  sensitive = true\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "main.probe.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vf := filepath.Join(t.TempDir(), "bad.probevars.hcl")
+	hclString := func(s string) string { return string(hclwrite.TokensForValue(cty.StringVal(s)).Bytes()) }
+	if err := os.WriteFile(vf, []byte("token = "+hclString(matrixToken)+"\nlist = "+hclString(matrixToken)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{args: []string{"-var-file", vf}},
+		{args: []string{"-var", "token=" + matrixToken, "-var", "list=" + matrixToken}},
+		{env: map[string]string{"FNPROBE_VAR_token": matrixToken, "FNPROBE_VAR_list": matrixToken}},
+	} {
+		for _, cmd := range [][]string{{"validate"}, {"validate", "-json"}, {"run", "-no-color"}, {"run", "-json"}} {
+			var stdout, stderr bytes.Buffer
+			args := append(append(append([]string(nil), cmd...), tc.args...), dir)
+			code := cli.Main(context.Background(), args, cli.Env{
+				Stdout: &stdout, Stderr: &stderr,
+				Getenv: func(k string) string { return tc.env[k] }, Registry: cli.NewRegistry(),
+			})
+			out := stdout.String() + stderr.String()
+			if code != 2 {
+				t.Errorf("%v: exit %d, want 2\n%s", args, code, out)
+			}
+			assertNoSecret(t, strings.Join(args, " "), out)
+		}
+	}
+}

@@ -71,7 +71,11 @@ type Redactor struct {
 }
 
 // Add registers secret strings. Strings shorter than four bytes are ignored.
+// On a nil Redactor it does nothing.
 func (r *Redactor) Add(secrets ...string) {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
@@ -226,8 +230,12 @@ func secretForms(s string) []string {
 	return out
 }
 
-// AddValue registers every string inside v (recursively).
+// AddValue registers every string inside v (recursively). On a nil
+// Redactor it does nothing.
 func (r *Redactor) AddValue(v cty.Value) {
+	if r == nil {
+		return
+	}
 	v, _ = v.UnmarkDeep()
 	var found []string
 	_ = cty.Walk(v, func(_ cty.Path, v cty.Value) (bool, error) {
