@@ -78,6 +78,7 @@ func redactForms(t *testing.T, s string) map[string]string {
 		"xml attribute":      xmlAttr.String(),
 		"%q of QueryEscape":  strconv.Quote(url.QueryEscape(s)),
 		"JSON of XML escape": jsonHTML(xmlText.String()),
+		"%q of JSON in JSON": strconv.Quote(jsonNoHTML(`{"token":"` + jsonNoHTML(s) + `"}`)),
 	}
 }
 

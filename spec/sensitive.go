@@ -139,6 +139,11 @@ func (r *Redactor) build() {
 	r.stale = false
 }
 
+// quotingEncodings is how many of encodings, from the first, quote a
+// string (Go and JSON): these are the ones text is put through again and
+// again.
+const quotingEncodings = 4
+
 // encodings are the ways text around a secret may have escaped it before
 // the Redactor sees it. Each returns the secret's form without surrounding
 // quotes.
@@ -193,9 +198,10 @@ func unquote(q string) string {
 
 // secretForms returns s and its encoded forms: s as given, in Unicode
 // normal form C (as it is once it has been a cty string), without
-// surrounding white space, each under every encoding, and every encoding
-// of those once more (a JSON body quoted by %q, a URL inside a JSON error).
-// Forms shorter than minSecretLen are left out.
+// surrounding white space, each under every encoding, every encoding of
+// those once more (a JSON body quoted by %q, a URL inside a JSON error),
+// and a third Go or JSON quoting of those. Forms shorter than minSecretLen
+// are left out.
 func secretForms(s string) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -222,8 +228,19 @@ func secretForms(s string) []string {
 			}
 		}
 	}
+	var level3 []string
 	for _, b := range level2 {
 		for _, enc := range encodings {
+			if f := enc(b); add(f) {
+				level3 = append(level3, f)
+			}
+		}
+	}
+	// A third level for string quoting only: a JSON document held in a
+	// JSON string (a function that returns its JSON result as a string)
+	// and quoted by %q in a failure message.
+	for _, b := range level3 {
+		for _, enc := range encodings[:quotingEncodings] {
 			add(enc(b))
 		}
 	}
