@@ -155,3 +155,24 @@ func TestJSONEscapesC1AndBidi(t *testing.T) {
 		t.Errorf("reason decodes to %q, want %q", ev.Result.Reason, want)
 	}
 }
+
+// Wrapping comes after redaction: a secret with spaces, longer than the
+// line, is replaced whole rather than split over lines where the Redactor
+// could no longer find it.
+func TestWrapAfterRedaction(t *testing.T) {
+	const s = "tok en se cret va lue with spa ces"
+	r := &spec.Redactor{}
+	r.Add(s)
+	d := NewDiagnostic(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Assertion failed", Detail: "the function answered " + s + " which was not expected at all"}, nil, r)
+	for _, width := range []int{12, 20, 40, 78} {
+		out := FormatDiagnostic(d, false, width)
+		for _, piece := range []string{"cret", "spa ces", "va lue"} {
+			if strings.Contains(out, piece) {
+				t.Errorf("width %d: %q shows:\n%s", width, piece, out)
+			}
+		}
+		if !strings.Contains(out, spec.Redacted) {
+			t.Errorf("width %d: nothing redacted:\n%s", width, out)
+		}
+	}
+}
