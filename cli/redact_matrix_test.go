@@ -72,6 +72,13 @@ function "down" {
   url      = "http://CLOSED/fn/${urlencode(var.token)}?token=${urlencode(var.token)}"
 }
 
+# Not marked sensitive: only the Redactor's percent-encoded forms of the
+# credential keep it out of the transport error.
+function "down_env" {
+  provider = provider.http
+  url      = "http://CLOSED/fn/${urlencode(env("TCB_ACCESS_TOKEN"))}?k=${urlencode(env("TCB_ACCESS_TOKEN"))}"
+}
+
 function "lambda" {
   provider = provider.aws_lambda
   name     = "fn"
@@ -130,6 +137,10 @@ invocation "long" {
 invocation "down" {
   function = function.down
   payload  = var.token
+}
+
+invocation "down_env" {
+  function = function.down_env
 }
 
 invocation "keyed" {
@@ -352,7 +363,7 @@ func TestRedactMatrix(t *testing.T) {
 					if tc.args[0] == "run" && path == suite {
 						// The secrets did flow: the echo answered them and
 						// the unreachable URL carried one.
-						for _, s := range []string{"(sensitive)", "POST (sensitive): could not connect", "echoed", "x-echo-ak"} {
+						for _, s := range []string{"(sensitive)", "POST (sensitive): could not connect", "/fn/(sensitive)?k=(sensitive): could not connect", "echoed", "x-echo-ak"} {
 							if !strings.Contains(out, s) {
 								t.Errorf("%s: %q missing from the output:\n%s", where, s, out)
 							}
