@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -175,4 +176,28 @@ func TestWrapAfterRedaction(t *testing.T) {
 			t.Errorf("width %d: nothing redacted:\n%s", width, out)
 		}
 	}
+}
+
+// escapeText leaves nothing a terminal acts on, changes nothing twice, and
+// keeps text that needs no escaping as it is.
+func FuzzEscapeText(f *testing.F) {
+	for _, s := range []string{"plain", hostileText, "a\nb\tc\r", "\xff\xfe", "\u202e\u2066\u0085", `\x1b`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, multiline := range []bool{false, true} {
+			got := escapeText(s, multiline)
+			if !utf8.ValidString(got) {
+				t.Fatalf("escapeText(%q) = %q: invalid UTF-8", s, got)
+			}
+			for _, r := range got {
+				if mustEscape(r, multiline) {
+					t.Fatalf("escapeText(%q, %v) = %q keeps %U", s, multiline, got, r)
+				}
+			}
+			if again := escapeText(got, multiline); again != got {
+				t.Fatalf("escaping %q twice: %q, then %q", s, got, again)
+			}
+		}
+	})
 }
