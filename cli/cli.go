@@ -172,14 +172,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		return executor.ExitConfig
 	}
 
-	redactor := &spec.Redactor{}
-	// Secrets drivers may read from the environment are redacted too,
-	// whether or not the suite names them.
-	for _, typ := range env.Registry.Types() {
-		for _, name := range env.Registry[typ].Schema().SecretEnv {
-			redactor.Add(env.Getenv(name))
-		}
-	}
+	redactor := secretEnvRedactor(env)
 	parser := spec.NewParser()
 	ropts := report.Options{
 		Files:    parser.Files(), // the parser's own map: files parsed later appear in it
@@ -304,6 +297,19 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", report.EscapeLine(redactor.String(err.Error())))
 	}
 	return code
+}
+
+// secretEnvRedactor returns a Redactor that knows the secrets drivers may
+// read from the environment: they are redacted whether or not the suite
+// names them.
+func secretEnvRedactor(env Env) *spec.Redactor {
+	r := &spec.Redactor{}
+	for _, typ := range env.Registry.Types() {
+		for _, name := range env.Registry[typ].Schema().SecretEnv {
+			r.Add(env.Getenv(name))
+		}
+	}
+	return r
 }
 
 func writeFile(path string, w io.WriterTo) error {

@@ -423,3 +423,24 @@ func TestRedactInvalidSensitiveValue(t *testing.T) {
 		}
 	}
 }
+
+// fmt does not load the suite, so it knows no sensitive variable, but the
+// credentials drivers read from the environment are redacted in its
+// diagnostics too (a variable file that does not parse).
+func TestRedactFmtDiagnostics(t *testing.T) {
+	dir := t.TempDir()
+	src := "key = " + string(hclwrite.TokensForValue(cty.StringVal(matrixEnvKey)).Bytes()) + " +\n"
+	if err := os.WriteFile(filepath.Join(dir, "x.probevars.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := cli.Main(context.Background(), []string{"fmt", "-check", dir}, cli.Env{
+		Stdout: &stdout, Stderr: &stderr, Registry: cli.NewRegistry(),
+		Getenv: func(k string) string { return map[string]string{"TCB_ACCESS_TOKEN": matrixEnvKey}[k] },
+	})
+	out := stdout.String() + stderr.String()
+	if code != 2 || !strings.Contains(out, "(sensitive)") {
+		t.Errorf("exit %d, want 2 and a redacted snippet:\n%s", code, out)
+	}
+	assertNoSecret(t, "fmt", out)
+}
