@@ -206,14 +206,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		return executor.ExitConfig
 	}
 
-	redactor := &spec.Redactor{}
-	// Secrets drivers may read from the environment are redacted too,
-	// whether or not the suite names them.
-	for _, typ := range env.Registry.Types() {
-		for _, name := range env.Registry[typ].Schema().SecretEnv {
-			redactor.Add(env.Getenv(name))
-		}
-	}
+	redactor := secretEnvRedactor(env)
 	parser := spec.NewParser()
 	ropts := report.Options{
 		Files:    parser.Files(), // the parser's own map: files parsed later appear in it
@@ -234,7 +227,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		return executor.ExitConfig
 	}
 	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{
-		Vars: f.vars, VarFiles: f.varFiles, AllowUnset: cmd == "validate",
+		Vars: f.vars, VarFiles: f.varFiles, AllowUnset: cmd == "validate", Redactor: redactor,
 	})
 	diags = append(diags, moreDiags...)
 	for name, v := range vals {
@@ -248,7 +241,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	}
 	plan, moreDiags := planner.Build(cfg, planner.Options{
 		Registry: env.Registry, Vars: vals, Targets: f.targets, Tags: f.tags,
-		Validate: cmd == "validate",
+		Validate: cmd == "validate", Redactor: redactor,
 	})
 	diags = append(diags, moreDiags...)
 	if plan != nil {
@@ -270,11 +263,11 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		if jsonView != nil {
 			writePlanJSON(env.Stdout, plan, redactor, time.Now())
 		} else {
-			writePlan(env.Stdout, plan, ropts.Color)
+			writePlan(env.Stdout, plan, ropts.Color, redactor)
 		}
 		return executor.ExitOK
 	case "graph":
-		writeGraph(env.Stdout, plan)
+		writeGraph(env.Stdout, plan, redactor)
 		return executor.ExitOK
 	}
 
@@ -356,7 +349,7 @@ func runCommand(ctx context.Context, plan *planner.Plan, f suiteFlags, env Env, 
 		code = summary.ExitCode
 	}
 	if runErr != nil {
-		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", ropts.Redactor.String(runErr.Error()))
+		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", report.EscapeLine(ropts.Redactor.String(runErr.Error())))
 		code = worst(code, executor.ExitInternal)
 	}
 	if errors.Is(context.Cause(ctx), errOutput) || env.stdout != nil && env.stdout.Err() != nil {
@@ -378,7 +371,7 @@ func runCommand(ctx context.Context, plan *planner.Plan, f suiteFlags, env Env, 
 			}
 		}
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "fnprobe: writing the JUnit report %s: %s\n", f.junit, ropts.Redactor.String(err.Error()))
+			fmt.Fprintf(env.Stderr, "fnprobe: writing the JUnit report %s: %s\n", f.junit, report.EscapeLine(ropts.Redactor.String(err.Error())))
 			code = worst(code, executor.ExitUnanswered)
 			var ie *internalError
 			if errors.As(err, &ie) {
@@ -397,13 +390,26 @@ func runCommand(ctx context.Context, plan *planner.Plan, f suiteFlags, env Env, 
 	case viewErr(view) != nil:
 		// The view failed without a write error: it could not encode
 		// what it was given, a bug.
-		fmt.Fprintf(env.Stderr, "fnprobe: internal error (this is a bug in fnprobe; please report it): %s\n", ropts.Redactor.String(viewErr(view).Error()))
+		fmt.Fprintf(env.Stderr, "fnprobe: internal error (this is a bug in fnprobe; please report it): %s\n", report.EscapeLine(ropts.Redactor.String(viewErr(view).Error())))
 		code = worst(code, executor.ExitInternal)
 	}
 	if err := closeDrivers(env.Registry); err != nil {
-		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", ropts.Redactor.String(err.Error()))
+		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", report.EscapeLine(ropts.Redactor.String(err.Error())))
 	}
 	return code
+}
+
+// secretEnvRedactor returns a Redactor that knows the secrets drivers may
+// read from the environment: they are redacted whether or not the suite
+// names them.
+func secretEnvRedactor(env Env) *spec.Redactor {
+	r := &spec.Redactor{}
+	for _, typ := range env.Registry.Types() {
+		for _, name := range env.Registry[typ].Schema().SecretEnv {
+			r.Add(env.Getenv(name))
+		}
+	}
+	return r
 }
 
 // viewErr returns the error a view recorded, if any.

@@ -67,7 +67,7 @@ func fmtCommand(args []string, env Env) int {
 		}
 	}
 	if diags.HasErrors() {
-		report.WriteDiagnostics(env.Stderr, diags, report.Options{Files: parser.Files(), Width: env.Width})
+		report.WriteDiagnostics(env.Stderr, diags, report.Options{Files: parser.Files(), Width: env.Width, Redactor: secretEnvRedactor(env)})
 		return executor.ExitConfig
 	}
 	if *check && unformatted > 0 {

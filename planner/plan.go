@@ -35,6 +35,10 @@ type Options struct {
 	// values unknown because a variable is unset (spec.Unset) are
 	// accepted where the plan would need them known.
 	Validate bool
+	// Redactor, when set, registers every secret as soon as planning finds
+	// it (Plan.Secrets holds them too), so that the diagnostics of a plan
+	// that fails are redacted as well.
+	Redactor *spec.Redactor
 }
 
 // Plan is a suite resolved for running.
@@ -51,6 +55,7 @@ type Plan struct {
 
 	graph        *graph
 	validate     bool
+	redactor     *spec.Redactor
 	vars         cty.Value
 	runtime      map[Addr]bool    // locals known only after some invocation
 	localRefs    map[string][]Ref // local → its references
@@ -137,9 +142,10 @@ func Build(cfg *spec.Config, opts Options) (*Plan, hcl.Diagnostics) {
 	}
 	p.vars = objectOf(opts.Vars)
 	p.validate = opts.Validate
+	p.redactor = opts.Redactor
 	for name, v := range opts.Vars {
 		if cfg.Variables[name] != nil && cfg.Variables[name].Sensitive {
-			p.Secrets = append(p.Secrets, v)
+			p.addSecret(v)
 		}
 	}
 
@@ -394,6 +400,15 @@ func providerObject(provs map[string]map[string]cty.Value) cty.Value {
 
 type eachVals struct{ key, value cty.Value }
 
+// addSecret records a secret in p.Secrets and registers it with the
+// Redactor of the options, if any.
+func (p *Plan) addSecret(v cty.Value) {
+	p.Secrets = append(p.Secrets, v)
+	if p.redactor != nil {
+		p.redactor.AddValue(v)
+	}
+}
+
 // knownConfig checks that a decoded provider or function body is known
 // before anything runs, records its secrets and returns it unmarked.
 func (p *Plan) knownConfig(v cty.Value, sensitive []string, what string, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
@@ -413,13 +428,13 @@ func (p *Plan) knownConfig(v cty.Value, sensitive []string, what string, rng hcl
 	for _, pm := range pvm {
 		if _, ok := pm.Marks[spec.Sensitive]; ok {
 			if sv, err := pm.Path.Apply(unmarked); err == nil {
-				p.Secrets = append(p.Secrets, sv)
+				p.addSecret(sv)
 			}
 		}
 	}
 	for _, name := range sensitive {
 		if unmarked.Type().IsObjectType() && unmarked.Type().HasAttribute(name) {
-			p.Secrets = append(p.Secrets, unmarked.GetAttr(name))
+			p.addSecret(unmarked.GetAttr(name))
 		}
 	}
 	return unmarked, nil

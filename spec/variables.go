@@ -21,6 +21,10 @@ type VarOptions struct {
 	// marked Unset instead of reporting it (validate checks a suite
 	// regardless of the values it will get, as terraform validate does).
 	AllowUnset bool
+	// Redactor, when set, registers every value given for a sensitive
+	// variable as it is read, valid or not, so that the diagnostics about
+	// it (a var file's snippet) are redacted too.
+	Redactor *Redactor
 }
 
 // EnvVarPrefix prefixes environment variables that set suite variables.
@@ -45,6 +49,9 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 		raw := c.getenv(EnvVarPrefix + name)
 		if raw == "" {
 			continue
+		}
+		if v.Sensitive {
+			opts.Redactor.Add(raw)
 		}
 		val, moreDiags := parseRawValue(raw, v, EnvVarPrefix+name)
 		diags = append(diags, moreDiags...)
@@ -105,6 +112,9 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 				failed[n] = true
 				continue
 			}
+			if decl.Sensitive {
+				opts.Redactor.AddValue(val)
+			}
 			conv, err := decl.convert(val)
 			if err != nil {
 				diags = append(diags, &hcl.Diagnostic{
@@ -136,6 +146,9 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 		if !declared {
 			diags = append(diags, undeclaredVariable(name, c, hcl.DiagError, nil))
 			continue
+		}
+		if decl.Sensitive {
+			opts.Redactor.Add(raw)
 		}
 		val, moreDiags := parseRawValue(raw, decl, "-var "+name)
 		diags = append(diags, moreDiags...)
