@@ -69,7 +69,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	case "validate", "plan", "run", "graph":
 		return suiteCommand(ctx, cmd, rest, env)
 	case "fmt":
-		return fmtCommand(rest, env)
+		return fmtCommand(ctx, rest, env)
 	case "version", "-version", "--version", "-v":
 		fmt.Fprintf(env.Stdout, "fnprobe v%s\nproviders: %s\n", Version, strings.Join(env.Registry.Types(), ", "))
 		return executor.ExitOK
@@ -203,13 +203,13 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		report.WriteDiagnostics(env.Stderr, diags, ropts)
 	}
 
-	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv})
+	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv, Context: ctx})
 	if diags.HasErrors() {
 		showDiags(diags)
 		return executor.ExitConfig
 	}
 	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{
-		Vars: f.vars, VarFiles: f.varFiles, AllowUnset: cmd == "validate",
+		Vars: f.vars, VarFiles: f.varFiles, AllowUnset: cmd == "validate", Context: ctx,
 	})
 	diags = append(diags, moreDiags...)
 	for name, v := range vals {

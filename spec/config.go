@@ -6,6 +6,7 @@
 package spec
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -32,6 +33,7 @@ type Config struct {
 
 	funcs  map[string]map[string]function.Function // per directory
 	getenv func(string) string
+	ctx    context.Context // LoadOptions.Context, for reading files
 }
 
 // Settings are the runner defaults of the `settings` block.
@@ -220,7 +222,7 @@ func (c *Config) FunctionsFor(filename string) map[string]function.Function {
 	// Not a directory the suite was read from (a synthesized range):
 	// build a table without caching it, so Config stays read-only while
 	// the executor evaluates concurrently.
-	return Functions(dir, c.getenv)
+	return functions(ctxOrBackground(c.ctx), dir, c.getenv)
 }
 
 // ProviderFor returns the provider block with the given address.

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +22,9 @@ type VarOptions struct {
 	// marked Unset instead of reporting it (validate checks a suite
 	// regardless of the values it will get, as terraform validate does).
 	AllowUnset bool
+	// Context ends reading variables files early (Ctrl-C); nil means
+	// context.Background().
+	Context context.Context
 }
 
 // EnvVarPrefix prefixes environment variables that set suite variables.
@@ -66,21 +70,7 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 	sort.Strings(files)
 	files = append(files, opts.VarFiles...)
 	for _, fn := range files {
-		var f *hcl.File
-		var moreDiags hcl.Diagnostics
-		if _, err := os.Stat(fn); err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Cannot read variables file",
-				Detail:   fmt.Sprintf("The variables file %q cannot be read: %s.", fn, unwrapPathError(err)),
-			})
-			continue
-		}
-		if strings.HasSuffix(fn, ".json") {
-			f, moreDiags = parser.ParseJSONFile(fn)
-		} else {
-			f, moreDiags = parser.ParseHCLFile(fn)
-		}
+		f, moreDiags := parseFile(ctxOrBackground(opts.Context), parser, fn, strings.HasSuffix(fn, ".json"), "variables file")
 		diags = append(diags, moreDiags...)
 		if f == nil || moreDiags.HasErrors() {
 			continue
@@ -245,6 +235,10 @@ func parseRawValue(raw string, decl *Variable, source string) (cty.Value, hcl.Di
 	if ty == cty.String || ty == cty.DynamicPseudoType {
 		return cty.StringVal(raw), nil
 	}
+	filename := "<value for " + source + ">"
+	if diags := CheckNesting([]byte(raw), filename, false); diags.HasErrors() {
+		return cty.DynamicVal, diags
+	}
 	incompatible := func(err error) (cty.Value, hcl.Diagnostics) {
 		return cty.DynamicVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -260,7 +254,7 @@ func parseRawValue(raw string, decl *Variable, source string) (cty.Value, hcl.Di
 		if err == nil {
 			return conv, nil
 		}
-		expr, diags := hclsyntax.ParseExpression([]byte(raw), "<value for "+source+">", hcl.InitialPos)
+		expr, diags := hclsyntax.ParseExpression([]byte(raw), filename, hcl.InitialPos)
 		if diags.HasErrors() {
 			return incompatible(err)
 		}
@@ -274,7 +268,7 @@ func parseRawValue(raw string, decl *Variable, source string) (cty.Value, hcl.Di
 		}
 		return conv, nil
 	}
-	expr, diags := hclsyntax.ParseExpression([]byte(raw), "<value for "+source+">", hcl.InitialPos)
+	expr, diags := hclsyntax.ParseExpression([]byte(raw), filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return cty.DynamicVal, diags
 	}
