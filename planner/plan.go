@@ -76,6 +76,9 @@ type block struct {
 	// invRefs: invocations whose results expressions of this block (or its
 	// runtime locals) read.
 	invRefs []string
+	// locals: the locals expressions of this block read, sorted; the run
+	// time context holds only these.
+	locals []string
 }
 
 // Instance is one invocation to make: an invocation block, or one key of its
@@ -316,12 +319,34 @@ func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 	locals := map[string]cty.Value{}
 	funcs := map[string]cty.Value{}
 	provs := map[string]map[string]cty.Value{}
+	// A block's context holds only what it refers to: building objects of
+	// every local or function for each block would make planning
+	// quadratic in the size of the suite.
+	var refsOf []Ref
 	ctxFor := func(filename string, each *eachVals) *hcl.EvalContext {
+		ls, fs, ps := map[string]cty.Value{}, map[string]cty.Value{}, map[string]map[string]cty.Value{}
+		for _, r := range refsOf {
+			switch r.Addr.Kind {
+			case KindLocal:
+				if v, ok := locals[r.Addr.Name]; ok {
+					ls[r.Addr.Name] = v
+				}
+			case KindFunction:
+				if v, ok := funcs[r.Addr.Name]; ok {
+					fs[r.Addr.Name] = v
+				}
+			case KindProvider:
+				typ, _, _ := strings.Cut(r.Addr.Name, ".")
+				if pv, ok := provs[typ]; ok {
+					ps[typ] = pv
+				}
+			}
+		}
 		vars := map[string]cty.Value{
 			"var":        p.vars,
-			"local":      objectOf(locals),
-			"function":   objectOf(funcs),
-			"provider":   providerObject(provs),
+			"local":      objectOf(ls),
+			"function":   objectOf(fs),
+			"provider":   providerObject(ps),
 			"invocation": p.unknownInvs,
 		}
 		if each != nil {
@@ -330,6 +355,7 @@ func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 		return &hcl.EvalContext{Variables: vars, Functions: cfg.FunctionsFor(filename)}
 	}
 	for _, a := range p.order {
+		refsOf = p.graph.edges[a]
 		switch a.Kind {
 		case KindLocal:
 			l := cfg.Locals[a.Name]
