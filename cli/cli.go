@@ -196,6 +196,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		if len(diags) == 0 {
 			return
 		}
+		diags = spec.CapDiagnostics(diags)
 		if jsonView != nil {
 			jsonView.Diagnostics(diags)
 			return

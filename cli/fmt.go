@@ -74,7 +74,7 @@ func fmtCommand(ctx context.Context, args []string, env Env) int {
 		}
 	}
 	if diags.HasErrors() {
-		report.WriteDiagnostics(env.Stderr, diags, report.Options{Files: parser.Files(), Width: env.Width})
+		report.WriteDiagnostics(env.Stderr, spec.CapDiagnostics(diags), report.Options{Files: parser.Files(), Width: env.Width})
 		return executor.ExitConfig
 	}
 	if *check && unformatted > 0 {
