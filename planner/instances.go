@@ -166,7 +166,7 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		if expr == nil {
 			return cty.NilVal, false
 		}
-		v, moreDiags := expr.Value(ctx)
+		v, moreDiags := spec.Eval(expr, ctx, fmt.Sprintf("the %s of %s", what, inst.Addr))
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
 			return cty.NilVal, false
@@ -304,7 +304,7 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		if c.expr == nil {
 			continue
 		}
-		v, moreDiags := c.expr.Value(ctx)
+		v, moreDiags := spec.Eval(c.expr, ctx, fmt.Sprintf("the %s of %s", c.name, inst.Addr))
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
 			continue
@@ -391,7 +391,7 @@ func (p *Plan) checkOutputs() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, name := range spec.SortedKeys(p.Config.Outputs) {
 		o := p.Config.Outputs[name]
-		_, moreDiags := o.Value.Value(p.planContext(o.DeclRange.Filename, nil))
+		_, moreDiags := spec.Eval(o.Value, p.planContext(o.DeclRange.Filename, nil), "output."+name)
 		diags = append(diags, moreDiags...)
 	}
 	return diags
@@ -540,7 +540,7 @@ func (p *Plan) runtimeLocals(names, keep []string, invocations cty.Value) (cty.V
 			"var": p.vars, "local": objectOf(reads), "function": p.functionObj,
 			"provider": p.providerObj, "invocation": invocations,
 		}, Functions: p.Config.FunctionsFor(l.DeclRange.Filename)}
-		v, moreDiags := l.Expr.Value(ctx)
+		v, moreDiags := spec.Eval(l.Expr, ctx, "local."+name)
 		diags = append(diags, moreDiags...)
 		vals[name] = v
 	}

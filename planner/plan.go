@@ -364,7 +364,7 @@ func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 					p.runtime[a] = true
 				}
 			}
-			v, moreDiags := l.Expr.Value(ctxFor(l.DeclRange.Filename, nil))
+			v, moreDiags := spec.Eval(l.Expr, ctxFor(l.DeclRange.Filename, nil), "local."+a.Name)
 			diags = append(diags, moreDiags...)
 			locals[a.Name] = v
 		case KindProvider:
@@ -372,6 +372,10 @@ func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 			v, moreDiags := hcldec.Decode(pr.Config, pr.Spec, ctxFor(pr.DeclRange.Filename, nil))
 			diags = append(diags, moreDiags...)
 			if moreDiags.HasErrors() {
+				continue
+			}
+			if d := spec.CheckValue(v, "provider."+a.Name, pr.DeclRange.Ptr()); d != nil {
+				diags = append(diags, d)
 				continue
 			}
 			v, moreDiags = p.knownConfig(v, pr.Sensitive, "provider."+a.Name, pr.DeclRange)
@@ -462,6 +466,9 @@ func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals
 		if diags.HasErrors() {
 			return cty.NilVal, diags
 		}
+		if d := spec.CheckValue(v, addr, fn.DeclRange.Ptr()); d != nil {
+			return cty.NilVal, append(diags, d)
+		}
 		v, diags = p.knownConfig(v, nil, addr, fn.DeclRange)
 		if diags.HasErrors() {
 			return cty.NilVal, diags
@@ -529,7 +536,7 @@ type item struct {
 // forEachItems evaluates a for_each expression: a map, an object or a set of
 // strings, known before anything runs.
 func forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what string, validate bool) ([]item, hcl.Diagnostics) {
-	v, diags := expr.Value(ctx)
+	v, diags := spec.Eval(expr, ctx, "the for_each of "+what)
 	if diags.HasErrors() {
 		return nil, diags
 	}

@@ -36,7 +36,7 @@ func Functions(dir string, getenv func(string) string) map[string]function.Funct
 
 // functions is Functions whose file() stops reading when ctx ends.
 func functions(ctx context.Context, dir string, getenv func(string) string) map[string]function.Function {
-	return map[string]function.Function{
+	return limitFunctions(map[string]function.Function{
 		"abs":             stdlib.AbsoluteFunc,
 		"base64decode":    base64DecodeFunc,
 		"base64encode":    base64EncodeFunc,
@@ -114,7 +114,7 @@ func functions(ctx context.Context, dir string, getenv func(string) string) map[
 		"uuid":            uuidFunc,
 		"values":          stdlib.ValuesFunc,
 		"zipmap":          stdlib.ZipmapFunc,
-	}
+	})
 }
 
 // lengthFunc is length() as Terraform users know it: the number of

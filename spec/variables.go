@@ -158,6 +158,14 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 			continue
 		}
 		val := src.val
+		rng := src.rng
+		if !ok {
+			rng = decl.DeclRange.Ptr() // the default
+		}
+		if d := CheckValue(val, "var."+name, rng); d != nil {
+			diags = append(diags, d)
+			continue
+		}
 		if decl.Sensitive {
 			val = val.Mark(Sensitive)
 		}
