@@ -41,9 +41,11 @@ const (
 	StringBytes = 16 << 20
 
 	// Elements bounds the number of elements of one value, counting those
-	// of nested collections: ten times a for_each over ten thousand keys
-	// of small objects. A million cty values take hundreds of megabytes.
-	Elements = 1_000_000
+	// of nested collections: ten times a for_each over ten thousand keys.
+	// A value is checked once built, and go-cty takes about a second and
+	// hundreds of megabytes to build a million elements: the limit keeps
+	// the cost of reaching it small.
+	Elements = 100_000
 
 	// Errors is how many error diagnostics are shown; the rest are
 	// counted in one last diagnostic.

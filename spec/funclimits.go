@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -35,7 +36,18 @@ func limited(f function.Function, estimate func([]cty.Value) error) function.Fun
 	return function.New(&function.Spec{
 		Params:   f.Params(),
 		VarParam: f.VarParam(),
-		Type:     f.ReturnTypeForValues,
+		Type: func(args []cty.Value) (cty.Type, error) {
+			// With known arguments the call below types its result:
+			// typing it here too would do the work twice (flatten's
+			// type is its result's). Unknown arguments stop the call
+			// before Impl, with an unknown of this type.
+			for _, a := range args {
+				if !a.IsKnown() || a.Type() == cty.DynamicPseudoType {
+					return f.ReturnTypeForValues(args)
+				}
+			}
+			return cty.DynamicPseudoType, nil
+		},
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			if estimate != nil {
 				if err := estimate(args); err != nil {
@@ -294,6 +306,9 @@ func estimateSplit(args []cty.Value) error {
 	s, ok2 := knownString(args[1])
 	if !ok || !ok2 {
 		return nil
+	}
+	if sep == "" {
+		return tooManyElements(float64(utf8.RuneCountInString(s)))
 	}
 	return tooManyElements(float64(strings.Count(s, sep) + 1))
 }

@@ -36,7 +36,7 @@ func CheckNesting(src []byte, filename string, json bool) hcl.Diagnostics {
 	return hcl.Diagnostics{{
 		Severity: hcl.DiagError,
 		Summary:  "Nesting too deep",
-		Detail: fmt.Sprintf("Brackets, braces and template sequences nest more than %d levels deep here; fnprobe refuses deeper nesting (the limit is documented).",
+		Detail: fmt.Sprintf("Brackets, braces, strings and template sequences nest more than %d levels deep here, deeper than fnprobe reads.",
 			limits.NestingDepth),
 		Subject: &hcl.Range{Filename: filename, Start: *pos, End: end},
 	}}
@@ -203,9 +203,11 @@ func isAlnum(b byte) bool {
 	return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
 }
 
-// jsonNesting scans HCL JSON: [ and { outside strings; inside a string,
-// which HCL may read as a template, every bracket counts, on top of the
-// string's own level, and the count ends with the string.
+// jsonNesting scans HCL JSON: [ and { outside strings. A string may be a
+// template: from a ${ or %{ on, its brackets count too, on top of the
+// string's level, until they close. (Quotes inside a template sequence are
+// escaped in JSON, so brackets in strings there count as well: the scan
+// errs on the side of counting.)
 func jsonNesting(src []byte) *hcl.Pos {
 	c := &cursor{src: src, line: 1, col: 1}
 	depth := 0
@@ -224,22 +226,30 @@ func jsonNesting(src []byte) *hcl.Pos {
 			}
 			c.advance(1)
 		case '"':
-			inner := depth
 			c.advance(1)
+			open := 0 // brackets open in template sequences
 			for c.i < len(src) && src[c.i] != '"' {
-				switch src[c.i] {
-				case '\\':
+				opens := false
+				switch {
+				case src[c.i] == '\\':
 					c.advance(2)
 					continue
-				case '(', '[', '{':
-					inner++
-					if inner > limits.NestingDepth {
+				case open == 0 && (c.has("$${") || c.has("%%{")):
+					c.advance(3)
+					continue
+				case open == 0 && (c.has("${") || c.has("%{")):
+					opens = true
+					c.advance(1) // to the brace, counted below
+				case open > 0 && (src[c.i] == '(' || src[c.i] == '[' || src[c.i] == '{'):
+					opens = true
+				case open > 0 && (src[c.i] == ')' || src[c.i] == ']' || src[c.i] == '}'):
+					open--
+				}
+				if opens {
+					open++
+					if depth+open > limits.NestingDepth {
 						p := c.pos()
 						return &p
-					}
-				case ')', ']', '}':
-					if inner > depth {
-						inner--
 					}
 				}
 				c.advance(1)

@@ -67,12 +67,24 @@ func (s *size) walk(v cty.Value, depth int) error {
 	return nil
 }
 
-// approx renders a byte count for messages: "32 MiB", "17.5 MiB".
+// approx renders a byte count for messages: "32 MiB", "16,777,217 bytes",
+// "95.4 GiB".
 func approx(n int64) string {
-	if n >= 1<<20 && n%(1<<20) != 0 {
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	switch {
+	case n >= 1<<30 && n%(1<<30) != 0:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n%(1<<20) == 0 || n < 1<<10:
+		return limits.Size(n)
 	}
-	return limits.Size(n)
+	digits := fmt.Sprint(n)
+	var b []byte
+	for i := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, digits[i])
+	}
+	return string(b) + " bytes"
 }
 
 // CheckValue reports a value that crosses the value limits
