@@ -74,6 +74,7 @@ var estimators = map[string]func([]cty.Value) error{
 	"concat":     estimateSum,
 	"merge":      estimateSum,
 	"setunion":   estimateSum,
+	"flatten":    estimateSum,
 	"join":       estimateJoin,
 	"format":     estimateFormat,
 	"formatlist": estimateFormatList,
@@ -119,6 +120,9 @@ func count(v cty.Value) float64 {
 }
 
 func tooManyElements(n float64) error {
+	if math.IsInf(n, 1) {
+		return fmt.Errorf("the result would have more than %d elements, the limit", limits.Elements)
+	}
 	if n > limits.Elements {
 		return fmt.Errorf("the result would have %s elements, more than the %d limit", bigCount(n), limits.Elements)
 	}
@@ -126,6 +130,9 @@ func tooManyElements(n float64) error {
 }
 
 func tooManyBytes(n float64, what string) error {
+	if math.IsInf(n, 1) || n > math.MaxInt64 {
+		return fmt.Errorf("the result would be %s larger than the %s limit", what, limits.Size(limits.StringBytes))
+	}
 	if n > limits.StringBytes {
 		return fmt.Errorf("the result would be %s of %s, larger than the %s limit", what, approx(int64(math.Min(n, math.MaxInt64))), limits.Size(limits.StringBytes))
 	}
