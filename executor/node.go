@@ -18,7 +18,6 @@ import (
 	"github.com/fnprobe/fnprobe/limits"
 	"github.com/fnprobe/fnprobe/planner"
 	"github.com/fnprobe/fnprobe/providers"
-	"github.com/fnprobe/fnprobe/spec"
 )
 
 // runNode runs one instance to its outcome. Every failure is recorded as a
@@ -114,7 +113,7 @@ func (e *executor) request(inst *planner.Instance, ctx *hcl.EvalContext) (*provi
 	}
 	switch {
 	case b.Payload != nil:
-		v, diags := spec.Eval(b.Payload, ctx, "the payload of "+inst.Addr)
+		v, diags := e.plan.Config.Eval(b.Payload, ctx, "the payload of "+inst.Addr)
 		if diags.HasErrors() {
 			return nil, diags
 		}

@@ -107,7 +107,7 @@ func (p *Plan) expandInvocations() hcl.Diagnostics {
 			}
 			continue
 		}
-		items, moreDiags := forEachItems(inv.ForEach, p.planContext(inv.DeclRange.Filename, nil), "invocation."+name, p.validate)
+		items, moreDiags := p.forEachItems(inv.ForEach, p.planContext(inv.DeclRange.Filename, nil), "invocation."+name)
 		diags = append(diags, moreDiags...)
 		for _, it := range items {
 			inst, moreDiags := p.instance(b, it.key, true, &eachVals{cty.StringVal(it.key), it.value})
@@ -166,7 +166,7 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		if expr == nil {
 			return cty.NilVal, false
 		}
-		v, moreDiags := spec.Eval(expr, ctx, fmt.Sprintf("the %s of %s", what, inst.Addr))
+		v, moreDiags := p.Config.Eval(expr, ctx, fmt.Sprintf("the %s of %s", what, inst.Addr))
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
 			return cty.NilVal, false
@@ -304,7 +304,7 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		if c.expr == nil {
 			continue
 		}
-		v, moreDiags := spec.Eval(c.expr, ctx, fmt.Sprintf("the %s of %s", c.name, inst.Addr))
+		v, moreDiags := p.Config.Eval(c.expr, ctx, fmt.Sprintf("the %s of %s", c.name, inst.Addr))
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
 			continue
@@ -391,7 +391,7 @@ func (p *Plan) checkOutputs() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, name := range spec.SortedKeys(p.Config.Outputs) {
 		o := p.Config.Outputs[name]
-		_, moreDiags := spec.Eval(o.Value, p.planContext(o.DeclRange.Filename, nil), "output."+name)
+		_, moreDiags := p.Config.Eval(o.Value, p.planContext(o.DeclRange.Filename, nil), "output."+name)
 		diags = append(diags, moreDiags...)
 	}
 	return diags
@@ -540,7 +540,7 @@ func (p *Plan) runtimeLocals(names, keep []string, invocations cty.Value) (cty.V
 			"var": p.vars, "local": objectOf(reads), "function": p.functionObj,
 			"provider": p.providerObj, "invocation": invocations,
 		}, Functions: p.Config.FunctionsFor(l.DeclRange.Filename)}
-		v, moreDiags := spec.Eval(l.Expr, ctx, "local."+name)
+		v, moreDiags := p.Config.Eval(l.Expr, ctx, "local."+name)
 		diags = append(diags, moreDiags...)
 		vals[name] = v
 	}

@@ -364,7 +364,7 @@ func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 					p.runtime[a] = true
 				}
 			}
-			v, moreDiags := spec.Eval(l.Expr, ctxFor(l.DeclRange.Filename, nil), "local."+a.Name)
+			v, moreDiags := p.Config.Eval(l.Expr, ctxFor(l.DeclRange.Filename, nil), "local."+a.Name)
 			diags = append(diags, moreDiags...)
 			locals[a.Name] = v
 		case KindProvider:
@@ -493,7 +493,7 @@ func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals
 	if fn.ForEach == nil {
 		return one("function."+fn.Name, nil)
 	}
-	items, diags := forEachItems(fn.ForEach, ctxFor(fn.DeclRange.Filename, nil), "function."+fn.Name, p.validate)
+	items, diags := p.forEachItems(fn.ForEach, ctxFor(fn.DeclRange.Filename, nil), "function."+fn.Name)
 	if diags.HasErrors() {
 		return cty.NilVal, diags
 	}
@@ -535,8 +535,9 @@ type item struct {
 
 // forEachItems evaluates a for_each expression: a map, an object or a set of
 // strings, known before anything runs.
-func forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what string, validate bool) ([]item, hcl.Diagnostics) {
-	v, diags := spec.Eval(expr, ctx, "the for_each of "+what)
+func (p *Plan) forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what string) ([]item, hcl.Diagnostics) {
+	validate := p.validate
+	v, diags := p.Config.Eval(expr, ctx, "the for_each of "+what)
 	if diags.HasErrors() {
 		return nil, diags
 	}

@@ -8,6 +8,7 @@ package spec
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -34,6 +35,9 @@ type Config struct {
 	funcs  map[string]map[string]function.Function // per directory
 	getenv func(string) string
 	ctx    context.Context // LoadOptions.Context, for reading files
+	// templates: hcl.Expression → the []*hclsyntax.TemplateExpr in it
+	// that Eval checks (see templatesOf).
+	templates sync.Map
 }
 
 // Settings are the runner defaults of the `settings` block.

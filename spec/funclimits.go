@@ -27,12 +27,21 @@ func limitFunctions(table map[string]function.Function) map[string]function.Func
 			out[name] = f
 			continue
 		}
-		out[name] = limited(f, estimators[name])
+		out[name] = limited(f, estimators[name], subset[name])
 	}
 	return out
 }
 
-func limited(f function.Function, estimate func([]cty.Value) error) function.Function {
+// subset lists functions whose result is made of their arguments' parts
+// and no more: their arguments are weighed instead of the result (walking
+// a set sorts it; walking the tuple it was made from does not).
+var subset = map[string]bool{
+	"tolist": true, "toset": true, "tomap": true, "distinct": true, "sort": true,
+	"reverse": true, "slice": true, "compact": true, "keys": true, "values": true,
+	"element": true, "lookup": true, "coalesce": true, "coalescelist": true,
+}
+
+func limited(f function.Function, estimate func([]cty.Value) error, subset bool) function.Function {
 	return function.New(&function.Spec{
 		Params:   f.Params(),
 		VarParam: f.VarParam(),
@@ -53,6 +62,12 @@ func limited(f function.Function, estimate func([]cty.Value) error) function.Fun
 				if err := estimate(args); err != nil {
 					return cty.NilVal, err
 				}
+			}
+			if subset {
+				if err := estimateSum(args); err != nil {
+					return cty.NilVal, err
+				}
+				return f.Call(args)
 			}
 			v, err := f.Call(args)
 			if err != nil {
@@ -206,12 +221,16 @@ func estimateSetProduct(args []cty.Value) error {
 	return tooManyElements(n * float64(len(args)+1))
 }
 
-// estimateSum: the result has at most the elements of all arguments.
+// estimateSum: the result has at most the elements of all arguments, and
+// no argument may cross a limit itself.
 func estimateSum(args []cty.Value) error {
 	n := 0.0
 	for _, a := range args {
-		e, _ := weigh(a)
-		n += e
+		s, err := measure(a)
+		if err != nil {
+			return fmt.Errorf("an argument is refused: %w", err)
+		}
+		n += float64(s.elements)
 	}
 	return tooManyElements(n)
 }

@@ -18,7 +18,7 @@ func evalLimited(t *testing.T, src string, vars map[string]cty.Value) (cty.Value
 		t.Fatal(diags.Error())
 	}
 	ctx := &hcl.EvalContext{Variables: vars, Functions: spec.Functions(t.TempDir(), func(string) string { return "" })}
-	return spec.Eval(expr, ctx, "the value")
+	return (&spec.Config{}).Eval(expr, ctx, "the value")
 }
 
 // Limits refuse what would explode, and leave what does not as it was.

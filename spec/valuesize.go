@@ -48,23 +48,38 @@ func (s *size) walk(v cty.Value, depth int) error {
 		s.bytes += n
 	case ty.IsPrimitiveType():
 		s.bytes += 8
-	case ty.IsCollectionType() || ty.IsTupleType() || ty.IsObjectType():
-		keyed := ty.IsMapType() || ty.IsObjectType()
-		for it := v.ElementIterator(); it.Next(); {
-			k, ev := it.Element()
-			s.elements++
-			if s.elements > limits.Elements {
-				return fmt.Errorf("the value has more than %d elements (counting those of nested collections), the limit", limits.Elements)
+	case ty.IsObjectType():
+		// Not ElementIterator: it sorts the names, and allocates.
+		for name := range ty.AttributeTypes() {
+			s.bytes += int64(len(name))
+			if err := s.element(v.GetAttr(name), depth); err != nil {
+				return err
 			}
-			if keyed {
-				s.bytes += int64(len(k.AsString()))
+		}
+	case ty.IsMapType():
+		for name, ev := range v.AsValueMap() {
+			s.bytes += int64(len(name))
+			if err := s.element(ev, depth); err != nil {
+				return err
 			}
-			if err := s.walk(ev, depth+1); err != nil {
+		}
+	case ty.IsCollectionType() || ty.IsTupleType():
+		for _, ev := range v.AsValueSlice() {
+			if err := s.element(ev, depth); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// element counts one element of a collection at depth and weighs it.
+func (s *size) element(v cty.Value, depth int) error {
+	s.elements++
+	if s.elements > limits.Elements {
+		return fmt.Errorf("the value has more than %d elements (counting those of nested collections), the limit", limits.Elements)
+	}
+	return s.walk(v, depth+1)
 }
 
 // approx renders a byte count for messages: "32 MiB", "16,777,217 bytes",
@@ -106,20 +121,23 @@ func CheckValue(v cty.Value, what string, rng *hcl.Range) *hcl.Diagnostic {
 	return nil
 }
 
-// Eval evaluates expr within the value limits: string templates whose
+// Eval evaluates expr, an expression of c, within the value limits: string templates whose
 // parts are references are refused before they are built when they would
 // be too large, and the value is checked right after evaluation, so a chain
 // of locals each doubling a string stops at the limit instead of
 // exhausting the machine. A refused value becomes unknown (cty.DynamicVal),
 // so what depends on it is not reported again. what names the value in
 // messages ("local.big").
-func Eval(expr hcl.Expression, ctx *hcl.EvalContext, what string) (cty.Value, hcl.Diagnostics) {
-	if d := checkTemplates(expr, ctx); d != nil {
+func (c *Config) Eval(expr hcl.Expression, ctx *hcl.EvalContext, what string) (cty.Value, hcl.Diagnostics) {
+	if d := c.checkTemplates(expr, ctx); d != nil {
 		return cty.DynamicVal, hcl.Diagnostics{d}
 	}
 	v, diags := expr.Value(ctx)
 	if diags.HasErrors() {
 		return v, diags
+	}
+	if _, call := expr.(*hclsyntax.FunctionCallExpr); call {
+		return v, diags // checked by the function (limitFunctions)
 	}
 	if d := CheckValue(v, what, expr.Range().Ptr()); d != nil {
 		return cty.DynamicVal, append(diags, d)
@@ -131,17 +149,11 @@ func Eval(expr hcl.Expression, ctx *hcl.EvalContext, what string) (cty.Value, hc
 // ("${local.a}${local.a}") and refuses one whose result would be too large.
 // Parts computed by functions are bounded by the function limits; parts
 // that depend on a for expression's variables are not known here.
-func checkTemplates(expr hcl.Expression, ctx *hcl.EvalContext) *hcl.Diagnostic {
-	node, ok := expr.(hclsyntax.Node)
-	if !ok || ctx == nil {
+func (c *Config) checkTemplates(expr hcl.Expression, ctx *hcl.EvalContext) *hcl.Diagnostic {
+	if ctx == nil {
 		return nil
 	}
-	var found *hcl.Diagnostic
-	hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
-		t, ok := n.(*hclsyntax.TemplateExpr)
-		if !ok || found != nil {
-			return nil
-		}
+	for _, t := range c.templatesOf(expr) {
 		total := int64(0)
 		for _, part := range t.Parts {
 			var v cty.Value
@@ -162,14 +174,45 @@ func checkTemplates(expr hcl.Expression, ctx *hcl.EvalContext) *hcl.Diagnostic {
 			}
 		}
 		if total > limits.StringBytes {
-			found = &hcl.Diagnostic{
+			return &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Value too large",
 				Detail:   fmt.Sprintf("This template would build a string of %s, larger than the %s limit.", approx(total), limits.Size(limits.StringBytes)),
 				Subject:  t.SrcRange.Ptr(),
 			}
 		}
+	}
+	return nil
+}
+
+// templatesOf returns the templates in expr that join two or more
+// references, found once and kept in c.templates: an expression is
+// evaluated once per instance, and concurrently at run time.
+func (c *Config) templatesOf(expr hcl.Expression) []*hclsyntax.TemplateExpr {
+	node, ok := expr.(hclsyntax.Node)
+	if !ok {
+		return nil
+	}
+	if ts, ok := c.templates.Load(expr); ok {
+		return ts.([]*hclsyntax.TemplateExpr)
+	}
+	var ts []*hclsyntax.TemplateExpr
+	hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
+		t, ok := n.(*hclsyntax.TemplateExpr)
+		if !ok {
+			return nil
+		}
+		refs := 0
+		for _, p := range t.Parts {
+			if _, ok := p.(*hclsyntax.ScopeTraversalExpr); ok {
+				refs++
+			}
+		}
+		if refs >= 2 {
+			ts = append(ts, t)
+		}
 		return nil
 	})
-	return found
+	c.templates.Store(expr, ts)
+	return ts
 }

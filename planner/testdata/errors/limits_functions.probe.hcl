@@ -17,7 +17,7 @@ locals {
   indented   = indent(100000000, "a\nb") # ERROR: Error in function call | larger than the 16 MiB limit
   split      = split("", local.m) # ERROR: Error in function call | 1048576 elements
   encoded    = jsonencode([for i in range(20) : local.m]) # ERROR: Error in function call | larger than the 16 MiB limit
-  flat       = flatten([for i in range(100) : range(1001)]) # ERROR: Error in function call | "flatten" failed: the result would have more than 100000 elements, the limit
+  flat       = flatten([for i in range(100) : range(1001)]) # ERROR: Error in function call | "flatten" failed: an argument is refused: the value has more than 100000 elements
   fine       = length(setproduct(range(10), range(10), range(10)))
 }
 
