@@ -127,6 +127,9 @@ func Load(parser *Parser, path string, opts LoadOptions) (*Config, hcl.Diagnosti
 	for _, name := range names {
 		f, moreDiags := parseFile(cfg.ctx, parser, name, strings.HasSuffix(name, SuffixJSON), "suite file")
 		diags = append(diags, moreDiags...)
+		if cfg.ctx.Err() != nil {
+			return cfg, diags // interrupted: say so once, read no more
+		}
 		if f == nil {
 			continue
 		}

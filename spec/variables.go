@@ -70,8 +70,12 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 	sort.Strings(files)
 	files = append(files, opts.VarFiles...)
 	for _, fn := range files {
-		f, moreDiags := parseFile(ctxOrBackground(opts.Context), parser, fn, strings.HasSuffix(fn, ".json"), "variables file")
+		ctx := ctxOrBackground(opts.Context)
+		f, moreDiags := parseFile(ctx, parser, fn, strings.HasSuffix(fn, ".json"), "variables file")
 		diags = append(diags, moreDiags...)
+		if ctx.Err() != nil {
+			return nil, diags // interrupted: say so once, read no more
+		}
 		if f == nil || moreDiags.HasErrors() {
 			continue
 		}
