@@ -35,8 +35,8 @@ type Config struct {
 	funcs  map[string]map[string]function.Function // per directory
 	getenv func(string) string
 	ctx    context.Context // LoadOptions.Context, for reading files
-	// templates: hcl.Expression → the []*hclsyntax.TemplateExpr in it
-	// that Eval checks (see templatesOf).
+	// templates: hcl.Expression → its shape, what Eval checks before
+	// evaluating it (see shapeOf).
 	templates sync.Map
 }
 

@@ -45,18 +45,7 @@ func limited(f function.Function, estimate func([]cty.Value) error, subset bool)
 	return function.New(&function.Spec{
 		Params:   f.Params(),
 		VarParam: f.VarParam(),
-		Type: func(args []cty.Value) (cty.Type, error) {
-			// With known arguments the call below types its result:
-			// typing it here too would do the work twice (flatten's
-			// type is its result's). Unknown arguments stop the call
-			// before Impl, with an unknown of this type.
-			for _, a := range args {
-				if !a.IsKnown() || a.Type() == cty.DynamicPseudoType {
-					return f.ReturnTypeForValues(args)
-				}
-			}
-			return cty.DynamicPseudoType, nil
-		},
+		Type:     knownArgsType(f),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			if estimate != nil {
 				if err := estimate(args); err != nil {
@@ -345,4 +334,19 @@ func estimateSplit(args []cty.Value) error {
 func estimateEncode(args []cty.Value) error {
 	e, b := weigh(args[0])
 	return tooManyBytes(b+2*e, "text")
+}
+
+// knownArgsType is the type function of a wrapper of f. With known
+// arguments the wrapper's call of f types the result: typing it here too
+// would do the work twice (flatten's type is its result's). Unknown
+// arguments stop the call before Impl, with an unknown of this type.
+func knownArgsType(f function.Function) function.TypeFunc {
+	return func(args []cty.Value) (cty.Type, error) {
+		for _, a := range args {
+			if !a.IsKnown() || a.Type() == cty.DynamicPseudoType {
+				return f.ReturnTypeForValues(args)
+			}
+		}
+		return cty.DynamicPseudoType, nil
+	}
 }

@@ -23,6 +23,11 @@ func evalLimited(t *testing.T, src string, vars map[string]cty.Value) (cty.Value
 
 // Limits refuse what would explode, and leave what does not as it was.
 func TestFunctionLimits(t *testing.T) {
+	var elems []cty.Value
+	for i := range 2000 {
+		elems = append(elems, cty.NumberIntVal(int64(i)))
+	}
+	l2000 := cty.ListVal(elems)
 	for _, c := range []struct {
 		src  string
 		want string // "" succeeds; else a fragment of the error
@@ -40,8 +45,16 @@ func TestFunctionLimits(t *testing.T) {
 		{`jsonencode({a = [1, 2]})`, ""},
 		{`strrev("abc")`, ""},
 		{`[for i in range(2) : "${format("%010000000d", i)}${format("%010000000d", i)}"]`, "larger than the 16 MiB limit"},
+		{`[for i in range(1000) : [for j in range(1000) : [for k in range(1000) : k]]]`, "would iterate 1000000 times"},
+		{`"%{for i in range(1000)}%{for j in range(1000)}x%{endfor}%{endfor}"`, "would iterate 1000000 times"},
+		{`length([for i in range(100) : [for j in range(100) : i * j]])`, ""},
+		{`length([for i in l2000 : range(1000)])`, "has built more than 500000 elements or 64 MiB through function calls"},
+		{`length([for i in l2000 : range(100)])`, ""},
+		{`length([for i in range(200) : format("%01000000d", i)])`, "has built more than 500000 elements or 64 MiB"},
+		{`length([for i in range(20) : format("%01000000d", i)])`, ""},
+		{`length(flatten([for l in [range(500), range(500)] : [for x in l : x]]))`, ""},
 	} {
-		v, diags := evalLimited(t, c.src, nil)
+		v, diags := evalLimited(t, c.src, map[string]cty.Value{"l2000": l2000})
 		switch {
 		case c.want == "" && diags.HasErrors():
 			t.Errorf("%s: %s", c.src, diags.Error())

@@ -2,10 +2,12 @@ package spec
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/fnprobe/fnprobe/limits"
 )
@@ -132,6 +134,10 @@ func (c *Config) Eval(expr hcl.Expression, ctx *hcl.EvalContext, what string) (c
 	if d := c.checkTemplates(expr, ctx); d != nil {
 		return cty.DynamicVal, hcl.Diagnostics{d}
 	}
+	if d := c.checkFors(expr, ctx); d != nil {
+		return cty.DynamicVal, hcl.Diagnostics{d}
+	}
+	ctx = c.budgeted(expr, ctx)
 	v, diags := expr.Value(ctx)
 	if diags.HasErrors() {
 		return v, diags
@@ -153,7 +159,7 @@ func (c *Config) checkTemplates(expr hcl.Expression, ctx *hcl.EvalContext) *hcl.
 	if ctx == nil {
 		return nil
 	}
-	for _, t := range c.templatesOf(expr) {
+	for _, t := range c.shapeOf(expr).templates {
 		total := int64(0)
 		for _, part := range t.Parts {
 			var v cty.Value
@@ -185,34 +191,187 @@ func (c *Config) checkTemplates(expr hcl.Expression, ctx *hcl.EvalContext) *hcl.
 	return nil
 }
 
-// templatesOf returns the templates in expr that join two or more
-// references, found once and kept in c.templates: an expression is
-// evaluated once per instance, and concurrently at run time.
-func (c *Config) templatesOf(expr hcl.Expression) []*hclsyntax.TemplateExpr {
+// shape is what Eval checks of an expression before evaluating it, found
+// once and kept in c.templates: an expression is evaluated once per
+// instance, and concurrently at run time.
+type shape struct {
+	templates []*hclsyntax.TemplateExpr // those joining two or more references
+	nestedFor bool                      // a for expression inside another
+	calls     []string                  // the functions called, sorted, once each
+}
+
+func (c *Config) shapeOf(expr hcl.Expression) *shape {
 	node, ok := expr.(hclsyntax.Node)
 	if !ok {
-		return nil
+		return &shape{}
 	}
-	if ts, ok := c.templates.Load(expr); ok {
-		return ts.([]*hclsyntax.TemplateExpr)
+	if sh, ok := c.templates.Load(expr); ok {
+		return sh.(*shape)
 	}
-	var ts []*hclsyntax.TemplateExpr
-	hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
-		t, ok := n.(*hclsyntax.TemplateExpr)
-		if !ok {
-			return nil
+	var sh shape
+	w := &shapeWalker{sh: &sh, calls: map[string]bool{}}
+	hclsyntax.Walk(node, w)
+	sh.calls = sortedKeys(w.calls)
+	c.templates.Store(expr, &sh)
+	return &sh
+}
+
+type shapeWalker struct {
+	sh    *shape
+	fors  int // for expressions entered and not left
+	calls map[string]bool
+}
+
+func (w *shapeWalker) Enter(n hclsyntax.Node) hcl.Diagnostics {
+	switch n := n.(type) {
+	case *hclsyntax.FunctionCallExpr:
+		w.calls[n.Name] = true
+	case *hclsyntax.ForExpr:
+		w.fors++
+		if w.fors > 1 {
+			w.sh.nestedFor = true
 		}
+	case *hclsyntax.TemplateExpr:
 		refs := 0
-		for _, p := range t.Parts {
+		for _, p := range n.Parts {
 			if _, ok := p.(*hclsyntax.ScopeTraversalExpr); ok {
 				refs++
 			}
 		}
 		if refs >= 2 {
-			ts = append(ts, t)
+			w.sh.templates = append(w.sh.templates, n)
 		}
+	}
+	return nil
+}
+
+func (w *shapeWalker) Exit(n hclsyntax.Node) hcl.Diagnostics {
+	if _, ok := n.(*hclsyntax.ForExpr); ok {
+		w.fors--
+	}
+	return nil
+}
+
+// checkFors refuses for expressions nested so that together they would
+// iterate more than limits.Elements times ([for i in range(1000) : [for j
+// in range(1000) : ...]]): each iteration builds a value before any check
+// can see it. A collection is measured when it can be evaluated on its own
+// (it does not use an outer for's variables); otherwise it counts as one.
+func (c *Config) checkFors(expr hcl.Expression, ctx *hcl.EvalContext) *hcl.Diagnostic {
+	if !c.shapeOf(expr).nestedFor {
 		return nil
+	}
+	w := &forWalker{ctx: ctx, iterations: []float64{1}}
+	hclsyntax.Walk(expr.(hclsyntax.Node), w)
+	return w.found
+}
+
+type forWalker struct {
+	ctx        *hcl.EvalContext
+	iterations []float64 // of each enclosing for expression, outermost first
+	found      *hcl.Diagnostic
+}
+
+func (w *forWalker) Enter(n hclsyntax.Node) hcl.Diagnostics {
+	f, ok := n.(*hclsyntax.ForExpr)
+	if !ok {
+		return nil
+	}
+	outer := w.iterations[len(w.iterations)-1]
+	k := 1.0
+	if v, diags := f.CollExpr.Value(w.ctx); !diags.HasErrors() {
+		k = math.Max(count(v), 1)
+	}
+	total := outer * k
+	w.iterations = append(w.iterations, total)
+	if total > limits.Elements && w.found == nil {
+		w.found = &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Value too large",
+			Detail: fmt.Sprintf("These nested for expressions would iterate %s times, more than the %d limit on elements: each iteration builds a value.",
+				bigCount(total), limits.Elements),
+			Subject: f.SrcRange.Ptr(),
+		}
+	}
+	return nil
+}
+
+func (w *forWalker) Exit(n hclsyntax.Node) hcl.Diagnostics {
+	if _, ok := n.(*hclsyntax.ForExpr); ok {
+		w.iterations = w.iterations[:len(w.iterations)-1]
+	}
+	return nil
+}
+
+// Budgets bound what one evaluation builds through function calls, in
+// total: a for expression calling range(1000) for each of ten thousand
+// elements builds ten million values, each call within the limits.
+const (
+	budgetElements = 5 * limits.Elements
+	budgetBytes    = 4 * limits.StringBytes
+)
+
+// budgeted returns a child of ctx whose functions (those expr calls)
+// share one budget for this evaluation: past it, every call fails.
+func (c *Config) budgeted(expr hcl.Expression, ctx *hcl.EvalContext) *hcl.EvalContext {
+	calls := c.shapeOf(expr).calls
+	if ctx == nil || len(calls) == 0 {
+		return ctx
+	}
+	b := &budget{}
+	child := ctx.NewChild()
+	child.Functions = make(map[string]function.Function, len(calls))
+	for _, name := range calls {
+		for at := ctx; at != nil; at = at.Parent() {
+			if f, ok := at.Functions[name]; ok {
+				child.Functions[name] = b.wrap(f, subset[name])
+				break
+			}
+		}
+	}
+	return child
+}
+
+type budget struct{ elements, bytes int64 }
+
+func (b *budget) wrap(f function.Function, subset bool) function.Function {
+	return function.New(&function.Spec{
+		Params:   f.Params(),
+		VarParam: f.VarParam(),
+		Type:     knownArgsType(f),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if b.elements > budgetElements || b.bytes > budgetBytes {
+				return cty.NilVal, b.spent()
+			}
+			v, err := f.Call(args)
+			if err != nil {
+				return v, err
+			}
+			// What the call built: its result, or for a function that
+			// only reshapes its arguments, their elements.
+			weighed := []cty.Value{v}
+			if subset {
+				weighed = args
+			}
+			for _, w := range weighed {
+				s, err := measure(w)
+				if err != nil {
+					return cty.NilVal, err
+				}
+				b.elements += s.elements + 1
+				if !subset {
+					b.bytes += s.bytes
+				}
+			}
+			if b.elements > budgetElements || b.bytes > budgetBytes {
+				return cty.NilVal, b.spent()
+			}
+			return v, nil
+		},
 	})
-	c.templates.Store(expr, ts)
-	return ts
+}
+
+func (b *budget) spent() error {
+	return fmt.Errorf("this expression has built more than %d elements or %s through function calls, the limits for one expression",
+		budgetElements, limits.Size(budgetBytes))
 }

@@ -18,6 +18,7 @@ locals {
   split      = split("", local.m) # ERROR: Error in function call | 1048576 elements
   encoded    = jsonencode([for i in range(20) : local.m]) # ERROR: Error in function call | larger than the 16 MiB limit
   flat       = flatten([for i in range(100) : range(1001)]) # ERROR: Error in function call | "flatten" failed: an argument is refused: the value has more than 100000 elements
+  cube_for   = [for i in range(1000) : [for j in range(1000) : [for k in range(1000) : k]]] # ERROR: Value too large | These nested for expressions would iterate 1000000 times, more than the 100000 limit
   fine       = length(setproduct(range(10), range(10), range(10)))
 }
 
