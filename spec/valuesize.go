@@ -200,10 +200,12 @@ type shape struct {
 	calls     []string                  // the functions called, sorted, once each
 }
 
+var noShape = &shape{} // of expressions not in native syntax
+
 func (c *Config) shapeOf(expr hcl.Expression) *shape {
 	node, ok := expr.(hclsyntax.Node)
 	if !ok {
-		return &shape{}
+		return noShape
 	}
 	if sh, ok := c.templates.Load(expr); ok {
 		return sh.(*shape)
