@@ -509,6 +509,9 @@ func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals
 }
 
 func validationDiags(problems map[string]string, fn *spec.Function, s hcldec.ObjectSpec, addr string) hcl.Diagnostics {
+	if len(problems) == 0 {
+		return nil // the common case: no need to decode the body again
+	}
 	var diags hcl.Diagnostics
 	content, _ := fn.Config.Content(hcldec.ImpliedSchema(s))
 	for _, attr := range spec.SortedKeys(problems) {
