@@ -47,8 +47,15 @@ const (
 	// the cost of reaching it small.
 	Elements = 100_000
 
-	// Errors is how many error diagnostics are shown; the rest are
-	// counted in one last diagnostic.
+	// EvalElements and EvalBytes bound what the function calls of one
+	// expression build in total, each call within the limits above: a for
+	// expression calling range(1000) for each of ten thousand elements
+	// would build ten million values.
+	EvalElements = 5 * Elements
+	EvalBytes    = 4 * StringBytes
+
+	// Errors is how many error diagnostics are shown (and as many
+	// warnings); the rest are counted in one last diagnostic.
 	Errors = 20
 )
 

@@ -305,16 +305,9 @@ func (w *forWalker) Exit(n hclsyntax.Node) hcl.Diagnostics {
 	return nil
 }
 
-// Budgets bound what one evaluation builds through function calls, in
-// total: a for expression calling range(1000) for each of ten thousand
-// elements builds ten million values, each call within the limits.
-const (
-	budgetElements = 5 * limits.Elements
-	budgetBytes    = 4 * limits.StringBytes
-)
-
 // budgeted returns a child of ctx whose functions (those expr calls)
-// share one budget for this evaluation: past it, every call fails.
+// share one budget for this evaluation (limits.EvalElements,
+// limits.EvalBytes): past it, every call fails.
 func (c *Config) budgeted(expr hcl.Expression, ctx *hcl.EvalContext) *hcl.EvalContext {
 	calls := c.shapeOf(expr).calls
 	if ctx == nil || len(calls) == 0 {
@@ -342,7 +335,7 @@ func (b *budget) wrap(f function.Function, subset bool) function.Function {
 		VarParam: f.VarParam(),
 		Type:     knownArgsType(f),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			if b.elements > budgetElements || b.bytes > budgetBytes {
+			if b.elements > limits.EvalElements || b.bytes > limits.EvalBytes {
 				return cty.NilVal, b.spent()
 			}
 			v, err := f.Call(args)
@@ -365,7 +358,7 @@ func (b *budget) wrap(f function.Function, subset bool) function.Function {
 					b.bytes += s.bytes
 				}
 			}
-			if b.elements > budgetElements || b.bytes > budgetBytes {
+			if b.elements > limits.EvalElements || b.bytes > limits.EvalBytes {
 				return cty.NilVal, b.spent()
 			}
 			return v, nil
@@ -375,5 +368,5 @@ func (b *budget) wrap(f function.Function, subset bool) function.Function {
 
 func (b *budget) spent() error {
 	return fmt.Errorf("this expression has built more than %d elements or %s through function calls, the limits for one expression",
-		budgetElements, limits.Size(budgetBytes))
+		limits.EvalElements, limits.Size(limits.EvalBytes))
 }
