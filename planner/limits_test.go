@@ -105,6 +105,11 @@ func TestHostileFiles(t *testing.T) {
 			symlink(t, "/dev/zero", filepath.Join(dir, "z.auto.probevars.hcl"))
 			return dir, pipeline{}
 		}, []string{"Cannot read variables file", "character device"}},
+		{"variables file nests too deep", func(t *testing.T, dir string) (string, pipeline) {
+			writeFile(t, filepath.Join(dir, "main.probe.hcl"), "variable \"v\" {\n  default = []\n}\n"+echoSuite)
+			writeFile(t, filepath.Join(dir, "x.auto.probevars.hcl"), "v = "+strings.Repeat("[", 100000)+"\n")
+			return dir, pipeline{}
+		}, []string{"Nesting too deep", "more than 256 levels"}},
 		{"file() of /dev/zero", func(t *testing.T, dir string) (string, pipeline) {
 			writeFile(t, filepath.Join(dir, "main.probe.hcl"), echoSuite+"locals {\n  z = file(\"/dev/zero\")\n}\n")
 			return dir, pipeline{}
