@@ -103,7 +103,7 @@ func command(ctx context.Context, args []string, env Env) int {
 	case "validate", "plan", "run", "graph":
 		return suiteCommand(ctx, cmd, rest, env)
 	case "fmt":
-		return fmtCommand(rest, env)
+		return fmtCommand(ctx, rest, env)
 	case "version", "-version", "--version", "-v":
 		fmt.Fprintf(env.Stdout, "fnprobe v%s\nproviders: %s\n", Version, strings.Join(env.Registry.Types(), ", "))
 		return executor.ExitOK
@@ -221,13 +221,13 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	}
 	showDiags := func(diags hcl.Diagnostics) { showDiagnostics(env, jsonView, ropts, diags) }
 
-	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv})
+	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv, Context: ctx})
 	if diags.HasErrors() {
 		showDiags(diags)
 		return executor.ExitConfig
 	}
 	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{
-		Vars: f.vars, VarFiles: f.varFiles, AllowUnset: cmd == "validate", Redactor: redactor,
+		Vars: f.vars, VarFiles: f.varFiles, AllowUnset: cmd == "validate", Redactor: redactor, Context: ctx,
 	})
 	diags = append(diags, moreDiags...)
 	for name, v := range vals {
@@ -426,6 +426,7 @@ func showDiagnostics(env Env, jsonView *report.JSON, ropts report.Options, diags
 	if len(diags) == 0 {
 		return
 	}
+	diags = spec.CapDiagnostics(diags)
 	if jsonView != nil {
 		jsonView.Diagnostics(diags)
 		return

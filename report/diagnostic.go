@@ -144,7 +144,10 @@ func NewDiagnostic(d *hcl.Diagnostic, files map[string]*hcl.File, r *spec.Redact
 	sc := hcl.NewRangeScanner(src, highlight.Filename, bufio.ScanLines)
 	for sc.Scan() {
 		line := sc.Range()
-		if line.Start.Line < firstLine || line.Start.Line > lastLine {
+		if line.Start.Line > lastLine {
+			break // the rest of the file is not shown: do not scan it
+		}
+		if line.Start.Line < firstLine {
 			continue
 		}
 		if codeStart < 0 {
