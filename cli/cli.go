@@ -224,7 +224,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv, Context: ctx})
 	if diags.HasErrors() {
 		showDiags(diags)
-		return executor.ExitConfig
+		return configExit(ctx)
 	}
 	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{
 		Vars: f.vars, VarFiles: f.varFiles, AllowUnset: cmd == "validate", Redactor: redactor, Context: ctx,
@@ -237,7 +237,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	}
 	if diags.HasErrors() {
 		showDiags(diags)
-		return executor.ExitConfig
+		return configExit(ctx)
 	}
 	plan, moreDiags := planner.Build(cfg, planner.Options{
 		Registry: env.Registry, Vars: vals, Targets: f.targets, Tags: f.tags,
@@ -251,7 +251,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	}
 	showDiags(diags)
 	if diags.HasErrors() {
-		return executor.ExitConfig
+		return configExit(ctx)
 	}
 	switch cmd {
 	case "validate":

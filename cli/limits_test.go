@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fnprobe/fnprobe/cli"
+	"github.com/fnprobe/fnprobe/executor"
 	"github.com/fnprobe/fnprobe/limits"
 )
 
@@ -138,5 +139,24 @@ func TestGarbageErrorsCapped(t *testing.T) {
 	code, stdout, _ := mainBounded(t, "validate", "-json", dir)
 	if code != 2 || strings.Count(stdout, `"severity":"error"`) != limits.Errors+1 {
 		t.Errorf("-json: exit %d, %d errors", code, strings.Count(stdout, `"severity":"error"`))
+	}
+}
+
+// A Ctrl-C that ends loading early exits 130 (interrupted), not 2: the
+// suite was not found invalid, it was not read.
+func TestInterruptedLoadExits130(t *testing.T) {
+	dir := t.TempDir()
+	writeProbe(t, dir, `invocation "x" { function = function.f }`)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(executor.ErrInterrupted)
+	var out, errOut bytes.Buffer
+	code := cli.Main(ctx, []string{"validate", "-no-color", dir}, cli.Env{
+		Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }, Registry: cli.NewRegistry(), Width: -1,
+	})
+	if code != executor.ExitInterrupted {
+		t.Errorf("exit %d, want %d\n%s", code, executor.ExitInterrupted, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "Reading the suite file stopped") {
+		t.Errorf("stderr does not say why:\n%s", errOut.String())
 	}
 }

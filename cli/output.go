@@ -123,6 +123,15 @@ func interrupted(ctx context.Context) bool {
 	return errors.Is(context.Cause(ctx), executor.ErrInterrupted)
 }
 
+// configExit is the exit code of a suite that could not be loaded or
+// planned: 2, unless Ctrl-C cut the loading short (130).
+func configExit(ctx context.Context) int {
+	if interrupted(ctx) {
+		return executor.ExitInterrupted
+	}
+	return executor.ExitConfig
+}
+
 // openReport opens a report file for writing before anything runs, so that
 // a path that cannot be written is a command-line error and not a surprise
 // after every invocation ran: it creates the missing parent directories and
