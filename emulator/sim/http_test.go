@@ -27,7 +27,8 @@ func TestReadBody(t *testing.T) {
 		{name: "under the limit", body: strings.NewReader("abc"), limit: 4, drain: 8, want: "abc"},
 		{name: "at the limit", body: strings.NewReader("abcd"), limit: 4, drain: 8, want: "abcd"},
 		{name: "over the limit, drained", body: strings.NewReader("abcdefgh"), limit: 4, drain: 8, wantErr: ErrBodyTooLarge, wantLeft: 0},
-		{name: "over the limit, drain bounded", body: strings.NewReader(strings.Repeat("x", 20)), limit: 4, drain: 8, wantErr: ErrBodyTooLarge, wantLeft: 20 - 5 - 8},
+		{name: "over the limit, drain bounded", body: strings.NewReader(strings.Repeat("x", 20)), limit: 4, drain: 8, wantErr: ErrBodyTooLarge, wantLeft: 20 - 8},
+		{name: "over the limit, chunked", body: io.MultiReader(strings.NewReader(strings.Repeat("x", 20))), limit: 4, drain: 8, wantErr: ErrBodyTooLarge, wantLeft: 20 - 5 - 8},
 		{name: "read error", body: iotest.ErrReader(readErr), limit: 4, drain: 8, wantErr: readErr},
 	}
 	for _, tt := range tests {

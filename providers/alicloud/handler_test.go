@@ -2,10 +2,12 @@ package alicloud_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,13 +15,19 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
+var nonces atomic.Int64
+
+// newNonce returns a signature nonce not used before in this process.
+func newNonce() string { return fmt.Sprintf("nonce-%d", nonces.Add(1)) }
+
 // rawACS3 sends an ACS3-signed request, letting mutate tamper with it after
 // signing.
 func rawACS3(t *testing.T, base, method, path string, query map[string]string, hdr map[string]string, body string, mutate func(*http.Request)) (int, map[string]any, http.Header) {
 	t.Helper()
 	u, _ := url.Parse(base)
 	hashed := alicloud.SHA256Hex([]byte(body))
-	h := map[string]string{"host": u.Host, "x-acs-date": time.Now().UTC().Format("2006-01-02T15:04:05Z"), "x-acs-content-sha256": hashed}
+	h := map[string]string{"host": u.Host, "x-acs-date": time.Now().UTC().Format("2006-01-02T15:04:05Z"), "x-acs-content-sha256": hashed,
+		"x-acs-signature-nonce": newNonce()}
 	for k, v := range hdr {
 		h[k] = v
 	}
