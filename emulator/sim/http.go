@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -106,3 +107,24 @@ func (e *Env) NewUUID(variant string) string {
 // unauthenticated request's body is never read: the connection is closed
 // after the answer.
 const DrainLimit = 1 << 20
+
+// RequestTarget returns the request target exactly as the client sent it,
+// in origin form ("/path?query") — also for an absolute-form target
+// ("http://host/path?query"), which HTTP/1.1 servers must accept — so a
+// signature over the path as sent can be checked.
+func RequestTarget(r *http.Request) string {
+	t := r.RequestURI
+	if t == "" {
+		return r.URL.RequestURI()
+	}
+	if !strings.HasPrefix(t, "/") {
+		if i := strings.Index(t, "://"); i >= 0 {
+			rest := t[i+3:]
+			if j := strings.IndexAny(rest, "/?"); j >= 0 && rest[j] == '/' {
+				return rest[j:]
+			}
+			return "/"
+		}
+	}
+	return t
+}

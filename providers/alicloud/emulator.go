@@ -203,7 +203,7 @@ func (a *fcAPI) checkACS3(r *http.Request, auth string) (bodyCheck, *apiError) {
 	for k, vs := range r.URL.Query() {
 		query[k] = vs[0]
 	}
-	path, _, _ := strings.Cut(r.RequestURI, "?")
+	path, _, _ := strings.Cut(sim.RequestTarget(r), "?")
 	canon, _ := ACS3CanonicalRequest(r.Method, path, query, headers, hashed)
 	if !hmac.Equal([]byte(ACS3Signature(cred.Secret, canon)), []byte(parsed.Signature)) {
 		return bodyCheck{}, signatureMismatch()

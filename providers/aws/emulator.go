@@ -197,7 +197,7 @@ func (l *lambdaAPI) authenticate(r *http.Request) (*sigV4Auth, *apiError) {
 func (l *lambdaAPI) verify(r *http.Request, a *sigV4Auth, payloadHash string) *apiError {
 	// Rebuild the request from the client's signed headers only, and sign
 	// it again with the same signer.
-	re, err := http.NewRequestWithContext(context.Background(), r.Method, "http://"+r.Host+r.RequestURI, nil)
+	re, err := http.NewRequestWithContext(context.Background(), r.Method, "http://"+r.Host+sim.RequestTarget(r), nil)
 	if err != nil {
 		return invalidSignature()
 	}
