@@ -353,3 +353,35 @@ func TestExposureWarningNamesConfig(t *testing.T) {
 		t.Errorf("warning %q", w)
 	}
 }
+
+// TestIdleAndHeaderLimits: a keep-alive connection left idle is closed by
+// the server; headers over MaxHeaderBytes are answered 431 and the
+// connection closed.
+func TestIdleAndHeaderLimits(t *testing.T) {
+	r, _ := startCounting(t, *DefaultConfig(), Options{Limits: Limits{IdleTimeout: 50 * time.Millisecond, MaxHeaderBytes: 4 << 10}})
+	addr := hostOf(t, r.URL)
+
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(guard))
+	if _, err := io.WriteString(conn, "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(conn) // the answer, then EOF once idle
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("an idle keep-alive connection stayed open for %v", guard)
+	}
+	if !strings.HasPrefix(string(got), "HTTP/1.1 404") {
+		t.Errorf("answer %q", got)
+	}
+
+	req, _ := http.NewRequest(http.MethodGet, r.URL+"/nowhere", nil)
+	req.Header.Set("X-Big", strings.Repeat("x", 64<<10))
+	res := exchangeRaw(t, addr, req)
+	if res.status != http.StatusRequestHeaderFieldsTooLarge || !res.closed {
+		t.Errorf("oversized headers: status %d, closed %v", res.status, res.closed)
+	}
+}
