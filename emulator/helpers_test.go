@@ -199,8 +199,7 @@ func signFC(req *http.Request, ak, secret string, date time.Time) {
 	req.Header.Set("Authorization", alicloud.FCAuthorization(ak, secret, req.Method, h, alicloud.FCResource(req.URL.Path, nil, false)))
 }
 
-// syncBufferOrStderr is a syncBuffer that also echoes to stderr with -v,
-// for debugging.
+// echoed writes to b, and also to stderr with -v, for debugging.
 func echoed(b *syncBuffer) io.Writer {
 	if testing.Verbose() {
 		return io.MultiWriter(b, os.Stderr)
