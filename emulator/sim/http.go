@@ -44,9 +44,11 @@ func ReadBody(r *http.Request, limit, drain int64, hashes ...hash.Hash) ([]byte,
 		}
 		src = io.TeeReader(src, io.MultiWriter(ws...))
 	}
+	// Allocate for what arrives, not for what is declared: a client
+	// declaring a large body and sending nothing must not cost its size.
 	size := int64(4 << 10)
 	if r.ContentLength >= 0 {
-		size = r.ContentLength
+		size = min(r.ContentLength, 1<<20)
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
 	if _, err := buf.ReadFrom(src); err != nil {
