@@ -134,6 +134,7 @@ type suiteFlags struct {
 	allowEmpty                    bool
 	timeout                       time.Duration
 	junit                         string
+	emulate                       emulateFlags
 }
 
 func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
@@ -152,6 +153,7 @@ func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
 		fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `FILE`")
 		fs.BoolVar(&f.allowEmpty, "allow-empty", false, "exit 0 when nothing is selected (default: exit 2)")
 	}
+	f.emulate.register(fs, cmd)
 }
 
 func newFlagSet(name string, env Env) *flag.FlagSet {
@@ -220,6 +222,11 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		jsonView = report.NewJSON(env.Stdout, ropts)
 	}
 	showDiags := func(diags hcl.Diagnostics) { showDiagnostics(env, jsonView, ropts, diags) }
+	emu, code := loadEmulation(ctx, f.emulate, parser, showDiags)
+	if code != 0 {
+		return code
+	}
+	defer emu.Close()
 
 	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv, Context: ctx})
 	if diags.HasErrors() {
@@ -244,6 +251,9 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		Validate: cmd == "validate", Redactor: redactor,
 	})
 	diags = append(diags, moreDiags...)
+	if !diags.HasErrors() {
+		diags = append(diags, emu.aim(cmd, plan, redactor)...)
+	}
 	if plan != nil {
 		for _, s := range plan.Secrets {
 			redactor.AddValue(s)
