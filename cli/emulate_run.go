@@ -112,11 +112,12 @@ func (e *emulation) aim(cmd string, p *planner.Plan, r *spec.Redactor) hcl.Diagn
 		pi.Config = aimed.Config
 		r.Add(aimed.Secrets()...)
 		if aimed.Credential == nil && !aimed.Own {
+			kind := emulator.Bindings()[pi.Type].Credential
 			d := &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
 				Summary:  "No emulator credential for this provider",
-				Detail: fmt.Sprintf("%s names no credential and %s declares none that the %s driver can use, so the driver falls back to its environment variables, whose credentials the emulator does not know. Add a credential %q block to %s.",
-					pi.Addr, e.path, pi.Type, emulator.Bindings()[pi.Type].Credential, e.path),
+				Detail: fmt.Sprintf("%s names no credential, and %s has no credential %q that its driver can use: the driver falls back to its environment variables, whose credentials the emulator does not know. Add a credential %q block to %s.",
+					pi.Addr, e.path, kind, kind, e.path),
 			}
 			if decl := p.Config.Providers[a]; decl != nil {
 				d.Subject = decl.DeclRange.Ptr()
