@@ -140,10 +140,19 @@ func openReport(path string) (*os.File, error) {
 // system is an error here and not a silently short file.
 func writeReport(f *os.File, w io.WriterTo) error {
 	_, err := w.WriteTo(f)
-	if err == nil {
-		if st, serr := f.Stat(); serr == nil && st.Mode().IsRegular() {
-			err = f.Sync()
-		}
+	if cerr := closeReport(f); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// closeReport syncs f, if a regular file, and closes it: a full disk or a
+// failing network file system is an error here and not a silently short
+// file.
+func closeReport(f *os.File) error {
+	var err error
+	if st, serr := f.Stat(); serr == nil && st.Mode().IsRegular() {
+		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

@@ -55,20 +55,23 @@ func (h *Human) Err() error {
 func (h *Human) Event(e executor.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	lines := !h.opts.Quiet && !h.opts.Compact
 	switch e.Type {
 	case executor.EventStart:
-		if e.Invocation != nil {
+		if e.Invocation != nil && lines {
 			h.line(startMessage(e.Invocation))
 		}
 	case executor.EventAttempt:
-		if e.Invocation != nil && e.Attempt != nil && e.Attempt.Retry {
+		if e.Invocation != nil && e.Attempt != nil && e.Attempt.Retry && lines {
 			h.line(attemptMessage(e.Invocation.Addr, e.Attempt))
 		}
 	case executor.EventResult:
 		if e.Invocation == nil || e.Result == nil {
 			return
 		}
-		h.line(resultMessage(e.Invocation.Addr, e.Result, h.p))
+		if lines {
+			h.line(resultMessage(e.Invocation.Addr, e.Result, h.p))
+		}
 		if len(e.Result.Diags) > 0 {
 			h.results = append(h.results, addrDiags{e.Invocation.Addr, e.Result.Diags})
 		}
@@ -115,7 +118,7 @@ func (h *Human) finish(s *executor.Summary) {
 		h.write(formatDiagnostic(d, h.p, h.opts.width(), true))
 	}
 
-	if h.hasOut && len(h.outputs) > 0 {
+	if h.hasOut && len(h.outputs) > 0 && !h.opts.Quiet {
 		h.write("\n" + h.p.paint("Outputs:", ansiBold, ansiGreen) + "\n\n")
 		h.write(formatOutputs(h.outputs, h.opts))
 	}
