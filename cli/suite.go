@@ -127,6 +127,7 @@ type suiteRun struct {
 	gjsonFile *guarded
 
 	validateDiags []report.Diagnostic // validate -json
+	suites        int                 // suites begun so far
 }
 
 func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
@@ -308,10 +309,16 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 	}
 	if r.several {
 		ropts.Suite = path
-		if !f.jsonOut && (cmd != "validate" || !f.quiet) {
+		// validate's success line names the suite; the others get a
+		// header, after a blank line from the previous suite's output.
+		if !f.jsonOut && cmd != "validate" {
+			if r.suites > 0 {
+				fmt.Fprintln(env.Stdout)
+			}
 			fmt.Fprintf(env.Stdout, "%s\n\n", paint(r.stdoutColor, "Suite "+redactor.String(path)+":"))
 		}
 	}
+	r.suites++
 	for _, v := range []*report.JSON{r.jsonView, r.jsonFileV} {
 		if v != nil {
 			v.Begin(ropts)
