@@ -177,11 +177,16 @@ func (g *guarded) Event(e executor.Event) {
 		return
 	}
 	if err := safely(func() { g.next.Event(e) }); err != nil {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		if g.err == nil {
-			g.err = err
-		}
+		g.record(err)
+	}
+}
+
+// record keeps err as next's first panic, unless there was one.
+func (g *guarded) record(err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.err == nil {
+		g.err = err
 	}
 }
 

@@ -432,6 +432,7 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 	}
 	var view executor.Observer
 	var gview *guarded
+	var progress *guarded
 	var stopTicker func()
 	if r.jsonView != nil {
 		view, gview = r.jsonView, r.gjson
@@ -440,10 +441,11 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 		large := len(plan.Selected) > progressThreshold && !f.quiet
 		if large {
 			live := env.IsTerminal && env.Getenv("TERM") != "dumb"
-			progress := report.NewProgress(env.Stdout, live, nil)
-			observers = append(observers, &guarded{next: progress})
+			p := report.NewProgress(env.Stdout, live, nil)
+			progress = &guarded{next: p}
+			observers = append(observers, progress)
 			if !live {
-				stopTicker = r.tick(progress)
+				stopTicker = r.tick(p, progress)
 			}
 			ropts.Compact = true
 		}
@@ -512,10 +514,18 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 	if last {
 		code = worst(code, r.closeReports())
 	}
-	held.release(code, observers...)
-	if err := gview.panicked(); err != nil {
-		fmt.Fprintf(env.Stderr, "fnprobe: %s", ropts.Redactor.String(err.Error()))
-		code = worst(code, executor.ExitInternal)
+	if !held.release(code, observers...) && progress != nil {
+		// No summary (an internal error): clear the live line anyway.
+		progress.Event(executor.Event{Type: executor.EventSummary})
+	}
+	for _, g := range []*guarded{progress, gview} {
+		if g == nil {
+			continue
+		}
+		if err := g.panicked(); err != nil {
+			fmt.Fprintf(env.Stderr, "fnprobe: %s", ropts.Redactor.String(err.Error()))
+			code = worst(code, executor.ExitInternal)
+		}
 	}
 	switch {
 	case env.stdout != nil && env.stdout.Err() != nil:
@@ -533,8 +543,9 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 }
 
 // tick prints progress's line every report.ProgressInterval until the
-// returned function is called.
-func (r *suiteRun) tick(progress *report.Progress) (stop func()) {
+// returned function is called. A panic in it is recorded in guard, as for
+// the progress's events.
+func (r *suiteRun) tick(progress *report.Progress, guard *guarded) (stop func()) {
 	newTicker := r.env.NewTicker
 	if newTicker == nil {
 		newTicker = func(d time.Duration) (<-chan time.Time, func()) {
@@ -549,8 +560,14 @@ func (r *suiteRun) tick(progress *report.Progress) (stop func()) {
 		defer close(finished)
 		for {
 			select {
-			case t := <-c:
-				progress.Tick(t)
+			case <-c:
+				// The tick only triggers: elapsed time is the wall clock's,
+				// as the run's start was.
+				if guard.panicked() == nil {
+					if err := safely(func() { progress.Tick(time.Now()) }); err != nil {
+						guard.record(err)
+					}
+				}
 			case <-done:
 				return
 			}
