@@ -128,6 +128,7 @@ type suiteRun struct {
 
 	validateDiags []report.Diagnostic // validate -json
 	suites        int                 // suites begun so far
+	redactor      *spec.Redactor      // the latest suite's, for the reports' errors
 }
 
 func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
@@ -217,49 +218,62 @@ func (r *suiteRun) openReports(base report.Options) int {
 	return executor.ExitOK
 }
 
-// closeReports writes the JUnit file and closes the JSON one, returning
-// exit 3 (or 4 for a report's panic) if either failed. The last suite's
-// run calls it before its summary is printed, so that the summary can
-// tell; the command calls it again at the end, which then does nothing.
+// closeReports writes the JUnit file and closes the JSON one (those not
+// done yet), returning exit 3 (or 4 for a report's panic) if either failed.
 func (r *suiteRun) closeReports() int {
-	code := executor.ExitOK
-	fail := func(what, path string, err error) {
-		fmt.Fprintf(r.env.Stderr, "fnprobe: writing the %s report %s: %s\n", what, path, err)
-		code = worst(code, executor.ExitUnanswered)
-		var ie *internalError
-		if errors.As(err, &ie) {
-			code = worst(code, executor.ExitInternal)
+	return worst(r.writeJUnit(), r.closeJSON())
+}
+
+// reportFailed says that the report what could not be written and returns
+// the exit code for it.
+func (r *suiteRun) reportFailed(what, path string, err error) int {
+	fmt.Fprintf(r.env.Stderr, "fnprobe: writing the %s report %s: %s\n", what, path, r.redactor.String(err.Error()))
+	var ie *internalError
+	if errors.As(err, &ie) {
+		return executor.ExitInternal
+	}
+	return executor.ExitUnanswered
+}
+
+// closeJSON closes the -json-out file. The last suite's run calls it
+// after sending the file its summary and before printing its own, so that
+// the summary on standard output can tell.
+func (r *suiteRun) closeJSON() int {
+	if r.jsonFile == nil {
+		return executor.ExitOK
+	}
+	var err error
+	if r.gjsonFile != nil {
+		if err = r.gjsonFile.panicked(); err == nil {
+			err = r.jsonFileV.Err()
 		}
 	}
-	if r.jsonFile != nil {
-		var err error
-		if r.gjsonFile != nil {
-			err = r.gjsonFile.panicked()
-			if err == nil {
-				err = r.jsonFileV.Err()
-			}
-		}
-		if cerr := closeReport(r.jsonFile); err == nil {
-			err = cerr
-		}
-		if err != nil && r.gjsonFile != nil {
-			fail("JSON", r.f.jsonFileName, err)
-		}
-		r.jsonFile = nil
+	if cerr := closeReport(r.jsonFile); err == nil {
+		err = cerr
 	}
-	if r.junitFile != nil {
-		if r.junits == nil { // nothing ran: the file was opened to check it
-			r.junitFile.Close()
-			r.junitFile = nil
-			return code
-		}
-		err := writeReport(r.junitFile, report.JUnitFile(r.junits))
-		if err != nil {
-			fail("JUnit", r.f.junit, err)
-		}
-		r.junitFile = nil
+	r.jsonFile = nil
+	if err != nil && r.gjsonFile != nil {
+		return r.reportFailed("JSON", r.f.jsonFileName, err)
 	}
-	return code
+	return executor.ExitOK
+}
+
+// writeJUnit writes the JUnit file, one testsuite per suite. The last
+// suite's run calls it before sending the other reports their summary.
+func (r *suiteRun) writeJUnit() int {
+	if r.junitFile == nil {
+		return executor.ExitOK
+	}
+	f := r.junitFile
+	r.junitFile = nil
+	if r.junits == nil { // nothing ran: the file was opened to check it
+		f.Close()
+		return executor.ExitOK
+	}
+	if err := writeReport(f, report.JUnitFile(r.junits)); err != nil {
+		return r.reportFailed("JUnit", r.f.junit, err)
+	}
+	return executor.ExitOK
 }
 
 // showDiags reports diagnostics of the command (not of a run): as JSON
@@ -291,6 +305,7 @@ func (r *suiteRun) showDiags(opts report.Options, diags hcl.Diagnostics) {
 func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 	env, cmd, f := r.env, r.cmd, r.f
 	redactor := &spec.Redactor{}
+	r.redactor = redactor
 	// Secrets drivers may read from the environment are redacted too,
 	// whether or not the suite names them.
 	for _, typ := range env.Registry.Types() {
@@ -501,8 +516,8 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 	// tell whether they were written. A report that panicked is not
 	// written (JUnit) or ends early (JSON): an empty or truncated file,
 	// which no CI takes for a pass.
-	held.release(code, files...)
 	if gjunit != nil {
+		held.release(code, gjunit)
 		if err := gjunit.panicked(); err != nil {
 			fmt.Fprintf(env.Stderr, "fnprobe: writing the JUnit report %s: %s", f.junit, ropts.Redactor.String(err.Error()))
 			code = worst(code, executor.ExitInternal)
@@ -512,7 +527,13 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 		}
 	}
 	if last {
-		code = worst(code, r.closeReports())
+		code = worst(code, r.writeJUnit())
+	}
+	if r.gjsonFile != nil {
+		held.release(code, r.gjsonFile)
+	}
+	if last {
+		code = worst(code, r.closeJSON())
 	}
 	if !held.release(code, observers...) && progress != nil {
 		// No summary (an internal error): clear the live line anyway.

@@ -111,8 +111,15 @@ func (h *Human) finish(s *executor.Summary) {
 	}
 	diags = append(diags, diagnostics(h.runDiag, "", h.opts)...)
 	errorsFirst(diags)
+	// A blank line parts the diagnostics from the lines before them; with
+	// -quiet there are none.
+	sep := "\n"
+	if h.opts.Quiet {
+		sep = ""
+	}
 	if len(diags) > 0 {
-		h.write("\n")
+		h.write(sep)
+		sep = "\n"
 	}
 	for _, d := range diags {
 		h.write(formatDiagnostic(d, h.p, h.opts.width(), true))
@@ -123,7 +130,7 @@ func (h *Human) finish(s *executor.Summary) {
 		h.write(formatOutputs(h.outputs, h.opts))
 	}
 
-	h.write("\n" + summaryMessage(s, h.p) + "\n")
+	h.write(sep + summaryMessage(s, h.p) + "\n")
 	h.results, h.runDiag, h.outputs, h.hasOut = nil, nil, nil, false
 }
 
