@@ -45,7 +45,7 @@ type Env struct {
 	stderrColor bool   // colour on Stderr, without flags (see useColor)
 }
 
-const usage = `Usage: fnprobe <command> [flags] [PATH]
+const usage = `Usage: fnprobe <command> [flags] [PATH ...]
 
 Commands:
   validate   check syntax, schema, references, types and cycles (no network)
@@ -59,6 +59,7 @@ Commands:
   help       print this usage, or a command's: fnprobe help run
 
 PATH is a suite directory (*.probe.hcl, *.probe.json) or one file; default ".".
+validate, plan and run take several PATHs, each run as its own suite.
 Run "fnprobe help <command>" or "fnprobe <command> -h" for a command's flags
 and examples.
 `

@@ -99,3 +99,52 @@ invocation "n" {
 		}
 	}
 }
+
+// On a terminal, a run of more than 20 invocations shows one live line,
+// redrawn with \r, ending with every instance counted and cleared before
+// the summary; no line per event.
+func TestProgressLiveOnTerminal(t *testing.T) {
+	dir := t.TempDir()
+	src := `function "echo" {
+  provider = provider.local
+  command  = ["cat"]
+}
+
+invocation "n" {
+  for_each = toset([for i in range(21) : format("k%02d", i)])
+  function = function.echo
+  payload  = each.key
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.probe.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, term := range []string{"xterm", "dumb"} {
+		t.Run(term, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := cli.Main(context.Background(), []string{"run", dir}, cli.Env{
+				Stdout: &stdout, Stderr: &stderr, IsTerminal: true,
+				Getenv:   func(k string) string { return map[string]string{"NO_COLOR": "1", "TERM": term}[k] },
+				Registry: cli.NewRegistry(),
+			})
+			if code != 0 {
+				t.Fatalf("exit %d:\n%s%s", code, stdout.String(), stderr.String())
+			}
+			out := stdout.String()
+			if term == "dumb" {
+				// TERM=dumb: no cursor control, so no live line.
+				if out != "\nSuccess! 21 passed, 0 failed, 0 errored, 0 skipped.\n" {
+					t.Errorf("got %q", out)
+				}
+				return
+			}
+			want := "\r[21/21] 21 passed, 0 failed, 0 errored · 0 running\x1b[K\r\x1b[K\nSuccess! 21 passed, 0 failed, 0 errored, 0 skipped.\n"
+			if !strings.HasPrefix(out, "\r[ 0/21] 0 passed") || !strings.HasSuffix(out, want) {
+				t.Errorf("got %q, want a live line ending in %q", out, want)
+			}
+			if strings.Contains(out, "invocation.") {
+				t.Errorf("a line per event in %q", out)
+			}
+		})
+	}
+}
