@@ -32,11 +32,12 @@ func (e *TooLargeError) Error() string {
 }
 
 // ReadBody reads a response body of at most limit bytes, drawing the memory
-// it allocates from budget (nil: no budget). contentLength is the declared
-// length (-1 when unknown): a body declared longer than limit fails before
-// a byte is read, and one declared within it is read into a buffer of
-// exactly that size. A body of unknown length grows its buffer by doubling
-// from 32 KiB, but never past limit+1 bytes. The read stops when ctx ends.
+// it allocates from budget (nil: no budget; see providers.Budget).
+// contentLength is the declared length (-1 when unknown): a body declared
+// longer than limit fails before a byte is read, and one declared within it
+// is read into a buffer of exactly that size (plus one byte to see the end).
+// A body of unknown length grows its buffer by doubling from 32 KiB, never
+// past limit+1 bytes. The read stops when ctx ends.
 //
 // On success release returns the memory to the budget (it may be called
 // more than once); a driver hands it on in Result.Release, or calls it
@@ -48,30 +49,28 @@ func ReadBody(ctx context.Context, r io.Reader, contentLength, limit int64, budg
 	if contentLength > limit {
 		return nil, nil, &TooLargeError{Limit: limit}
 	}
-	var held int64
+	hold, err := budget.NewHold(limit, contentLength)
+	if err != nil {
+		return nil, nil, err
+	}
 	defer func() {
 		if err != nil {
-			budget.Release(held)
+			hold.Release()
 			body, release = nil, nil
 		}
 	}()
-	// grow replaces buf by one of capacity n, paying for the new buffer
-	// before it exists and for the old one until it is dropped.
+	// grow replaces buf by one of capacity n. The hold covers both
+	// buffers while the bytes are copied, then only the new one.
 	grow := func(buf []byte, n int64) ([]byte, error) {
-		if err := budget.Acquire(ctx, n); err != nil {
+		if err := hold.Grow(ctx, int64(cap(buf))+n); err != nil {
 			return buf, err
 		}
-		held += n
 		nb := make([]byte, len(buf), n)
 		copy(nb, buf)
-		budget.Release(int64(cap(buf)))
-		held -= int64(cap(buf))
 		return nb, nil
 	}
 	var buf []byte
 	if contentLength >= 0 {
-		// One more byte than declared, so that the end is seen without
-		// growing.
 		if buf, err = grow(nil, contentLength+1); err != nil {
 			return nil, nil, err
 		}
@@ -84,8 +83,7 @@ func ReadBody(ctx context.Context, r io.Reader, contentLength, limit int64, budg
 			if int64(len(buf)) > limit {
 				return nil, nil, &TooLargeError{Limit: limit}
 			}
-			n := min(max(2*int64(cap(buf)), firstChunk), limit+1)
-			if buf, err = grow(buf, n); err != nil {
+			if buf, err = grow(buf, min(max(2*int64(cap(buf)), firstChunk), limit+1)); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -101,12 +99,12 @@ func ReadBody(ctx context.Context, r io.Reader, contentLength, limit int64, budg
 			return nil, nil, rerr
 		}
 	}
+	hold.Shrink(int64(cap(buf)))
 	if buf == nil {
 		buf = []byte{}
 	}
 	var once sync.Once
-	h := held
-	return buf, func() { once.Do(func() { budget.Release(h) }) }, nil
+	return buf, func() { once.Do(hold.Release) }, nil
 }
 
 // Size renders a byte count for messages: "64 MiB", "512 KiB", "100 bytes".
