@@ -293,4 +293,6 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-func errHost() error { return x509.HostnameError{Host: "example.com", Certificate: &x509.Certificate{}} }
+func errHost() error {
+	return x509.HostnameError{Host: "example.com", Certificate: &x509.Certificate{}}
+}
