@@ -315,6 +315,8 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		if !retry {
 			break
 		}
+		// The answer is judged: give its memory back before waiting.
+		res.Free()
 		if e.opts.Sleep(ctx, wait) != nil {
 			return cutShort(n, "while waiting to retry")
 		}

@@ -182,7 +182,7 @@ func TestBudgetConcurrentBodies(t *testing.T) {
 		}
 	})
 	b := providers.NewBudget(budget)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
