@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fnprobe/fnprobe/cli"
 	"github.com/fnprobe/fnprobe/executor"
 	"github.com/fnprobe/fnprobe/planner"
 	"github.com/fnprobe/fnprobe/providers"
@@ -385,6 +386,83 @@ func TestHTTP404Fails(t *testing.T) {
 		wantStatus(t, rec.results(), map[string]string{"invocation.i": "pass"})
 		if s.ExitCode != executor.ExitOK {
 			t.Errorf("%s: exit %d", exp, s.ExitCode)
+		}
+	}
+}
+
+// Every cloud driver reads its answer through the bounded reader: a huge
+// Content-Length fails before the body is read, an endless body at the
+// cloud limit, and the budget is given back.
+func TestCloudDriversBoundBodies(t *testing.T) {
+	providerBlocks := map[string]string{
+		"alicloud_fc3": `
+provider "alicloud_fc3" {
+  region            = "cn-hangzhou"
+  endpoint          = %q
+  access_key_id     = "AK"
+  access_key_secret = "SK"
+}`,
+		"aws_lambda": `
+provider "aws_lambda" {
+  region     = "us-east-1"
+  endpoint   = %q
+  access_key = "AKID"
+  secret_key = "SK"
+}`,
+		"huaweicloud_functiongraph": `
+provider "huaweicloud_functiongraph" {
+  endpoint   = %q
+  project_id = "p1"
+  auth_token = "token"
+}`,
+		"tencent_cloudbase": `
+provider "tencent_cloudbase" {
+  endpoint     = %q
+  access_token = "token"
+}`,
+	}
+	huge := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(1<<40))
+		w.Write([]byte(`{}`))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}
+	endless := func(w http.ResponseWriter, r *http.Request) {
+		chunk := []byte(strings.Repeat("e", 64<<10))
+		for {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}
+	for typ, block := range providerBlocks {
+		for name, h := range map[string]http.HandlerFunc{"huge Content-Length": huge, "endless": endless} {
+			if name == "endless" && typ != "aws_lambda" {
+				continue // one endless read of 32 MiB is enough
+			}
+			t.Run(typ+"/"+name, func(t *testing.T) {
+				srv, _ := hostile(t, h)
+				reg := cli.NewRegistry()
+				p := planWith(t, reg, fmt.Sprintf(block, srv.URL)+fmt.Sprintf(`
+function "f" {
+  provider = provider.%s
+  name     = "probe"
+}
+invocation "i" { function = function.f }
+`, typ))
+				b := providers.NewBudget(0)
+				s, rec := run(t, context.Background(), p, executor.Options{Budget: b})
+				r := rec.results()["invocation.i"]
+				if r.Status != executor.StatusError || !strings.Contains(r.Reason, "response body exceeds the 32 MiB limit") {
+					t.Errorf("got %s: %s", r.Status, r.Reason)
+				}
+				if s.ExitCode != executor.ExitUnanswered {
+					t.Errorf("exit %d, want 3", s.ExitCode)
+				}
+				if b.InUse() != 0 {
+					t.Errorf("%d bytes of budget still held", b.InUse())
+				}
+			})
 		}
 	}
 }
