@@ -25,31 +25,40 @@ const DefaultBudget = 256 << 20
 //
 // Holds never deadlock one another. A body of known length takes what it
 // needs in one step, holding nothing while it waits. A body of unknown
-// length starts with a small grant (Size/256) from a pool of 64 such grants
-// and, if it outgrows it, waits for the rest of its worst case in one step;
-// as at most a quarter of the budget can be held by bodies waiting so, the
-// first in line is always served once the bodies being read finish. The
-// worst case of an unknown length is twice limit+1 (a buffer being doubled
-// is counted with the copy it replaces), so limits must stay within
-// MaxLimit.
+// length climbs tiers: a small grant (Size/256, 64 of them at once), then a
+// middle one (Size/32, 8 at once), then its worst case, twice its limit (a
+// buffer being doubled is counted with the copy it replaces), each in one
+// step. Bodies waiting to climb hold at most half the budget between them,
+// so the first in line is always served once the bodies being read finish;
+// hence limits may not exceed MaxLimit, a quarter of the budget.
 type Budget struct {
 	sem   *semaphore.Weighted
-	early *semaphore.Weighted // the small grants of bodies of unknown length
+	tiers []tier
 	size  int64
 	inUse atomic.Int64
 	peak  atomic.Int64
 }
 
-// earlyGrants is how many bodies of unknown length may be read at once
-// before they outgrow their first grant.
-const earlyGrants = 64
+// tier is a step of an unknown-length body's hold: grant bytes, with at
+// most slots bodies at this step at once.
+type tier struct {
+	grant int64
+	slots *semaphore.Weighted
+}
 
 // NewBudget returns a budget of size bytes (DefaultBudget when size ≤ 0).
 func NewBudget(size int64) *Budget {
 	if size <= 0 {
 		size = DefaultBudget
 	}
-	return &Budget{sem: semaphore.NewWeighted(size), early: semaphore.NewWeighted(earlyGrants), size: size}
+	return &Budget{
+		sem:  semaphore.NewWeighted(size),
+		size: size,
+		tiers: []tier{
+			{grant: max(size/256, 4<<10), slots: semaphore.NewWeighted(64)},
+			{grant: max(size/32, 32<<10), slots: semaphore.NewWeighted(8)},
+		},
+	}
 }
 
 // Size is the budget's size in bytes; zero for a nil budget.
@@ -60,9 +69,10 @@ func (b *Budget) Size() int64 {
 	return b.size
 }
 
-// MaxLimit is the largest per-body limit a Hold on this budget accepts:
-// the worst case of a body, twice limit+1, must fit in three quarters of it.
-func (b *Budget) MaxLimit() int64 { return b.size*3/8 - 1 }
+// MaxLimit is the largest per-body limit a Hold on this budget accepts: a
+// quarter of it, so that a body's worst case fits beside the holds of the
+// bodies waiting to climb.
+func (b *Budget) MaxLimit() int64 { return b.size / 4 }
 
 // InUse is how many bytes holds have now; Peak the most they ever had at
 // once. Both are for tests and diagnostics.
@@ -71,9 +81,10 @@ func (b *Budget) InUse() int64 { return b.inUse.Load() }
 // Peak: see InUse.
 func (b *Budget) Peak() int64 { return b.peak.Load() }
 
-func (b *Budget) grain() int64 { return max(b.size/256, 4<<10) }
-
 func (b *Budget) acquire(ctx context.Context, n int64) error {
+	if n <= 0 {
+		return nil
+	}
 	if err := b.sem.Acquire(ctx, n); err != nil {
 		return fmt.Errorf("waiting for %d bytes of the response memory budget: %w", n, err)
 	}
@@ -99,8 +110,9 @@ type Hold struct {
 	b      *Budget
 	limit  int64
 	held   int64
-	early  bool // holds an early grant
-	known  bool // the body's length is known: no growth past the first grant
+	level  int                 // tiers climbed (unknown length)
+	slot   *semaphore.Weighted // the tier slot held, if any
+	known  bool                // the length is known: one grant, no growth
 	closed bool
 }
 
@@ -115,60 +127,70 @@ func (b *Budget) NewHold(limit, length int64) (*Hold, error) {
 
 // Grow makes the hold cover at least n bytes, waiting for the budget
 // until ctx ends. For a known length the first Grow takes n at once and
-// later ones fail; for an unknown length the first takes the small grant
-// and outgrowing it takes the rest of the worst case.
+// later ones fail; for an unknown length Grow climbs the tiers, and n may
+// not exceed twice the limit.
 func (h *Hold) Grow(ctx context.Context, n int64) error {
-	if n <= h.held || h.b == nil {
-		if h.b == nil {
-			h.held = max(h.held, n)
-		}
+	b := h.b
+	if b == nil {
+		h.held = max(h.held, n)
 		return nil
 	}
-	b := h.b
-	switch {
-	case h.held == 0 && h.known:
+	if n <= h.held {
+		return nil
+	}
+	if h.known {
+		if h.held > 0 {
+			return errors.New("the body is longer than its declared length")
+		}
 		if err := b.acquire(ctx, n); err != nil {
 			return err
 		}
 		h.held = n
-	case h.known:
-		return errors.New("the body is longer than its declared length")
-	case h.held == 0 && n <= b.grain():
-		if err := b.early.Acquire(ctx, 1); err != nil {
+		return nil
+	}
+	worst := 2 * h.limit
+	if n > worst {
+		return fmt.Errorf("%d bytes is past the hold's worst case of %d", n, worst)
+	}
+	for h.held < n {
+		if h.level >= len(b.tiers) {
+			if err := b.acquire(ctx, worst-h.held); err != nil {
+				return err
+			}
+			h.held = worst
+			h.dropSlot()
+			return nil
+		}
+		t := b.tiers[h.level]
+		target := min(t.grant, worst)
+		if err := t.slots.Acquire(ctx, 1); err != nil {
 			return fmt.Errorf("waiting for the response memory budget: %w", err)
 		}
-		h.early = true
-		if err := b.acquire(ctx, b.grain()); err != nil {
+		if err := b.acquire(ctx, target-h.held); err != nil {
+			t.slots.Release(1)
 			return err
 		}
-		h.held = b.grain()
-	default:
-		worst := 2 * (h.limit + 1)
-		if n > worst {
-			return fmt.Errorf("%d bytes is past the hold's worst case of %d", n, worst)
-		}
-		if err := b.acquire(ctx, worst-h.held); err != nil {
-			return err
-		}
-		h.held = worst
-		h.dropEarly()
+		h.dropSlot()
+		h.slot, h.held = t.slots, max(h.held, target)
+		h.level++
 	}
 	return nil
 }
 
-// Shrink gives back what the hold has beyond n bytes.
+// Shrink gives back what the hold has beyond n bytes, and its tier slot:
+// a body that is read grows no more.
 func (h *Hold) Shrink(n int64) {
 	if h.held > n && h.b != nil {
 		h.b.release(h.held - n)
 		h.held = n
 	}
-	h.dropEarly()
+	h.dropSlot()
 }
 
-func (h *Hold) dropEarly() {
-	if h.early {
-		h.early = false
-		h.b.early.Release(1)
+func (h *Hold) dropSlot() {
+	if h.slot != nil {
+		h.slot.Release(1)
+		h.slot = nil
 	}
 }
 

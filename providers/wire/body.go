@@ -37,7 +37,8 @@ func (e *TooLargeError) Error() string {
 // longer than limit fails before a byte is read, and one declared within it
 // is read into a buffer of exactly that size (plus one byte to see the end).
 // A body of unknown length grows its buffer by doubling from 32 KiB, never
-// past limit+1 bytes. The read stops when ctx ends.
+// past limit bytes: a one-byte probe tells a body of exactly limit bytes
+// from a longer one. The read stops when ctx ends.
 //
 // On success release returns the memory to the budget (it may be called
 // more than once); a driver hands it on in Result.Release, or calls it
@@ -80,10 +81,22 @@ func ReadBody(ctx context.Context, r io.Reader, contentLength, limit int64, budg
 			return nil, nil, err
 		}
 		if len(buf) == cap(buf) {
-			if int64(len(buf)) > limit {
-				return nil, nil, &TooLargeError{Limit: limit}
+			if int64(len(buf)) >= limit {
+				// Full at the limit: one more byte is one too many. A
+				// probe reads it without growing the buffer past the limit.
+				var probe [1]byte
+				n, rerr := r.Read(probe[:])
+				switch {
+				case n > 0:
+					return nil, nil, &TooLargeError{Limit: limit}
+				case rerr == io.EOF:
+					goto done
+				case rerr != nil:
+					return nil, nil, rerr
+				}
+				continue
 			}
-			if buf, err = grow(buf, min(max(2*int64(cap(buf)), firstChunk), limit+1)); err != nil {
+			if buf, err = grow(buf, min(max(2*int64(cap(buf)), firstChunk), limit)); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -99,6 +112,7 @@ func ReadBody(ctx context.Context, r io.Reader, contentLength, limit int64, budg
 			return nil, nil, rerr
 		}
 	}
+done:
 	hold.Shrink(int64(cap(buf)))
 	if buf == nil {
 		buf = []byte{}

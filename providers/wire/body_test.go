@@ -100,6 +100,9 @@ func TestReadBodyLimits(t *testing.T) {
 				if got == nil {
 					t.Error("an empty body is nil, want empty")
 				}
+				if cap(got) > limit+1 {
+					t.Errorf("buffer of %d bytes for a limit of %d", cap(got), limit)
+				}
 				if b.InUse() < int64(cap(got)) {
 					t.Errorf("budget holds %d bytes for a buffer of %d", b.InUse(), cap(got))
 				}
