@@ -334,13 +334,17 @@ func TestPermanentErrorsNotRetried(t *testing.T) {
 			calls.Add(1)
 			return nil, providers.Permanent(errors.New("no such thing"), "Fix the thing.")
 		},
+		"marked": func(context.Context, *providers.Request) (*providers.Result, error) {
+			calls.Add(1)
+			return nil, fmt.Errorf("local: cannot start ./run.sh: %w", markedPermanent{})
+		},
 		"nocmd": func(context.Context, *providers.Request) (*providers.Result, error) {
 			calls.Add(1)
 			_, err := exec.LookPath("fnprobe-no-such-command")
 			return nil, fmt.Errorf("local: cannot start fnprobe-no-such-command: %w", err)
 		},
 	}}
-	p := plan(t, drv, fn("perm")+fn("nocmd")+`
+	p := plan(t, drv, fn("perm")+fn("nocmd")+fn("marked")+`
 invocation "a" {
   function = function.perm
   retry { attempts = 4 }
@@ -349,14 +353,22 @@ invocation "b" {
   function = function.nocmd
   retry { attempts = 4 }
 }
+invocation "c" {
+  function = function.marked
+  retry { attempts = 4 }
+}
 `)
 	_, rec := run(t, context.Background(), p, executor.Options{})
 	wantStatus(t, rec.results(), map[string]string{
 		"invocation.a": "error: could not invoke: no such thing",
 		"invocation.b": "error: could not invoke: local: cannot start",
+		"invocation.c": "error: could not invoke: local: cannot start ./run.sh: no such file",
 	})
-	if calls.Load() != 2 {
-		t.Errorf("%d calls, want 2", calls.Load())
+	if calls.Load() != 3 {
+		t.Errorf("%d calls, want 3", calls.Load())
+	}
+	if d := detail(rec.results()["invocation.c"]); !strings.Contains(d, "not retried") {
+		t.Errorf("a Permanent() error is not reported as such: %s", d)
 	}
 	if d := detail(rec.results()["invocation.a"]); !strings.Contains(d, "Fix the thing.") {
 		t.Errorf("no hint: %s", d)
@@ -466,3 +478,10 @@ invocation "i" { function = function.f }
 		}
 	}
 }
+
+// markedPermanent is a driver's own error type marked with a Permanent
+// method, as providers/local's start errors are.
+type markedPermanent struct{}
+
+func (markedPermanent) Error() string   { return "no such file or directory" }
+func (markedPermanent) Permanent() bool { return true }

@@ -325,8 +325,11 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 	if err != nil {
 		reason := fmt.Sprintf("could not invoke: %s", err)
 		d := unansweredDiag(inst, "Invocation could not be made", reason, n)
-		if pe := permanentError(err); pe != nil && pe.Hint != "" {
-			d.Detail += " " + pe.Hint + " This error is not retried: retrying cannot heal it."
+		if pe := permanentError(err); pe != nil {
+			if pe.Hint != "" {
+				d.Detail += " " + pe.Hint
+			}
+			d.Detail += " This error is not retried: retrying cannot heal it."
 		}
 		return &ResultInfo{Status: StatusError, Attempts: n, Reason: reason, Diags: hcl.Diagnostics{d}}
 	}
@@ -388,13 +391,11 @@ func (e *executor) lateAnswer(ctx context.Context, inst *planner.Instance, n int
 // driver, or a command that does not exist (exec.ErrNotFound), which no
 // retry can heal whichever driver reports it.
 func permanentError(err error) *providers.PermanentError {
-	if pe := providers.IsPermanent(err); pe != nil {
-		return pe
-	}
-	if errors.Is(err, exec.ErrNotFound) {
+	pe := providers.IsPermanent(err)
+	if (pe == nil || pe.Hint == "") && errors.Is(err, exec.ErrNotFound) {
 		return &providers.PermanentError{Err: err, Hint: "The command is not installed or not on PATH: install it, or give its path."}
 	}
-	return nil
+	return pe
 }
 
 // unansweredDiag describes an invocation that could not be made or answered,

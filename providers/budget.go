@@ -205,37 +205,3 @@ func (h *Hold) Release() {
 	h.closed = true
 	h.Shrink(0)
 }
-
-// PermanentError marks a failure that retrying cannot heal: a wrong scheme,
-// an untrusted certificate, a host that does not exist, a command that is
-// not installed. The executor does not retry it and shows Hint, a sentence
-// saying what to change, after the error.
-type PermanentError struct {
-	Err  error
-	Hint string
-}
-
-func (e *PermanentError) Error() string { return e.Err.Error() }
-func (e *PermanentError) Unwrap() error { return e.Err }
-
-// Permanent wraps err as a PermanentError with a hint; nil stays nil, and an
-// error already permanent is returned as is.
-func Permanent(err error, hint string) error {
-	if err == nil {
-		return nil
-	}
-	var pe *PermanentError
-	if errors.As(err, &pe) {
-		return err
-	}
-	return &PermanentError{Err: err, Hint: hint}
-}
-
-// IsPermanent returns the PermanentError in err's chain, or nil.
-func IsPermanent(err error) *PermanentError {
-	var pe *PermanentError
-	if errors.As(err, &pe) {
-		return pe
-	}
-	return nil
-}
