@@ -6,6 +6,8 @@
 #     * with an instant in-process driver (executor work alone), and
 #     * against a loopback HTTP function, minus the same calls made
 #       straight through the driver (budget: well under 100 µs)
+#   - validate + plan of 10,000 locals, of 10,000 function blocks, and
+#     validate of a 100 KB file of garbage (budget: well under 1 s each)
 # Usage: bench/run.sh [extra go test flags]
 set -eu
 cd "$(dirname "$0")/.."
@@ -17,8 +19,12 @@ echo "$out" | awk '
   /^BenchmarkExecutorHTTP/    { ex = lo(ex, $5) }
   /^BenchmarkRawDriverHTTP/   { raw = lo(raw, $5) }
   /^BenchmarkExecutorInstant/ { inst = lo(inst, $5) }
+  /^BenchmarkValidateLocals10k/    { loc = lo(loc, $3) }
+  /^BenchmarkValidateFunctions10k/ { fun = lo(fun, $3) }
+  /^BenchmarkValidateGarbage100k/  { gar = lo(gar, $3) }
   END {
     printf "validate+plan 10k: %.0f ms, %.0f MB allocated\n", ns / 1e6, mem / 1e6
     printf "executor alone (instant driver): %.1f cpu-µs per invocation\n", inst
+    printf "validate 10k locals: %.0f ms, 10k functions: %.0f ms, 100 KB garbage: %.0f ms\n", loc / 1e6, fun / 1e6, gar / 1e6
     printf "executor over loopback HTTP: %.1f cpu-µs per invocation (executor %.1f, raw driver %.1f)\n", ex - raw, ex, raw
   }'

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -37,6 +38,8 @@ type Env struct {
 	// Width is the column diagnostics wrap at: 0 is the default (78),
 	// negative disables wrapping (tests compare output across machines).
 	Width int
+
+	stdout *latch // Stdout, as Main wrapped it
 }
 
 const usage = `Usage: fnprobe <command> [flags] [PATH]
@@ -56,10 +59,41 @@ Run "fnprobe <command> -h" for a command's flags.
 
 // Main runs fnprobe with args (without the program name) and returns the
 // exit code.
-func Main(ctx context.Context, args []string, env Env) int {
+//
+// Outputs cannot fail silently: a write error on standard output or
+// standard error (a closed pipe, a full disk) makes a command that would
+// have exited 0 exit 3, and during `run` an error on standard output
+// cancels the run at once. A panic is an internal error, exit 4.
+func Main(ctx context.Context, args []string, env Env) (code int) {
 	if env.Getenv == nil {
 		env.Getenv = os.Getenv
 	}
+	stdout, stderr := newLatch(env.Stdout), newLatch(env.Stderr)
+	env.Stdout, env.Stderr, env.stdout = stdout, stderr, stdout
+	defer func() {
+		if r := recover(); r != nil {
+			err := &internalError{value: r, stack: debug.Stack()}
+			fmt.Fprintf(stderr, "fnprobe: %s", err)
+			code = worst(code, executor.ExitInternal)
+			if interrupted(ctx) {
+				code = worst(code, executor.ExitInterrupted)
+			}
+		}
+		if len(args) > 0 && args[0] == "emulate" {
+			return // a server: its logs are not its verdict
+		}
+		if err := stdout.Err(); err != nil {
+			fmt.Fprintf(stderr, "fnprobe: writing to standard output: %s\n", err)
+			code = worst(code, executor.ExitUnanswered)
+		}
+		if stderr.Err() != nil {
+			code = worst(code, executor.ExitUnanswered)
+		}
+	}()
+	return command(ctx, args, env)
+}
+
+func command(ctx context.Context, args []string, env Env) int {
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, usage)
 		return executor.ExitConfig
@@ -69,7 +103,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	case "validate", "plan", "run", "graph":
 		return suiteCommand(ctx, cmd, rest, env)
 	case "fmt":
-		return fmtCommand(rest, env)
+		return fmtCommand(ctx, rest, env)
 	case "version", "-version", "--version", "-v":
 		fmt.Fprintf(env.Stdout, "fnprobe v%s\nproviders: %s\n", Version, strings.Join(env.Registry.Types(), ", "))
 		return executor.ExitOK
@@ -172,14 +206,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		return executor.ExitConfig
 	}
 
-	redactor := &spec.Redactor{}
-	// Secrets drivers may read from the environment are redacted too,
-	// whether or not the suite names them.
-	for _, typ := range env.Registry.Types() {
-		for _, name := range env.Registry[typ].Schema().SecretEnv {
-			redactor.Add(env.Getenv(name))
-		}
-	}
+	redactor := secretEnvRedactor(env)
 	parser := spec.NewParser()
 	ropts := report.Options{
 		Files:    parser.Files(), // the parser's own map: files parsed later appear in it
@@ -192,24 +219,15 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	if f.jsonOut {
 		jsonView = report.NewJSON(env.Stdout, ropts)
 	}
-	showDiags := func(diags hcl.Diagnostics) {
-		if len(diags) == 0 {
-			return
-		}
-		if jsonView != nil {
-			jsonView.Diagnostics(diags)
-			return
-		}
-		report.WriteDiagnostics(env.Stderr, diags, ropts)
-	}
+	showDiags := func(diags hcl.Diagnostics) { showDiagnostics(env, jsonView, ropts, diags) }
 
-	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv})
+	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv, Context: ctx})
 	if diags.HasErrors() {
 		showDiags(diags)
-		return executor.ExitConfig
+		return configExit(ctx)
 	}
 	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{
-		Vars: f.vars, VarFiles: f.varFiles, AllowUnset: cmd == "validate",
+		Vars: f.vars, VarFiles: f.varFiles, AllowUnset: cmd == "validate", Redactor: redactor, Context: ctx,
 	})
 	diags = append(diags, moreDiags...)
 	for name, v := range vals {
@@ -219,11 +237,11 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	}
 	if diags.HasErrors() {
 		showDiags(diags)
-		return executor.ExitConfig
+		return configExit(ctx)
 	}
 	plan, moreDiags := planner.Build(cfg, planner.Options{
 		Registry: env.Registry, Vars: vals, Targets: f.targets, Tags: f.tags,
-		Validate: cmd == "validate",
+		Validate: cmd == "validate", Redactor: redactor,
 	})
 	diags = append(diags, moreDiags...)
 	if plan != nil {
@@ -233,7 +251,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	}
 	showDiags(diags)
 	if diags.HasErrors() {
-		return executor.ExitConfig
+		return configExit(ctx)
 	}
 	switch cmd {
 	case "validate":
@@ -245,11 +263,11 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		if jsonView != nil {
 			writePlanJSON(env.Stdout, plan, redactor, time.Now())
 		} else {
-			writePlan(env.Stdout, plan, ropts.Color)
+			writePlan(env.Stdout, plan, ropts.Color, redactor)
 		}
 		return executor.ExitOK
 	case "graph":
-		writeGraph(env.Stdout, plan)
+		writeGraph(env.Stdout, plan, redactor)
 		return executor.ExitOK
 	}
 
@@ -262,60 +280,158 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		return executor.ExitConfig
 	}
 
-	var observers []executor.Observer
-	if jsonView != nil {
-		observers = append(observers, jsonView)
-	} else {
-		observers = append(observers, report.NewHuman(env.Stdout, ropts))
-	}
-	var junit *report.JUnit
+	return runCommand(ctx, plan, f, env, ropts, jsonView)
+}
+
+// runCommand invokes the plan and writes every report. The report files
+// are opened before anything is invoked; a write error on standard output
+// cancels the run; every report is still written whatever happened to the
+// others, and the exit code says the worst of it (see worst).
+func runCommand(ctx context.Context, plan *planner.Plan, f suiteFlags, env Env, ropts report.Options, jsonView *report.JSON) int {
+	var junitFile *os.File
 	if f.junit != "" {
-		junit = report.NewJUnit(ropts)
-		observers = append(observers, junit)
+		var err error
+		if junitFile, err = openReport(f.junit); err != nil {
+			showDiagnostics(env, jsonView, ropts, hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot write the JUnit report",
+				Detail:   fmt.Sprintf("The -junit file cannot be written, so nothing was invoked: %s.", err),
+			}})
+			return executor.ExitConfig
+		}
+		defer junitFile.Close() // after writeReport: a no-op
 	}
+
+	var view executor.Observer
+	if jsonView != nil {
+		view = jsonView
+	} else {
+		view = report.NewHuman(env.Stdout, ropts)
+	}
+	// Each report is guarded: a panic in one is an internal error and
+	// ends that report, not the run nor the other reports.
+	gview := &guarded{next: view}
+	observers := []executor.Observer{gview}
+	var junit *report.JUnit
+	var gjunit *guarded
+	if junitFile != nil {
+		junit = report.NewJUnit(ropts)
+		gjunit = &guarded{next: junit}
+		observers = append(observers, gjunit)
+	}
+	held := &heldSummary{next: report.Multi(observers...)}
+
 	if f.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, f.timeout, executor.ErrRunTimeout)
 		defer cancel()
 	}
-	summary, err := executor.Run(ctx, plan, executor.Options{
-		Parallelism: f.parallelism,
-		FailFast:    f.failFast,
-		AllowEmpty:  f.allowEmpty,
-		Observer:    report.Multi(observers...),
-	})
-	code := summary.ExitCode
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", redactor.String(err.Error()))
-		// An internal error is exit 3, but 130 and 1 beat it.
-		if code != executor.ExitInterrupted && code != executor.ExitFailed {
-			code = executor.ExitUnanswered
-		}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if env.stdout != nil {
+		env.stdout.onError(func(err error) { cancel(fmt.Errorf("%w: %w", errOutput, err)) })
 	}
+
+	var summary *executor.Summary
+	var runErr error
+	if perr := safely(func() {
+		summary, runErr = executor.Run(ctx, plan, executor.Options{
+			Parallelism: f.parallelism,
+			FailFast:    f.failFast,
+			AllowEmpty:  f.allowEmpty,
+			Observer:    held,
+		})
+	}); perr != nil {
+		runErr = perr
+	}
+	code := executor.ExitOK
+	if summary != nil {
+		code = summary.ExitCode
+	}
+	if runErr != nil {
+		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", report.EscapeLine(ropts.Redactor.String(runErr.Error())))
+		code = worst(code, executor.ExitInternal)
+	}
+	if errors.Is(context.Cause(ctx), errOutput) || env.stdout != nil && env.stdout.Err() != nil {
+		code = worst(code, executor.ExitUnanswered) // Main says why
+	}
+	if interrupted(ctx) {
+		code = worst(code, executor.ExitInterrupted)
+	}
+
+	// JUnit first, so that the summary on standard output can tell
+	// whether it was written. A JUnit report that panicked is not
+	// written: the file stays empty, which no CI takes for a pass.
 	if junit != nil {
-		if werr := writeFile(f.junit, junit); werr != nil {
-			fmt.Fprintf(env.Stderr, "fnprobe: writing JUnit report: %s\n", werr)
-			if code == executor.ExitOK {
-				code = executor.ExitUnanswered
+		held.release(code, gjunit)
+		err := gjunit.panicked()
+		if err == nil {
+			if perr := safely(func() { err = writeReport(junitFile, junit) }); perr != nil {
+				err = perr
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "fnprobe: writing the JUnit report %s: %s\n", f.junit, report.EscapeLine(ropts.Redactor.String(err.Error())))
+			code = worst(code, executor.ExitUnanswered)
+			var ie *internalError
+			if errors.As(err, &ie) {
+				code = worst(code, executor.ExitInternal)
 			}
 		}
 	}
+	held.release(code, gview)
+	if err := gview.panicked(); err != nil {
+		fmt.Fprintf(env.Stderr, "fnprobe: %s", ropts.Redactor.String(err.Error()))
+		code = worst(code, executor.ExitInternal)
+	}
+	switch {
+	case env.stdout != nil && env.stdout.Err() != nil:
+		code = worst(code, executor.ExitUnanswered) // Main says why
+	case viewErr(view) != nil:
+		// The view failed without a write error: it could not encode
+		// what it was given, a bug.
+		fmt.Fprintf(env.Stderr, "fnprobe: internal error (this is a bug in fnprobe; please report it): %s\n", report.EscapeLine(ropts.Redactor.String(viewErr(view).Error())))
+		code = worst(code, executor.ExitInternal)
+	}
 	if err := closeDrivers(env.Registry); err != nil {
-		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", redactor.String(err.Error()))
+		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", report.EscapeLine(ropts.Redactor.String(err.Error())))
 	}
 	return code
 }
 
-func writeFile(path string, w io.WriterTo) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
+// secretEnvRedactor returns a Redactor that knows the secrets drivers may
+// read from the environment: they are redacted whether or not the suite
+// names them.
+func secretEnvRedactor(env Env) *spec.Redactor {
+	r := &spec.Redactor{}
+	for _, typ := range env.Registry.Types() {
+		for _, name := range env.Registry[typ].Schema().SecretEnv {
+			r.Add(env.Getenv(name))
+		}
 	}
-	if _, err := w.WriteTo(f); err != nil {
-		f.Close()
-		return err
+	return r
+}
+
+// viewErr returns the error a view recorded, if any.
+func viewErr(view executor.Observer) error {
+	if v, ok := view.(interface{ Err() error }); ok {
+		return v.Err()
 	}
-	return f.Close()
+	return nil
+}
+
+// showDiagnostics reports diagnostics as JSON events with -json, else on
+// standard error.
+func showDiagnostics(env Env, jsonView *report.JSON, ropts report.Options, diags hcl.Diagnostics) {
+	if len(diags) == 0 {
+		return
+	}
+	diags = spec.CapDiagnostics(diags)
+	if jsonView != nil {
+		jsonView.Diagnostics(diags)
+		return
+	}
+	report.WriteDiagnostics(env.Stderr, diags, ropts)
 }
 
 // closeDrivers releases every driver's resources, collecting all failures.

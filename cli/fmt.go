@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,13 +15,14 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/fnprobe/fnprobe/executor"
+	"github.com/fnprobe/fnprobe/limits"
 	"github.com/fnprobe/fnprobe/report"
 	"github.com/fnprobe/fnprobe/spec"
 )
 
 // fmtCommand rewrites *.probe.hcl and *.probevars.hcl files in canonical
 // form. With -check it only lists the files that need it and exits 1.
-func fmtCommand(args []string, env Env) int {
+func fmtCommand(ctx context.Context, args []string, env Env) int {
 	fs := newFlagSet("fmt", env)
 	check := fs.Bool("check", false, "list files that are not formatted and exit 1 if any; change nothing")
 	path, err := parseArgs(fs, args)
@@ -42,13 +44,18 @@ func fmtCommand(args []string, env Env) int {
 	var diags hcl.Diagnostics
 	unformatted := 0
 	for _, fn := range files {
-		src, err := os.ReadFile(fn)
+		src, err := limits.ReadFile(ctx, fn, limits.ConfigFileBytes)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "fnprobe fmt: %s\n", err)
 			return executor.ExitConfig
 		}
 		// Refuse to format what does not parse: hclwrite would keep the
-		// broken tokens and the user would not learn why.
+		// broken tokens and the user would not learn why. Too deep a
+		// nesting would overflow the parser's stack.
+		if moreDiags := spec.CheckNesting(src, fn, false); moreDiags.HasErrors() {
+			diags = append(diags, moreDiags...)
+			continue
+		}
 		if _, moreDiags := parser.ParseHCL(src, fn); moreDiags.HasErrors() {
 			diags = append(diags, moreDiags...)
 			continue
@@ -67,7 +74,7 @@ func fmtCommand(args []string, env Env) int {
 		}
 	}
 	if diags.HasErrors() {
-		report.WriteDiagnostics(env.Stderr, diags, report.Options{Files: parser.Files(), Width: env.Width})
+		report.WriteDiagnostics(env.Stderr, spec.CapDiagnostics(diags), report.Options{Files: parser.Files(), Width: env.Width, Redactor: secretEnvRedactor(env)})
 		return executor.ExitConfig
 	}
 	if *check && unformatted > 0 {

@@ -8,35 +8,47 @@ import (
 	"time"
 
 	"github.com/fnprobe/fnprobe/planner"
+	"github.com/fnprobe/fnprobe/report"
 	"github.com/fnprobe/fnprobe/spec"
 )
 
 // writePlan prints the plan for humans: each selected invocation, its
 // function and provider, its dependencies and what is known only later.
-func writePlan(w io.Writer, p *planner.Plan, color bool) {
+// Every name passes through r and is escaped for the terminal (keys and
+// tags may hold any text).
+func writePlan(w io.Writer, p *planner.Plan, color bool, r *spec.Redactor) {
+	clean := func(s string) string { return report.EscapeLine(r.String(s)) }
 	bold := func(s string) string {
+		s = clean(s)
 		if color {
 			return "\x1b[1m" + s + "\x1b[0m"
 		}
 		return s
 	}
+	cleanAll := func(list []string) []string {
+		out := make([]string, len(list))
+		for i, s := range list {
+			out[i] = clean(s)
+		}
+		return out
+	}
 	fmt.Fprintf(w, "fnprobe will make %d invocation%s:\n\n", len(p.Selected), plural(len(p.Selected)))
 	for _, inst := range p.Selected {
 		fmt.Fprintf(w, "  %s\n", bold(inst.Addr))
-		fmt.Fprintf(w, "      function   = %s (%s)\n", inst.Function.Addr, inst.Function.Provider.Addr)
-		fmt.Fprintf(w, "      type       = %s\n", inst.Type)
+		fmt.Fprintf(w, "      function   = %s (%s)\n", clean(inst.Function.Addr), clean(inst.Function.Provider.Addr))
+		fmt.Fprintf(w, "      type       = %s\n", clean(inst.Type))
 		if len(inst.Tags) > 0 {
-			fmt.Fprintf(w, "      tags       = [%s]\n", strings.Join(inst.Tags, ", "))
+			fmt.Fprintf(w, "      tags       = [%s]\n", strings.Join(cleanAll(inst.Tags), ", "))
 		}
 		if deps := inst.DependencyNames(); len(deps) > 0 {
-			fmt.Fprintf(w, "      depends on = %s\n", "invocation."+strings.Join(deps, ", invocation."))
+			fmt.Fprintf(w, "      depends on = %s\n", "invocation."+strings.Join(cleanAll(deps), ", invocation."))
 		}
 		for _, a := range inst.Unknown {
-			from := "invocation." + strings.Join(inst.UnknownFrom, ", invocation.")
+			from := "invocation." + strings.Join(cleanAll(inst.UnknownFrom), ", invocation.")
 			if len(inst.UnknownFrom) == 0 {
 				from = "its dependencies"
 			}
-			fmt.Fprintf(w, "      %-10s = (known after %s)\n", a, from)
+			fmt.Fprintf(w, "      %-10s = (known after %s)\n", clean(a), from)
 		}
 		fmt.Fprintln(w)
 	}
@@ -46,7 +58,7 @@ func writePlan(w io.Writer, p *planner.Plan, color bool) {
 }
 
 // planJSON is the `plan -json` event: the common fields of every JSON
-// event (README.md, "JSON event stream") and the plan.
+// event (docs/output.md, "JSON event stream") and the plan.
 type planJSON struct {
 	Level     string   `json:"@level"`
 	Message   string   `json:"@message"`
@@ -76,13 +88,22 @@ func writePlanJSON(w io.Writer, p *planner.Plan, r *spec.Redactor, now time.Time
 		Message: fmt.Sprintf("plan: %d invocation%s", len(p.Selected), plural(len(p.Selected))),
 		Plan:    planBody{Invocations: []planInvocation{}},
 	}
+	// Every string is redacted before it is JSON-escaped, and the encoded
+	// event once more.
+	all := func(list []string) []string {
+		out := make([]string, 0, len(list))
+		for _, s := range list {
+			out = append(out, r.String(s))
+		}
+		return out
+	}
 	for _, inst := range p.Selected {
 		pi := planInvocation{
-			Addr: inst.Addr, Function: inst.Function.Addr, Provider: inst.Function.Provider.Addr,
-			Type: inst.Type, Tags: nonNil(inst.Tags), DependsOn: []string{}, Unknown: nonNil(inst.Unknown),
+			Addr: r.String(inst.Addr), Function: r.String(inst.Function.Addr), Provider: r.String(inst.Function.Provider.Addr),
+			Type: r.String(inst.Type), Tags: all(inst.Tags), DependsOn: []string{}, Unknown: all(inst.Unknown),
 		}
 		for _, d := range inst.Deps {
-			pi.DependsOn = append(pi.DependsOn, d.Addr)
+			pi.DependsOn = append(pi.DependsOn, r.String(d.Addr))
 		}
 		out.Plan.Invocations = append(out.Plan.Invocations, pi)
 	}
@@ -98,17 +119,20 @@ func nonNil(s []string) []string {
 }
 
 // writeGraph prints the selected instances and their dependency edges as
-// Graphviz DOT, nodes and edges sorted.
-func writeGraph(w io.Writer, p *planner.Plan) {
+// Graphviz DOT, nodes and edges sorted. Names pass through r before they
+// are quoted.
+func writeGraph(w io.Writer, p *planner.Plan, r *spec.Redactor) {
+	id := func(s string) string { return dotID(report.EscapeLine(r.String(s))) }
 	fmt.Fprintln(w, "digraph fnprobe {")
 	fmt.Fprintln(w, "  rankdir = \"BT\";")
 	fmt.Fprintln(w, "  node [shape = box];")
 	for _, inst := range p.Selected {
-		fmt.Fprintf(w, "  %s [label = %s];\n", dotID(inst.Addr), dotID(inst.Addr+"\\n"+inst.Function.Addr))
+		label := report.EscapeLine(r.String(inst.Addr)) + "\\n" + report.EscapeLine(r.String(inst.Function.Addr))
+		fmt.Fprintf(w, "  %s [label = %s];\n", id(inst.Addr), dotID(label))
 	}
 	for _, inst := range p.Selected {
 		for _, d := range inst.Deps {
-			fmt.Fprintf(w, "  %s -> %s;\n", dotID(inst.Addr), dotID(d.Addr))
+			fmt.Fprintf(w, "  %s -> %s;\n", id(inst.Addr), id(d.Addr))
 		}
 	}
 	fmt.Fprintln(w, "}")

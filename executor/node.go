@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -17,6 +16,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/fnprobe/fnprobe/limits"
 	"github.com/fnprobe/fnprobe/planner"
 	"github.com/fnprobe/fnprobe/providers"
 )
@@ -115,7 +115,7 @@ func (e *executor) request(inst *planner.Instance, ctx *hcl.EvalContext) (*provi
 	}
 	switch {
 	case b.Payload != nil:
-		v, diags := b.Payload.Value(ctx)
+		v, diags := e.plan.Config.Eval(b.Payload, ctx, "the payload of "+inst.Addr)
 		if diags.HasErrors() {
 			return nil, diags
 		}
@@ -138,9 +138,11 @@ func (e *executor) request(inst *planner.Instance, ctx *hcl.EvalContext) (*provi
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(filepath.Dir(b.DeclRange.Filename), path)
 		}
-		body, rerr := os.ReadFile(path)
+		// Only a regular file, of at most limits.PayloadFileBytes: a FIFO
+		// or /dev/zero must not hang or exhaust the run.
+		body, rerr := limits.ReadFile(context.Background(), path, limits.PayloadFileBytes)
 		if rerr != nil {
-			return nil, hcl.Diagnostics{exprDiag(b.PayloadFile, ctx, "Cannot read payload_file", fmt.Sprintf("Reading %s: %s.", path, rerr))}
+			return nil, hcl.Diagnostics{exprDiag(b.PayloadFile, ctx, "Cannot read payload_file", fmt.Sprintf("Reading %s: %s.", path, limits.Reason(rerr)))}
 		}
 		req.Payload = body
 	}

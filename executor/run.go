@@ -29,6 +29,7 @@ const (
 	ExitFailed      = 1   // an assertion failed
 	ExitConfig      = 2   // configuration or command line invalid; nothing invoked
 	ExitUnanswered  = 3   // no assertion failed, but an invocation could not be made or answered
+	ExitInternal    = 4   // internal error: a bug in fnprobe (a recovered panic)
 	ExitInterrupted = 130 // interrupted
 )
 

@@ -46,6 +46,15 @@ func (p *Plan) blockInfo(inv *spec.Invocation, direct []Ref) *block {
 			visit(r.Addr.Name)
 		}
 	}
+	locals := map[string]bool{}
+	for _, r := range direct {
+		if r.Addr.Kind == KindLocal {
+			locals[r.Addr.Name] = true
+		}
+	}
+	for name := range needLocal {
+		locals[name] = true
+	}
 	for _, r := range direct {
 		if r.Addr.Kind == KindInvocation && !isDependsOn(inv, r) {
 			reads[r.Addr.Name] = true
@@ -57,6 +66,7 @@ func (p *Plan) blockInfo(inv *spec.Invocation, direct []Ref) *block {
 		}
 	}
 	b.deps = sortedSet(deps)
+	b.locals = sortedSet(locals)
 	b.invRefs = sortedSet(reads)
 	return b
 }
@@ -97,7 +107,7 @@ func (p *Plan) expandInvocations() hcl.Diagnostics {
 			}
 			continue
 		}
-		items, moreDiags := forEachItems(inv.ForEach, p.planContext(inv.DeclRange.Filename, nil), "invocation."+name, p.validate)
+		items, moreDiags := p.forEachItems(inv.ForEach, p.planContext(inv.DeclRange.Filename, nil), "invocation."+name)
 		diags = append(diags, moreDiags...)
 		for _, it := range items {
 			inst, moreDiags := p.instance(b, it.key, true, &eachVals{cty.StringVal(it.key), it.value})
@@ -156,7 +166,7 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		if expr == nil {
 			return cty.NilVal, false
 		}
-		v, moreDiags := expr.Value(ctx)
+		v, moreDiags := p.Config.Eval(expr, ctx, fmt.Sprintf("the %s of %s", what, inst.Addr))
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
 			return cty.NilVal, false
@@ -294,7 +304,7 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		if c.expr == nil {
 			continue
 		}
-		v, moreDiags := c.expr.Value(ctx)
+		v, moreDiags := p.Config.Eval(c.expr, ctx, fmt.Sprintf("the %s of %s", c.name, inst.Addr))
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
 			continue
@@ -381,7 +391,7 @@ func (p *Plan) checkOutputs() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, name := range spec.SortedKeys(p.Config.Outputs) {
 		o := p.Config.Outputs[name]
-		_, moreDiags := o.Value.Value(p.planContext(o.DeclRange.Filename, nil))
+		_, moreDiags := p.Config.Eval(o.Value, p.planContext(o.DeclRange.Filename, nil), "output."+name)
 		diags = append(diags, moreDiags...)
 	}
 	return diags
@@ -499,28 +509,53 @@ func (p *Plan) EvalContext(inst *Instance, results Results, self cty.Value) (*hc
 	ctx := &hcl.EvalContext{Variables: vars, Functions: p.Config.FunctionsFor(inst.Block.DeclRange.Filename)}
 	var diags hcl.Diagnostics
 	if len(b.runtimeLocals) > 0 {
-		vars["local"], diags = p.runtimeLocals(b.runtimeLocals, vars["invocation"])
+		vars["local"], diags = p.runtimeLocals(b.runtimeLocals, b.locals, vars["invocation"])
 	}
 	return ctx, diags
 }
 
 // runtimeLocals evaluates the named locals, dependencies first, over the
 // plan-time ones, with invocations as the invocation object, and returns
-// the local object.
-func (p *Plan) runtimeLocals(names []string, invocations cty.Value) (cty.Value, hcl.Diagnostics) {
-	locals := copyMap(p.localObj)
+// the object of the locals named in keep (all of them when keep is nil).
+// Each local is evaluated in a context holding only the locals it reads,
+// so the cost is linear in the size of the suite.
+func (p *Plan) runtimeLocals(names, keep []string, invocations cty.Value) (cty.Value, hcl.Diagnostics) {
+	vals := make(map[string]cty.Value, len(names))
+	get := func(name string) cty.Value {
+		if v, ok := vals[name]; ok {
+			return v
+		}
+		return p.localObj.GetAttr(name)
+	}
 	var diags hcl.Diagnostics
 	for _, name := range names {
 		l := p.Config.Locals[name]
+		reads := map[string]cty.Value{}
+		for _, r := range p.localRefs[name] {
+			if r.Addr.Kind == KindLocal {
+				reads[r.Addr.Name] = get(r.Addr.Name)
+			}
+		}
 		ctx := &hcl.EvalContext{Variables: map[string]cty.Value{
-			"var": p.vars, "local": objectOf(locals), "function": p.functionObj,
+			"var": p.vars, "local": objectOf(reads), "function": p.functionObj,
 			"provider": p.providerObj, "invocation": invocations,
 		}, Functions: p.Config.FunctionsFor(l.DeclRange.Filename)}
-		v, moreDiags := l.Expr.Value(ctx)
+		v, moreDiags := p.Config.Eval(l.Expr, ctx, "local."+name)
 		diags = append(diags, moreDiags...)
-		locals[name] = v
+		vals[name] = v
 	}
-	return objectOf(locals), diags
+	if keep == nil {
+		out := copyMap(p.localObj)
+		for name, v := range vals {
+			out[name] = v
+		}
+		return objectOf(out), diags
+	}
+	out := make(map[string]cty.Value, len(keep))
+	for _, name := range keep {
+		out[name] = get(name)
+	}
+	return objectOf(out), diags
 }
 
 // OutputScope builds what outputs are evaluated in after the run, once:
@@ -540,7 +575,7 @@ func (p *Plan) OutputScope(results Results) func(filename string) *hcl.EvalConte
 		}
 	}
 	// Errors in locals surface as errors in the outputs that read them.
-	locals, _ := p.runtimeLocals(names, invObj)
+	locals, _ := p.runtimeLocals(names, nil, invObj)
 	vars := map[string]cty.Value{
 		"var": p.vars, "local": locals, "function": p.functionObj, "provider": p.providerObj, "invocation": invObj,
 	}

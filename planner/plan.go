@@ -35,6 +35,10 @@ type Options struct {
 	// values unknown because a variable is unset (spec.Unset) are
 	// accepted where the plan would need them known.
 	Validate bool
+	// Redactor, when set, registers every secret as soon as planning finds
+	// it (Plan.Secrets holds them too), so that the diagnostics of a plan
+	// that fails are redacted as well.
+	Redactor *spec.Redactor
 }
 
 // Plan is a suite resolved for running.
@@ -51,6 +55,7 @@ type Plan struct {
 
 	graph        *graph
 	validate     bool
+	redactor     *spec.Redactor
 	vars         cty.Value
 	runtime      map[Addr]bool    // locals known only after some invocation
 	localRefs    map[string][]Ref // local → its references
@@ -76,6 +81,9 @@ type block struct {
 	// invRefs: invocations whose results expressions of this block (or its
 	// runtime locals) read.
 	invRefs []string
+	// locals: the locals expressions of this block read, sorted; the run
+	// time context holds only these.
+	locals []string
 }
 
 // Instance is one invocation to make: an invocation block, or one key of its
@@ -137,9 +145,10 @@ func Build(cfg *spec.Config, opts Options) (*Plan, hcl.Diagnostics) {
 	}
 	p.vars = objectOf(opts.Vars)
 	p.validate = opts.Validate
+	p.redactor = opts.Redactor
 	for name, v := range opts.Vars {
 		if cfg.Variables[name] != nil && cfg.Variables[name].Sensitive {
-			p.Secrets = append(p.Secrets, v)
+			p.addSecret(v)
 		}
 	}
 
@@ -316,12 +325,34 @@ func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 	locals := map[string]cty.Value{}
 	funcs := map[string]cty.Value{}
 	provs := map[string]map[string]cty.Value{}
+	// A block's context holds only what it refers to: building objects of
+	// every local or function for each block would make planning
+	// quadratic in the size of the suite.
+	var refsOf []Ref
 	ctxFor := func(filename string, each *eachVals) *hcl.EvalContext {
+		ls, fs, ps := map[string]cty.Value{}, map[string]cty.Value{}, map[string]map[string]cty.Value{}
+		for _, r := range refsOf {
+			switch r.Addr.Kind {
+			case KindLocal:
+				if v, ok := locals[r.Addr.Name]; ok {
+					ls[r.Addr.Name] = v
+				}
+			case KindFunction:
+				if v, ok := funcs[r.Addr.Name]; ok {
+					fs[r.Addr.Name] = v
+				}
+			case KindProvider:
+				typ, _, _ := strings.Cut(r.Addr.Name, ".")
+				if pv, ok := provs[typ]; ok {
+					ps[typ] = pv
+				}
+			}
+		}
 		vars := map[string]cty.Value{
 			"var":        p.vars,
-			"local":      objectOf(locals),
-			"function":   objectOf(funcs),
-			"provider":   providerObject(provs),
+			"local":      objectOf(ls),
+			"function":   objectOf(fs),
+			"provider":   providerObject(ps),
 			"invocation": p.unknownInvs,
 		}
 		if each != nil {
@@ -330,6 +361,7 @@ func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 		return &hcl.EvalContext{Variables: vars, Functions: cfg.FunctionsFor(filename)}
 	}
 	for _, a := range p.order {
+		refsOf = p.graph.edges[a]
 		switch a.Kind {
 		case KindLocal:
 			l := cfg.Locals[a.Name]
@@ -338,7 +370,7 @@ func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 					p.runtime[a] = true
 				}
 			}
-			v, moreDiags := l.Expr.Value(ctxFor(l.DeclRange.Filename, nil))
+			v, moreDiags := p.Config.Eval(l.Expr, ctxFor(l.DeclRange.Filename, nil), "local."+a.Name)
 			diags = append(diags, moreDiags...)
 			locals[a.Name] = v
 		case KindProvider:
@@ -346,6 +378,10 @@ func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 			v, moreDiags := hcldec.Decode(pr.Config, pr.Spec, ctxFor(pr.DeclRange.Filename, nil))
 			diags = append(diags, moreDiags...)
 			if moreDiags.HasErrors() {
+				continue
+			}
+			if d := spec.CheckValue(v, "provider."+a.Name, pr.DeclRange.Ptr()); d != nil {
+				diags = append(diags, d)
 				continue
 			}
 			v, moreDiags = p.knownConfig(v, pr.Sensitive, "provider."+a.Name, pr.DeclRange)
@@ -394,6 +430,15 @@ func providerObject(provs map[string]map[string]cty.Value) cty.Value {
 
 type eachVals struct{ key, value cty.Value }
 
+// addSecret records a secret in p.Secrets and registers it with the
+// Redactor of the options, if any.
+func (p *Plan) addSecret(v cty.Value) {
+	p.Secrets = append(p.Secrets, v)
+	if p.redactor != nil {
+		p.redactor.AddValue(v)
+	}
+}
+
 // knownConfig checks that a decoded provider or function body is known
 // before anything runs, records its secrets and returns it unmarked.
 func (p *Plan) knownConfig(v cty.Value, sensitive []string, what string, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
@@ -413,13 +458,13 @@ func (p *Plan) knownConfig(v cty.Value, sensitive []string, what string, rng hcl
 	for _, pm := range pvm {
 		if _, ok := pm.Marks[spec.Sensitive]; ok {
 			if sv, err := pm.Path.Apply(unmarked); err == nil {
-				p.Secrets = append(p.Secrets, sv)
+				p.addSecret(sv)
 			}
 		}
 	}
 	for _, name := range sensitive {
 		if unmarked.Type().IsObjectType() && unmarked.Type().HasAttribute(name) {
-			p.Secrets = append(p.Secrets, unmarked.GetAttr(name))
+			p.addSecret(unmarked.GetAttr(name))
 		}
 	}
 	return unmarked, nil
@@ -435,6 +480,9 @@ func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals
 		v, diags := hcldec.Decode(fn.Config, sch.Function, ctxFor(fn.DeclRange.Filename, each))
 		if diags.HasErrors() {
 			return cty.NilVal, diags
+		}
+		if d := spec.CheckValue(v, addr, fn.DeclRange.Ptr()); d != nil {
+			return cty.NilVal, append(diags, d)
 		}
 		v, diags = p.knownConfig(v, nil, addr, fn.DeclRange)
 		if diags.HasErrors() {
@@ -460,7 +508,7 @@ func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals
 	if fn.ForEach == nil {
 		return one("function."+fn.Name, nil)
 	}
-	items, diags := forEachItems(fn.ForEach, ctxFor(fn.DeclRange.Filename, nil), "function."+fn.Name, p.validate)
+	items, diags := p.forEachItems(fn.ForEach, ctxFor(fn.DeclRange.Filename, nil), "function."+fn.Name)
 	if diags.HasErrors() {
 		return cty.NilVal, diags
 	}
@@ -476,6 +524,9 @@ func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals
 }
 
 func validationDiags(problems map[string]string, fn *spec.Function, s hcldec.ObjectSpec, addr string) hcl.Diagnostics {
+	if len(problems) == 0 {
+		return nil // the common case: no need to decode the body again
+	}
 	var diags hcl.Diagnostics
 	content, _ := fn.Config.Content(hcldec.ImpliedSchema(s))
 	for _, attr := range spec.SortedKeys(problems) {
@@ -502,8 +553,9 @@ type item struct {
 
 // forEachItems evaluates a for_each expression: a map, an object or a set of
 // strings, known before anything runs.
-func forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what string, validate bool) ([]item, hcl.Diagnostics) {
-	v, diags := expr.Value(ctx)
+func (p *Plan) forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what string) ([]item, hcl.Diagnostics) {
+	validate := p.validate
+	v, diags := p.Config.Eval(expr, ctx, "the for_each of "+what)
 	if diags.HasErrors() {
 		return nil, diags
 	}

@@ -144,7 +144,10 @@ func NewDiagnostic(d *hcl.Diagnostic, files map[string]*hcl.File, r *spec.Redact
 	sc := hcl.NewRangeScanner(src, highlight.Filename, bufio.ScanLines)
 	for sc.Scan() {
 		line := sc.Range()
-		if line.Start.Line < firstLine || line.Start.Line > lastLine {
+		if line.Start.Line > lastLine {
+			break // the rest of the file is not shown: do not scan it
+		}
+		if line.Start.Line < firstLine {
 			continue
 		}
 		if codeStart < 0 {
@@ -202,15 +205,14 @@ func expressionValues(expr hcl.Expression, ctx *hcl.EvalContext, r *spec.Redacto
 	seen := map[string]bool{}
 	for _, t := range expr.Variables() {
 		for len(t) > 1 {
-			name, statement, ok := describeTraversal(t, ctx)
+			name, statement, ok := describeTraversal(t, ctx, r)
 			if !ok {
 				t = t[:len(t)-1]
 				continue
 			}
-			name = r.String(name)
 			if !seen[name] {
 				seen[name] = true
-				values = append(values, ExpressionValue{Traversal: name, Statement: r.String(statement)})
+				values = append(values, ExpressionValue{Traversal: name, Statement: statement})
 			}
 			break
 		}
@@ -219,10 +221,10 @@ func expressionValues(expr hcl.Expression, ctx *hcl.EvalContext, r *spec.Redacto
 	return values
 }
 
-// describeTraversal evaluates t in ctx and states its value. ok is false when
-// t does not evaluate; a panic from an unusual value counts as that too, since
-// a report must never bring the run down.
-func describeTraversal(t hcl.Traversal, ctx *hcl.EvalContext) (name, statement string, ok bool) {
+// describeTraversal evaluates t in ctx and states its value, redacted by r.
+// ok is false when t does not evaluate; a panic from an unusual value counts
+// as that too, since a report must never bring the run down.
+func describeTraversal(t hcl.Traversal, ctx *hcl.EvalContext, r *spec.Redactor) (name, statement string, ok bool) {
 	defer func() {
 		if recover() != nil {
 			ok = false
@@ -232,12 +234,14 @@ func describeTraversal(t hcl.Traversal, ctx *hcl.EvalContext) (name, statement s
 	if diags.HasErrors() {
 		return "", "", false
 	}
-	return traversalString(t), valueStatement(v), true
+	return traversalString(t, r), valueStatement(v, r), true
 }
 
 // valueStatement says what v is: "is 2", "is \"created\"", "is null",
 // "has a sensitive value", "is a map of string, known only after invocation".
-func valueStatement(v cty.Value) string {
+// Strings pass through r (which may be nil) before they are quoted, so a
+// secret is found as it is, not as quoting escaped it.
+func valueStatement(v cty.Value, r *spec.Redactor) string {
 	if isSensitive(v) {
 		return "has a sensitive value"
 	}
@@ -264,7 +268,7 @@ func valueStatement(v cty.Value) string {
 		}
 		return fmt.Sprintf("is a %s, known only after invocation", ty.FriendlyName())
 	}
-	return "is " + compactValueStr(v)
+	return "is " + compactValueStr(v, r)
 }
 
 // isSensitive reports whether v or anything inside it carries the
@@ -274,8 +278,9 @@ func isSensitive(v cty.Value) bool {
 }
 
 // compactValueStr summarises a known, unmarked value on one line: primitives
-// in full (strings quoted), collections and objects by type and size.
-func compactValueStr(v cty.Value) string {
+// in full (strings redacted by r, then quoted), collections and objects by
+// type and size.
+func compactValueStr(v cty.Value, r *spec.Redactor) string {
 	ty := v.Type()
 	switch {
 	case v.IsNull():
@@ -290,7 +295,7 @@ func compactValueStr(v cty.Value) string {
 	case ty == cty.Number:
 		return formatNumber(v)
 	case ty == cty.String:
-		return quoteString(v.AsString())
+		return quoteString(r.String(v.AsString()))
 	case ty.IsCollectionType() || ty.IsTupleType():
 		switch n := v.LengthInt(); n {
 		case 0:
@@ -307,7 +312,7 @@ func compactValueStr(v cty.Value) string {
 			return "object with no attributes"
 		case 1:
 			for name := range atys {
-				return fmt.Sprintf("object with 1 attribute %q", name)
+				return "object with 1 attribute " + quoteString(r.String(name))
 			}
 		}
 		return fmt.Sprintf("object with %d attributes", len(atys))
@@ -316,20 +321,21 @@ func compactValueStr(v cty.Value) string {
 }
 
 // traversalString renders a traversal in HCL-like syntax: self.json.items[0].
-func traversalString(t hcl.Traversal) string {
+// Names and keys pass through r before any quoting.
+func traversalString(t hcl.Traversal, r *spec.Redactor) string {
 	var b strings.Builder
 	for _, step := range t {
 		switch s := step.(type) {
 		case hcl.TraverseRoot:
-			b.WriteString(s.Name)
+			b.WriteString(r.String(s.Name))
 		case hcl.TraverseAttr:
 			b.WriteByte('.')
-			b.WriteString(s.Name)
+			b.WriteString(r.String(s.Name))
 		case hcl.TraverseIndex:
 			b.WriteByte('[')
 			key, _ := s.Key.UnmarkDeep()
 			if key.Type().IsPrimitiveType() && !isSensitive(s.Key) {
-				b.WriteString(compactValueStr(key))
+				b.WriteString(compactValueStr(key, r))
 			} else {
 				b.WriteString("...")
 			}

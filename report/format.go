@@ -65,21 +65,22 @@ func formatDiagnostic(d Diagnostic, p palette, width int, boxed bool) string {
 		sevColor = ansiYellow
 		b.WriteString(p.paint("Warning: ", ansiBold, ansiYellow))
 	}
-	b.WriteString(p.paint(d.Summary, ansiBold))
+	b.WriteString(p.paint(escapeLine(d.Summary), ansiBold))
 	b.WriteString("\n\n")
 
 	if d.Address != "" {
-		fmt.Fprintf(&b, "  with %s,\n", d.Address)
+		fmt.Fprintf(&b, "  with %s,\n", escapeLine(d.Address))
 	}
 	if d.Range != nil {
+		filename := escapeLine(d.Range.Filename)
 		if d.Snippet == nil {
-			fmt.Fprintf(&b, "  on %s line %d:\n  (source code not available)\n", d.Range.Filename, d.Range.Start.Line)
+			fmt.Fprintf(&b, "  on %s line %d:\n  (source code not available)\n", filename, d.Range.Start.Line)
 		} else {
 			ctx := ""
 			if d.Snippet.Context != nil {
-				ctx = ", in " + *d.Snippet.Context
+				ctx = ", in " + escapeLine(*d.Snippet.Context)
 			}
-			fmt.Fprintf(&b, "  on %s line %d%s:\n", d.Range.Filename, d.Range.Start.Line, ctx)
+			fmt.Fprintf(&b, "  on %s line %d%s:\n", filename, d.Range.Start.Line, ctx)
 			writeSnippet(&b, d.Snippet, p)
 		}
 		b.WriteByte('\n')
@@ -90,7 +91,11 @@ func formatDiagnostic(d Diagnostic, p palette, width int, boxed bool) string {
 		if boxed {
 			paraWidth -= 2
 		}
+		// Detail is escaped line by line before it is wrapped: redaction
+		// (in NewDiagnostic) comes first, then escaping, then wrapping, so
+		// wrapping never splits a secret the Redactor had to find whole.
 		for _, line := range strings.Split(d.Detail, "\n") {
+			line = escapeText(line, true)
 			if width > 0 && paraWidth > 0 && !strings.HasPrefix(line, " ") {
 				line = wrapText(line, paraWidth)
 			}
@@ -142,9 +147,11 @@ func writeSnippet(b *strings.Builder, s *Snippet, p palette) {
 		if hs == he { // an empty highlight: mark its position
 			onLine = hs >= lineStart && hs <= lineEnd
 		}
-		rendered := line
+		// Each part is escaped on its own, so that offsets stay right.
+		before, mid, after := escapeText(line[:from], true), escapeText(line[from:to], true), escapeText(line[to:], true)
+		rendered := before + mid + after
 		if onLine && bool(p) && from < to {
-			rendered = line[:from] + p.paint(line[from:to], ansiUnderline) + line[to:]
+			rendered = before + p.paint(mid, ansiUnderline) + after
 		}
 		if rendered == "" {
 			fmt.Fprintf(b, "%4d:\n", s.StartLine+i)
@@ -152,8 +159,8 @@ func writeSnippet(b *strings.Builder, s *Snippet, p palette) {
 			fmt.Fprintf(b, "%4d: %s\n", s.StartLine+i, rendered)
 		}
 		if onLine && !bool(p) {
-			pad := caretPad(line[:from])
-			n := utf8.RuneCountInString(line[from:to])
+			pad := caretPad(before)
+			n := utf8.RuneCountInString(mid)
 			if n == 0 {
 				n = 1
 			}
@@ -168,9 +175,9 @@ func writeSnippet(b *strings.Builder, s *Snippet, p palette) {
 	b.WriteString(p.paint("    ├────────────────", ansiDarkGray) + "\n")
 	for _, v := range s.Values {
 		lines := strings.Split(v.Statement, "\n")
-		fmt.Fprintf(b, "%s %s %s\n", p.paint("    │", ansiDarkGray), p.paint(v.Traversal, ansiBold), lines[0])
+		fmt.Fprintf(b, "%s %s %s\n", p.paint("    │", ansiDarkGray), p.paint(escapeLine(v.Traversal), ansiBold), escapeText(lines[0], true))
 		for _, l := range lines[1:] {
-			fmt.Fprintf(b, "%s   %s\n", p.paint("    │", ansiDarkGray), l)
+			fmt.Fprintf(b, "%s   %s\n", p.paint("    │", ansiDarkGray), escapeText(l, true))
 		}
 	}
 }
@@ -214,3 +221,86 @@ func wrapText(s string, width int) string {
 	}
 	return b.String()
 }
+
+// escapeText makes text from outside (response bodies, error messages, log
+// tails, header values) safe to print on a terminal: it cannot move the
+// cursor, clear the screen, recolour what follows or reorder a line. C0
+// control characters and DEL become \xHH (\r, and \n and \t unless multiline
+// is set, become \r, \n and \t), C1 controls and the Unicode characters that
+// reorder or break lines (bidi overrides, isolates and marks, U+2028,
+// U+2029) become \uHHHH, and each byte of invalid UTF-8 becomes \xHH.
+// Backslashes are left alone, so escaping twice changes nothing.
+func escapeText(s string, multiline bool) string {
+	clean := true
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || mustEscape(r, multiline) {
+			clean = false
+			break
+		}
+		i += size
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case !mustEscape(r, multiline):
+			b.WriteString(s[i : i+size])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// escapeLine is escapeText for text shown on one line.
+func escapeLine(s string) string { return escapeText(s, false) }
+
+// mustEscape reports whether escapeText escapes r.
+func mustEscape(r rune, multiline bool) bool {
+	switch {
+	case r == '\n' || r == '\t':
+		return !multiline
+	case r < 0x20 || r == 0x7f:
+		return true
+	case r >= 0x80 && r <= 0x9f:
+		return true
+	}
+	return isBidiOrBreak(r)
+}
+
+// isBidiOrBreak reports whether r reorders text (bidi embeddings, overrides,
+// isolates and marks) or breaks a line without being a newline.
+func isBidiOrBreak(r rune) bool {
+	switch {
+	case r == 0x061c, r == 0x200e, r == 0x200f:
+		return true
+	case r >= 0x202a && r <= 0x202e:
+		return true
+	case r >= 0x2066 && r <= 0x2069:
+		return true
+	case r == 0x2028, r == 0x2029:
+		return true
+	}
+	return false
+}
+
+// EscapeLine redacts nothing; it escapes s for one line of a terminal, as
+// the human view does with text from outside (see escapeText). Commands
+// that print names which may hold any text (plan, graph) use it.
+func EscapeLine(s string) string { return escapeLine(s) }

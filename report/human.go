@@ -58,17 +58,23 @@ func (h *Human) Event(e executor.Event) {
 	switch e.Type {
 	case executor.EventStart:
 		if e.Invocation != nil {
-			h.line(startMessage(e.Invocation))
+			inv := *e.Invocation
+			inv.Addr, inv.Function, inv.Provider = h.clean(inv.Addr), h.clean(inv.Function), h.clean(inv.Provider)
+			h.line(startMessage(&inv))
 		}
 	case executor.EventAttempt:
 		if e.Invocation != nil && e.Attempt != nil && e.Attempt.Retry {
-			h.line(attemptMessage(e.Invocation.Addr, e.Attempt))
+			a := *e.Attempt
+			a.Err, a.Reason = h.clean(a.Err), h.clean(a.Reason)
+			h.line(attemptMessage(h.clean(e.Invocation.Addr), &a))
 		}
 	case executor.EventResult:
 		if e.Invocation == nil || e.Result == nil {
 			return
 		}
-		h.line(resultMessage(e.Invocation.Addr, e.Result, h.p))
+		r := *e.Result
+		r.Reason = h.clean(r.Reason)
+		h.line(resultMessage(h.clean(e.Invocation.Addr), &r, h.p))
 		if len(e.Result.Diags) > 0 {
 			h.results = append(h.results, addrDiags{e.Invocation.Addr, e.Result.Diags})
 		}
@@ -84,7 +90,14 @@ func (h *Human) Event(e executor.Event) {
 	}
 }
 
-// line writes one redacted line.
+// clean redacts s, then escapes it for one line of a terminal. Every string
+// from an event goes through it before it is put in a message, so the
+// styles the message adds are not escaped.
+func (h *Human) clean(s string) string {
+	return escapeLine(h.opts.redact(s))
+}
+
+// line writes one line, redacted once more as a whole.
 func (h *Human) line(s string) {
 	h.write(h.opts.redact(s) + "\n")
 }
@@ -139,7 +152,7 @@ func formatOutputs(outputs []executor.OutputInfo, opts Options) string {
 		default:
 			val = FormatValue(o.Value, opts.Redactor)
 		}
-		b.WriteString(opts.redact(o.Name) + " = " + val + "\n")
+		b.WriteString(escapeLine(opts.redact(o.Name)) + " = " + val + "\n")
 	}
 	return b.String()
 }

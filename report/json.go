@@ -7,6 +7,7 @@ import (
 	"io"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -14,7 +15,7 @@ import (
 	"github.com/fnprobe/fnprobe/spec"
 )
 
-// SchemaVersion is the version of the -json event stream (README.md, "JSON event stream").
+// SchemaVersion is the version of the -json event stream (docs/output.md, "JSON event stream").
 // Its minor number grows when events or fields are added, its major number
 // when anything is removed, renamed or changes meaning.
 const SchemaVersion = "1.0"
@@ -28,7 +29,7 @@ const (
 
 // JSON writes the run as newline-delimited JSON events, one object per line,
 // in the machine-readable style of Terraform's -json output (see
-// README.md, "JSON event stream"). NewJSON writes the version event at once, so the stream
+// docs/output.md, "JSON event stream"). NewJSON writes the version event at once, so the stream
 // starts with it even when no run follows (configuration errors).
 //
 // JSON is safe for concurrent use.
@@ -343,7 +344,38 @@ func (j *JSON) emit(line jsonLine) {
 		j.err = fmt.Errorf("report: encoding %s event: %w", line.Type, err)
 		return
 	}
-	if _, err := j.w.Write(buf.Bytes()); err != nil {
+	if _, err := j.w.Write(escapeJSONControls(buf.Bytes())); err != nil {
 		j.err = fmt.Errorf("report: writing JSON event: %w", err)
 	}
+}
+
+// escapeJSONControls writes the C1 controls and the characters that
+// reorder or break lines (see escapeText) as \uXXXX escapes, which
+// encoding/json leaves raw: a terminal showing the stream must not act on
+// them. They can only occur inside strings, and an escape decodes to the
+// same string, so consumers see no difference.
+func escapeJSONControls(b []byte) []byte {
+	clean := true
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r >= 0x80 && (r <= 0x9f || isBidiOrBreak(r)) {
+			clean = false
+			break
+		}
+		i += size
+	}
+	if clean {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r >= 0x80 && (r <= 0x9f || isBidiOrBreak(r)) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+	}
+	return out
 }

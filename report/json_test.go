@@ -143,23 +143,23 @@ func TestWriteErrors(t *testing.T) {
 	}
 }
 
-// TestSchemaDocumented keeps the README's schema and the renderer together: every
+// TestSchemaDocumented keeps the documented schema (docs/output.md) and the renderer together: every
 // event type and field the renderer writes is documented, and the example
 // lines are valid events.
 func TestSchemaDocumented(t *testing.T) {
-	doc, err := os.ReadFile("../README.md")
+	doc, err := os.ReadFile("../docs/output.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The schema is the README's "JSON event stream" section, up to the
+	// The schema is the "JSON event stream" section, up to the
 	// next section of the same level.
 	schema := string(doc)
-	start := strings.Index(schema, "### JSON event stream")
+	start := strings.Index(schema, "## JSON event stream")
 	if start < 0 {
-		t.Fatal("README.md has no \"### JSON event stream\" section")
+		t.Fatal("docs/output.md has no \"## JSON event stream\" section")
 	}
 	schema = schema[start:]
-	if end := strings.Index(schema[3:], "\n### "); end >= 0 {
+	if end := strings.Index(schema[3:], "\n## "); end >= 0 {
 		schema = schema[:end+3]
 	}
 	f := newFixture(t)
@@ -171,7 +171,7 @@ func TestSchemaDocumented(t *testing.T) {
 	documented := func(s string) {
 		t.Helper()
 		if !strings.Contains(schema, "`"+s+"`") {
-			t.Errorf("the README schema does not document `%s`", s)
+			t.Errorf("the documented schema does not document `%s`", s)
 		}
 	}
 	// diagFields checks the fields of a diagnostic object; positions are
@@ -201,7 +201,7 @@ func TestSchemaDocumented(t *testing.T) {
 	for _, l := range decodeLines(t, buf.Bytes()) {
 		typ := l["type"].(string)
 		if !strings.Contains(schema, "#### `"+typ+"`") {
-			t.Errorf("the README schema has no section for event type %q", typ)
+			t.Errorf("the documented schema has no section for event type %q", typ)
 		}
 		for k, v := range l {
 			switch k {
@@ -238,12 +238,12 @@ func TestSchemaDocumented(t *testing.T) {
 	}
 
 	// The example is a valid stream.
-	_, example, ok := strings.Cut(schema, "#### Example\n")
+	_, example, ok := strings.Cut(schema, "### Example\n")
 	if ok {
 		_, example, ok = strings.Cut(example, "```json\n")
 	}
 	if !ok {
-		t.Fatal("the README schema has no example")
+		t.Fatal("the documented schema has no example")
 	}
 	example, _, _ = strings.Cut(example, "```")
 	// The example is normalised output: durations read D.

@@ -145,7 +145,8 @@ func seconds(d time.Duration) string {
 }
 
 // xmlText removes what XML 1.0 cannot carry: invalid UTF-8 and characters
-// outside the Char production (most control characters).
+// outside the Char production. It is the last guard: text is escaped by
+// escapeText first, which leaves none of them but U+FFFE and U+FFFF.
 func xmlText(s string) string {
 	valid := func(r rune) bool {
 		return r == 0x09 || r == 0x0A || r == 0x0D ||
@@ -188,7 +189,10 @@ func (j *JUnit) renderDiags(diags []Diagnostic) string {
 // document builds the XML document from what was collected.
 func (j *JUnit) document() xmlTestSuites {
 	o := j.opts
-	text := func(s string) string { return xmlText(o.redact(s)) }
+	// Redact, then escape control characters visibly (\x1b) rather than
+	// drop them, then drop what XML cannot carry at all.
+	text := func(s string) string { return xmlText(escapeText(o.redact(s), true)) }
+	line := func(s string) string { return xmlText(escapeLine(o.redact(s))) }
 
 	cases := append([]junitCase(nil), j.cases...)
 	sort.SliceStable(cases, func(a, b int) bool { return cases[a].addr < cases[b].addr })
@@ -200,7 +204,7 @@ func (j *JUnit) document() xmlTestSuites {
 		if classname == "" {
 			classname = junitSuiteName
 		}
-		tc := xmlTestCase{Classname: text(classname), Name: text(c.addr), Time: seconds(c.duration)}
+		tc := xmlTestCase{Classname: line(classname), Name: line(c.addr), Time: seconds(c.duration)}
 		var errs, warns []Diagnostic
 		for _, d := range c.diags {
 			if d.Severity == SeverityError {
@@ -216,17 +220,17 @@ func (j *JUnit) document() xmlTestSuites {
 			if len(errs) > 0 && errs[0].Summary != "" {
 				msg = errs[0].Summary
 			}
-			tc.Failure = &xmlMessage{Message: text(msg), Type: "assertion", Text: text(j.renderDiags(errs))}
+			tc.Failure = &xmlMessage{Message: line(msg), Type: "assertion", Text: text(j.renderDiags(errs))}
 		case executor.StatusError:
 			suite.Errors++
 			msg := c.reason
 			if msg == "" {
 				msg = "error"
 			}
-			tc.Error = &xmlMessage{Message: text(msg), Type: "error", Text: text(j.renderDiags(errs))}
+			tc.Error = &xmlMessage{Message: line(msg), Type: "error", Text: text(j.renderDiags(errs))}
 		case executor.StatusSkip:
 			suite.Skipped++
-			tc.Skipped = &xmlMessage{Message: text(c.reason)}
+			tc.Skipped = &xmlMessage{Message: line(c.reason)}
 		}
 		if len(warns) > 0 {
 			tc.SystemOut = &xmlCDATA{text(j.renderDiags(warns))}
@@ -245,7 +249,7 @@ func (j *JUnit) document() xmlTestSuites {
 	}
 	suite.Timestamp = start.UTC().Format("2006-01-02T15:04:05")
 	if o.Version != "" {
-		suite.Properties = &xmlProperties{Properties: []xmlProperty{{Name: "fnprobe.version", Value: text(o.Version)}}}
+		suite.Properties = &xmlProperties{Properties: []xmlProperty{{Name: "fnprobe.version", Value: line(o.Version)}}}
 	}
 	if len(j.runDiags) > 0 {
 		suite.SystemErr = &xmlCDATA{text(j.renderDiags(j.runDiags))}

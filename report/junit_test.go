@@ -139,10 +139,10 @@ func TestJUnitInvalidCharacters(t *testing.T) {
 		t.Fatalf("does not parse: %v\n%s", err, buf.Bytes())
 	}
 	got := doc.Suites[0].Cases[0].Error.Message
-	if want := "bad byte[31m and  invalid UTF-8 ]]> <&>"; got != want {
+	if want := `bad \x00byte\x1b[31m and \xff invalid UTF-8 ]]> <&>`; got != want {
 		t.Errorf("message = %q, want %q", got, want)
 	}
-	if text := doc.Suites[0].Cases[0].Error.Text; !strings.Contains(text, "body: ]]><x>&amp;") {
+	if text := doc.Suites[0].Cases[0].Error.Text; !strings.Contains(text, `body: \x00]]><x>&amp;`) {
 		t.Errorf("error text = %q", text)
 	}
 }

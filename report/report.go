@@ -10,7 +10,14 @@
 //
 // Secrets: every string that leaves this package passes through the
 // Options.Redactor, and cty values carrying the spec.Sensitive mark are
-// printed as "(sensitive)".
+// printed as "(sensitive)". Strings are redacted as they are, before they
+// are quoted, escaped or wrapped.
+//
+// Text from outside (bodies, headers, log tails, error messages) cannot
+// drive a terminal: the human view and JUnit escape control characters,
+// bidi overrides and invalid UTF-8 (see escapeText), after redaction and
+// before wrapping; the JSON stream escapes what encoding/json leaves raw
+// (C1 controls, bidi characters).
 package report
 
 import (

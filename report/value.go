@@ -29,7 +29,10 @@ func formatNumber(v cty.Value) string {
 	return bf.Text('g', -1)
 }
 
-// quoteString quotes s as an HCL native string literal.
+// quoteString quotes s as an HCL native string literal. Control characters
+// (C0, DEL and C1) and the characters escapeText escapes become \uXXXX, so
+// a quoted string is always safe on a terminal. Callers redact s first: a
+// secret is found as it is, not as quoting escaped it.
 func quoteString(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
@@ -53,7 +56,7 @@ func quoteString(s string) string {
 			// Template introducers are escaped by doubling.
 			b.WriteRune(r)
 			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f:
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || isBidiOrBreak(r):
 			fmt.Fprintf(&b, `\u%04X`, r)
 		default:
 			b.WriteString(s[i : i+size])
@@ -127,7 +130,7 @@ func writeValue(b *strings.Builder, v cty.Value, indent string, r *spec.Redactor
 		for it := v.ElementIterator(); it.Next(); {
 			k, ev := it.Element()
 			key, _ := k.Unmark()
-			name := r.String(key.AsString())
+			name := r.String(key.AsString()) // redacted before it is quoted
 			if !hclsyntax.ValidIdentifier(name) {
 				name = quoteString(name)
 			}

@@ -39,7 +39,7 @@ func TestValueStatement(t *testing.T) {
 		{cty.NumberIntVal(1).Mark("other"), "is 1"},
 	}
 	for _, tt := range tests {
-		if got := valueStatement(tt.v); got != tt.want {
+		if got := valueStatement(tt.v, nil); got != tt.want {
 			t.Errorf("valueStatement(%#v) = %q, want %q", tt.v, got, tt.want)
 		}
 	}

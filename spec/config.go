@@ -6,7 +6,9 @@
 package spec
 
 import (
+	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -32,6 +34,10 @@ type Config struct {
 
 	funcs  map[string]map[string]function.Function // per directory
 	getenv func(string) string
+	ctx    context.Context // LoadOptions.Context, for reading files
+	// templates: hcl.Expression → its shape, what Eval checks before
+	// evaluating it (see shapeOf).
+	templates sync.Map
 }
 
 // Settings are the runner defaults of the `settings` block.
@@ -220,7 +226,7 @@ func (c *Config) FunctionsFor(filename string) map[string]function.Function {
 	// Not a directory the suite was read from (a synthesized range):
 	// build a table without caching it, so Config stays read-only while
 	// the executor evaluates concurrently.
-	return Functions(dir, c.getenv)
+	return functions(ctxOrBackground(c.ctx), dir, c.getenv)
 }
 
 // ProviderFor returns the provider block with the given address.

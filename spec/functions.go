@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"context"
 	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha1"
@@ -19,6 +20,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/fnprobe/fnprobe/limits"
 )
 
 // Functions returns the function table for expressions in files under dir:
@@ -28,7 +31,12 @@ import (
 // getenv is consulted by env(); pass os.Getenv in production and a fake in
 // tests.
 func Functions(dir string, getenv func(string) string) map[string]function.Function {
-	return map[string]function.Function{
+	return functions(context.Background(), dir, getenv)
+}
+
+// functions is Functions whose file() stops reading when ctx ends.
+func functions(ctx context.Context, dir string, getenv func(string) string) map[string]function.Function {
+	return limitFunctions(map[string]function.Function{
 		"abs":             stdlib.AbsoluteFunc,
 		"base64decode":    base64DecodeFunc,
 		"base64encode":    base64EncodeFunc,
@@ -46,7 +54,7 @@ func Functions(dir string, getenv func(string) string) map[string]function.Funct
 		"element":         stdlib.ElementFunc,
 		"endswith":        endsWithFunc,
 		"env":             makeEnvFunc(getenv),
-		"file":            makeFileFunc(dir),
+		"file":            makeFileFunc(ctx, dir),
 		"flatten":         stdlib.FlattenFunc,
 		"floor":           stdlib.FloorFunc,
 		"format":          stdlib.FormatFunc,
@@ -106,7 +114,7 @@ func Functions(dir string, getenv func(string) string) map[string]function.Funct
 		"uuid":            uuidFunc,
 		"values":          stdlib.ValuesFunc,
 		"zipmap":          stdlib.ZipmapFunc,
-	}
+	})
 }
 
 // lengthFunc is length() as Terraform users know it: the number of
@@ -225,15 +233,16 @@ func makeEnvFunc(getenv func(string) string) function.Function {
 	})
 }
 
-// makeFileFunc returns file(path): a file's contents, path relative to dir.
-func makeFileFunc(dir string) function.Function {
+// makeFileFunc returns file(path): a file's contents, path relative to dir,
+// a regular file of at most limits.FileFuncBytes.
+func makeFileFunc(ctx context.Context, dir string) function.Function {
 	return stringFunc("path", func(p string) (string, error) {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(dir, p)
 		}
-		b, err := os.ReadFile(p)
+		b, err := limits.ReadFile(ctx, p, limits.FileFuncBytes)
 		if err != nil {
-			return "", fmt.Errorf("reading %s: %w", p, err)
+			return "", fmt.Errorf("reading %s: %s", p, limits.Reason(err))
 		}
 		if !utf8.Valid(b) {
 			return "", fmt.Errorf("%s is not valid UTF-8 text; use base64 payloads for binary data", p)

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -36,6 +37,9 @@ type LoadOptions struct {
 	// Getenv reads the environment for env() and FNPROBE_VAR_*; nil means
 	// os.Getenv.
 	Getenv func(string) string
+	// Context ends reading files early (Ctrl-C); nil means
+	// context.Background(). file() keeps it for later calls.
+	Context context.Context
 }
 
 // Parser is an hclparse.Parser; exported so callers can share the file cache
@@ -116,18 +120,16 @@ func Load(parser *Parser, path string, opts LoadOptions) (*Config, hcl.Diagnosti
 		Outputs:     map[string]*Output{},
 		funcs:       map[string]map[string]function.Function{},
 		getenv:      getenv,
+		ctx:         ctxOrBackground(opts.Context),
 	}
 	d := &decoder{cfg: cfg, reg: opts.Registry, declared: map[string]hcl.Range{}}
 	var bodies []*hcl.File
 	for _, name := range names {
-		var f *hcl.File
-		var moreDiags hcl.Diagnostics
-		if strings.HasSuffix(name, SuffixJSON) {
-			f, moreDiags = parser.ParseJSONFile(name)
-		} else {
-			f, moreDiags = parser.ParseHCLFile(name)
-		}
+		f, moreDiags := parseFile(cfg.ctx, parser, name, strings.HasSuffix(name, SuffixJSON), "suite file")
 		diags = append(diags, moreDiags...)
+		if cfg.ctx.Err() != nil {
+			return cfg, diags // interrupted: say so once, read no more
+		}
 		if f == nil {
 			continue
 		}
@@ -135,7 +137,7 @@ func Load(parser *Parser, path string, opts LoadOptions) (*Config, hcl.Diagnosti
 		bodies = append(bodies, f)
 		dirName := dirOf(name, dir)
 		if _, ok := cfg.funcs[dirName]; !ok {
-			cfg.funcs[dirName] = Functions(dirName, getenv)
+			cfg.funcs[dirName] = functions(cfg.ctx, dirName, getenv)
 		}
 	}
 	if diags.HasErrors() {

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +22,13 @@ type VarOptions struct {
 	// marked Unset instead of reporting it (validate checks a suite
 	// regardless of the values it will get, as terraform validate does).
 	AllowUnset bool
+	// Redactor, when set, registers every value given for a sensitive
+	// variable as it is read, valid or not, so that the diagnostics about
+	// it (a var file's snippet) are redacted too.
+	Redactor *Redactor
+	// Context ends reading variables files early (Ctrl-C); nil means
+	// context.Background().
+	Context context.Context
 }
 
 // EnvVarPrefix prefixes environment variables that set suite variables.
@@ -46,6 +54,9 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 		if raw == "" {
 			continue
 		}
+		if v.Sensitive {
+			opts.Redactor.Add(raw)
+		}
 		val, moreDiags := parseRawValue(raw, v, EnvVarPrefix+name)
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
@@ -66,22 +77,12 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 	sort.Strings(files)
 	files = append(files, opts.VarFiles...)
 	for _, fn := range files {
-		var f *hcl.File
-		var moreDiags hcl.Diagnostics
-		if _, err := os.Stat(fn); err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Cannot read variables file",
-				Detail:   fmt.Sprintf("The variables file %q cannot be read: %s.", fn, unwrapPathError(err)),
-			})
-			continue
-		}
-		if strings.HasSuffix(fn, ".json") {
-			f, moreDiags = parser.ParseJSONFile(fn)
-		} else {
-			f, moreDiags = parser.ParseHCLFile(fn)
-		}
+		ctx := ctxOrBackground(opts.Context)
+		f, moreDiags := parseFile(ctx, parser, fn, strings.HasSuffix(fn, ".json"), "variables file")
 		diags = append(diags, moreDiags...)
+		if ctx.Err() != nil {
+			return nil, diags // interrupted: say so once, read no more
+		}
 		if f == nil || moreDiags.HasErrors() {
 			continue
 		}
@@ -104,6 +105,9 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 			if moreDiags.HasErrors() {
 				failed[n] = true
 				continue
+			}
+			if decl.Sensitive {
+				opts.Redactor.AddValue(val)
 			}
 			conv, err := decl.convert(val)
 			if err != nil {
@@ -137,6 +141,9 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 			diags = append(diags, undeclaredVariable(name, c, hcl.DiagError, nil))
 			continue
 		}
+		if decl.Sensitive {
+			opts.Redactor.Add(raw)
+		}
 		val, moreDiags := parseRawValue(raw, decl, "-var "+name)
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
@@ -168,6 +175,14 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 			continue
 		}
 		val := src.val
+		rng := src.rng
+		if !ok {
+			rng = decl.DeclRange.Ptr() // the default
+		}
+		if d := CheckValue(val, "var."+name, rng); d != nil {
+			diags = append(diags, d)
+			continue
+		}
 		if decl.Sensitive {
 			val = val.Mark(Sensitive)
 		}
@@ -245,6 +260,10 @@ func parseRawValue(raw string, decl *Variable, source string) (cty.Value, hcl.Di
 	if ty == cty.String || ty == cty.DynamicPseudoType {
 		return cty.StringVal(raw), nil
 	}
+	filename := "<value for " + source + ">"
+	if diags := CheckNesting([]byte(raw), filename, false); diags.HasErrors() {
+		return cty.DynamicVal, diags
+	}
 	incompatible := func(err error) (cty.Value, hcl.Diagnostics) {
 		return cty.DynamicVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -260,7 +279,7 @@ func parseRawValue(raw string, decl *Variable, source string) (cty.Value, hcl.Di
 		if err == nil {
 			return conv, nil
 		}
-		expr, diags := hclsyntax.ParseExpression([]byte(raw), "<value for "+source+">", hcl.InitialPos)
+		expr, diags := hclsyntax.ParseExpression([]byte(raw), filename, hcl.InitialPos)
 		if diags.HasErrors() {
 			return incompatible(err)
 		}
@@ -274,7 +293,7 @@ func parseRawValue(raw string, decl *Variable, source string) (cty.Value, hcl.Di
 		}
 		return conv, nil
 	}
-	expr, diags := hclsyntax.ParseExpression([]byte(raw), "<value for "+source+">", hcl.InitialPos)
+	expr, diags := hclsyntax.ParseExpression([]byte(raw), filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return cty.DynamicVal, diags
 	}

@@ -29,12 +29,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -68,8 +72,10 @@ const (
 	defaultMaxBody = 32 << 20 // captured stdout
 	defaultLogTail = 4 << 10  // last bytes of stderr kept as the log
 	// defaultWaitDelay bounds how long we keep reading the output pipes once
-	// the process has exited (or the context is done), so that a grandchild
-	// still holding stdout or stderr open cannot hang the invocation.
+	// the command has exited and its process group was killed, so that a
+	// process that left the group (setsid) and still holds stdout or
+	// stderr open cannot hang the invocation. It also bounds the wait for
+	// the command to exit once the context is done.
 	defaultWaitDelay = 500 * time.Millisecond
 )
 
@@ -79,6 +85,9 @@ type Driver struct {
 	maxBody   int
 	logTail   int
 	waitDelay time.Duration
+
+	mu     sync.Mutex
+	groups map[int]struct{} // process groups of commands running now
 }
 
 // New returns a local driver with the default limits: 32 MiB of stdout and
@@ -205,7 +214,13 @@ func attrValue(obj cty.Value, name string) cty.Value {
 //
 // A command that cannot be started (not found, not executable, bad working
 // directory) and an invocation cut short by ctx are Go errors; every process
-// that ran to its end is a Result.
+// that ran to its end is a Result. The first kind is permanent (see
+// startError): retrying cannot help.
+//
+// The command runs in its own process group. When it exits, successfully or
+// not, or when ctx ends, the whole group is killed: background children it
+// left behind (`sleep 300 &`) do not outlive the invocation, and cannot keep
+// it waiting by holding stdout or stderr open.
 func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers.Result, error) {
 	if req.Type != "" && req.Type != providers.TypeSync {
 		return nil, &providers.TypeError{Provider: TypeName, Type: req.Type}
@@ -218,24 +233,58 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = workDir(req)
 	cmd.Env = mergeEnv(os.Environ(), providers.StringMap(req.Provider, "env"), providers.StringMap(req.Function, "env"))
-	if len(req.Payload) > 0 {
-		cmd.Stdin = bytes.NewReader(req.Payload)
-	} // else stdin is the null device: an immediate EOF
 	cmd.WaitDelay = d.waitDelay
 	configureProcess(cmd)
 
+	// The pipes are ours, not os/exec's: cmd.Wait then returns as soon as
+	// the command exits, and we kill its group before draining them. With
+	// os/exec's pipes, Wait would first wait for every process holding
+	// them.
+	var p pipes
+	defer p.closeAll()
+	if len(req.Payload) > 0 {
+		r, err := p.input(req.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("local: starting %s: %w", describeCommand(argv[0], cmd.Dir), err)
+		}
+		cmd.Stdin = r
+	} // else stdin is the null device: an immediate EOF
 	stdout := &capWriter{max: d.maxBody}
-	cmd.Stdout = stdout
+	w, err := p.output(stdout)
+	if err != nil {
+		return nil, fmt.Errorf("local: starting %s: %w", describeCommand(argv[0], cmd.Dir), err)
+	}
+	cmd.Stdout = w
 	var stderr *tailWriter
 	if req.Logs {
 		stderr = &tailWriter{max: d.logTail}
-		cmd.Stderr = stderr
+		w, err := p.output(stderr)
+		if err != nil {
+			return nil, fmt.Errorf("local: starting %s: %w", describeCommand(argv[0], cmd.Dir), err)
+		}
+		cmd.Stderr = w
 	}
 
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("local: cannot start %s: %w", describeCommand(argv[0], cmd.Dir), err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("local: %s was stopped: %w", describeCommand(argv[0], cmd.Dir), context.Cause(ctx))
+		}
+		return nil, startFailure(fmt.Errorf("local: cannot start %s: %w", describeCommand(argv[0], cmd.Dir), err))
+	}
+	group := d.track(cmd.Process.Pid)
+	p.start()
+	// The command is gone: whatever it left in its group goes too. Where
+	// we can, before reaping it, while the group's id cannot be reused.
+	killed := waitExited(cmd.Process.Pid)
+	if killed {
+		killGroup(group)
 	}
 	waitErr := cmd.Wait()
+	if !killed {
+		killGroup(group)
+	}
+	d.untrack(group)
+	p.drain(d.waitDelay)
 
 	state := cmd.ProcessState
 	if ctx.Err() != nil && (state == nil || !state.Exited() || errors.Is(waitErr, ctx.Err())) {
@@ -253,11 +302,12 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	var exitErr *exec.ExitError
 	switch {
 	case waitErr == nil, errors.As(waitErr, &exitErr), errors.Is(waitErr, exec.ErrWaitDelay):
-		// The process ran to its end; its state tells the rest. ErrWaitDelay
-		// means a leftover child kept an output pipe open after the process
-		// exited successfully: we keep what was read until then.
+		// The process ran to its end; its state tells the rest.
 	default:
-		return nil, fmt.Errorf("local: reading the output of %s: %w", describeCommand(argv[0], cmd.Dir), waitErr)
+		return nil, fmt.Errorf("local: waiting for %s: %w", describeCommand(argv[0], cmd.Dir), waitErr)
+	}
+	if err := p.err(); err != nil {
+		return nil, fmt.Errorf("local: reading the output of %s: %w", describeCommand(argv[0], cmd.Dir), err)
 	}
 
 	res := &providers.Result{
@@ -284,6 +334,168 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	res.ErrorType = ErrorCrashed
 	res.Headers[HeaderSignal] = strings.TrimPrefix(state.String(), "signal: ")
 	return res, nil
+}
+
+// Close kills the process groups of commands still running, for a caller
+// that is about to exit without waiting for them (a second Ctrl-C). It
+// implements providers.Closer; the driver stays usable.
+func (d *Driver) Close() error {
+	d.mu.Lock()
+	groups := make([]int, 0, len(d.groups))
+	for g := range d.groups {
+		groups = append(groups, g)
+	}
+	d.mu.Unlock()
+	for _, g := range groups {
+		killGroup(g)
+	}
+	return nil
+}
+
+// track records a started command's process group (its pid) as live.
+func (d *Driver) track(pid int) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.groups == nil {
+		d.groups = map[int]struct{}{}
+	}
+	d.groups[pid] = struct{}{}
+	return pid
+}
+
+// untrack forgets a finished command's process group.
+func (d *Driver) untrack(group int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.groups, group)
+}
+
+// startError is a command that could not be started because of what the
+// function says: the program is missing or not executable, the directory
+// does not exist. Retrying cannot help, so it is permanent.
+//
+// TODO(runtime): once providers/driver.go has its permanent-error
+// mechanism, startFailure returns providers.Permanent(err) (or its
+// equivalent) and this type goes.
+type startError struct{ err error }
+
+func (e *startError) Error() string { return e.err.Error() }
+func (e *startError) Unwrap() error { return e.err }
+
+// Permanent reports that retrying the invocation cannot help.
+func (e *startError) Permanent() bool { return true }
+
+// startFailure marks err permanent when the cause is in the configuration
+// (missing or non-executable program, bad directory); resource shortages
+// (EAGAIN, EMFILE, ENOMEM) stay retryable.
+func startFailure(err error) error {
+	switch {
+	case errors.Is(err, exec.ErrNotFound), errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission),
+		errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EISDIR):
+		return &startError{err}
+	}
+	return err
+}
+
+// pipes are a command's stdin, stdout and stderr, created by Invoke so that
+// our ends can be drained and closed on our schedule, not os/exec's.
+type pipes struct {
+	child  []*os.File // the command's ends, closed here once it started
+	parent []*os.File // our ends
+	jobs   []func()   // the stdin writer and one reader per output
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	readErr error // a failure reading an output, other than our closing it
+}
+
+// input returns the read end of a pipe that will carry payload.
+func (p *pipes) input(payload []byte) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	p.child, p.parent = append(p.child, r), append(p.parent, w)
+	p.jobs = append(p.jobs, func() {
+		// The command may exit without reading it all: not an error.
+		_, _ = w.Write(payload)
+		w.Close()
+	})
+	return r, nil
+}
+
+// output returns the write end of a pipe whose contents go to dst.
+func (p *pipes) output(dst io.Writer) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	p.child, p.parent = append(p.child, w), append(p.parent, r)
+	p.jobs = append(p.jobs, func() {
+		_, err := io.Copy(dst, r)
+		// Closing stops a command that writes past the limit: EPIPE or
+		// SIGPIPE on its next write.
+		r.Close()
+		if err != nil && !errors.Is(err, errOutputLimit) && !errors.Is(err, os.ErrClosed) {
+			p.mu.Lock()
+			p.readErr = err
+			p.mu.Unlock()
+		}
+	})
+	return w, nil
+}
+
+// start closes the command's ends in this process (the command has its own
+// copies) and starts copying.
+func (p *pipes) start() {
+	for _, f := range p.child {
+		f.Close()
+	}
+	p.child = nil
+	for _, job := range p.jobs {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			job()
+		}()
+	}
+}
+
+// drain waits for the copies to finish, which they do once every process
+// holding the command's ends has closed them. After grace, our ends are
+// closed, which ends the copies with what was read so far: a process
+// outside the command's group may still hold a pipe.
+func (p *pipes) drain(grace time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		p.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return
+	case <-t.C:
+	}
+	for _, f := range p.parent {
+		f.Close()
+	}
+	<-done
+}
+
+// err returns the first failure reading an output.
+func (p *pipes) err() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.readErr
+}
+
+// closeAll closes every end still open (for a command that never started).
+func (p *pipes) closeAll() {
+	for _, f := range append(p.child, p.parent...) {
+		f.Close()
+	}
 }
 
 // workDir returns the working directory for the request: the function's dir,

@@ -367,6 +367,11 @@ func TestInvokeCannotStart(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), "local: cannot start") {
 				t.Errorf("error %q does not say the command could not start", err)
 			}
+			// Retrying cannot help: the error says so.
+			var perm interface{ Permanent() bool }
+			if !errors.As(err, &perm) || !perm.Permanent() {
+				t.Errorf("error %q is not permanent", err)
+			}
 		})
 	}
 }

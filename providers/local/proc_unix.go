@@ -21,3 +21,11 @@ func configureProcess(cmd *exec.Cmd) {
 		return nil
 	}
 }
+
+// killGroup kills every process left in the process group pgid. A group
+// that is already empty is not an error.
+func killGroup(pgid int) {
+	if pgid > 0 {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+}
