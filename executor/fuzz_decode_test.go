@@ -124,3 +124,15 @@ func TestDecodeJSONLongNumbers(t *testing.T) {
 		t.Errorf("b = %#v, want a number", b)
 	}
 }
+
+// BenchmarkDecodeJSONLongNumber decodes the body that took 12 s before
+// numbers were bounded: a number of two million digits.
+func BenchmarkDecodeJSONLongNumber(b *testing.B) {
+	body := []byte(`{"n":` + strings.Repeat("7", 2_000_000) + `}`)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := decodeJSON(context.Background(), body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
