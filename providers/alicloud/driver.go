@@ -218,7 +218,8 @@ type call struct {
 	action  string // ACS3 x-acs-action
 }
 
-// send signs and sends c, and reads the whole answer.
+// send signs and sends c, and reads the answer (at most wire.CloudLimit,
+// drawn from budget); release gives the body's memory back.
 func (d *Driver) send(ctx context.Context, cfg config, c call, budget *providers.Budget) (*http.Response, []byte, func(), error) {
 	u := cfg.endpoint + c.path
 	if len(c.query) > 0 {

@@ -201,6 +201,8 @@ func (d *Driver) config(p, f cty.Value) (config, error) {
 
 // send authenticates (X-Auth-Token or SDK-HMAC-SHA256) and sends one API
 // request; path is unescaped (the URN travels raw, as the SDK sends it).
+// It reads the answer (at most wire.CloudLimit, drawn from budget); release
+// gives the body's memory back.
 func (d *Driver) send(ctx context.Context, cfg config, method, path string, query url.Values, headers map[string]string, body []byte, budget *providers.Budget) (*http.Response, []byte, func(), error) {
 	u, err := url.Parse(cfg.endpoint)
 	if err != nil {
