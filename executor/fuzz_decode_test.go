@@ -61,7 +61,7 @@ func FuzzDecodeResult(f *testing.F) {
 		js := v.GetAttr("json")
 		trimmed := bytes.TrimSpace(body)
 		valid := json.Valid(trimmed)
-		if isNull := js.IsNull(); isNull != (!valid || string(trimmed) == "null") {
+		if isNull := js.IsNull(); isNull != (!valid || string(trimmed) == "null" || tooManyValues(trimmed)) {
 			t.Errorf("json null = %v for a body that json.Valid says is %v", isNull, valid)
 		}
 		walkNumbers(t, js)
@@ -134,5 +134,31 @@ func BenchmarkDecodeJSONLongNumber(b *testing.B) {
 		if _, err := decodeJSON(context.Background(), body); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A body of more than maxJSONValues values is not decoded; commas inside
+// strings do not count.
+func TestDecodeJSONTooManyValues(t *testing.T) {
+	tests := []struct {
+		body string
+		over bool
+	}{
+		// The array and its elements: maxJSONValues values, then one more.
+		{"[" + strings.Repeat("0,", maxJSONValues-2) + "0]", false},
+		{"[" + strings.Repeat("0,", maxJSONValues-1) + "0]", true},
+		{`{"a":[1,2],"b":{"c":3}}`, false},
+		{`["` + strings.Repeat(",", 2*maxJSONValues) + `"]`, false},
+		{`["\\"` + strings.Repeat(",", 2*maxJSONValues) + `"]`, true},
+		{`["\"` + strings.Repeat(",", 2*maxJSONValues) + `"]`, false},
+	}
+	for i, tt := range tests {
+		if got := tooManyValues([]byte(tt.body)); got != tt.over {
+			t.Errorf("case %d: tooManyValues = %v, want %v", i, got, tt.over)
+		}
+	}
+	v, err := decodeJSON(context.Background(), []byte(tests[1].body))
+	if err != nil || !v.IsNull() {
+		t.Errorf("decoded a body of too many values: %v", err)
 	}
 }

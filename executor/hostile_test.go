@@ -485,3 +485,20 @@ type markedPermanent struct{}
 
 func (markedPermanent) Error() string   { return "no such file or directory" }
 func (markedPermanent) Permanent() bool { return true }
+
+// A JSON body of millions of values is not decoded (it would take
+// gigabytes as cty values); expect { json } says why.
+func TestHugeJSONNotDecoded(t *testing.T) {
+	srv, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("[" + strings.Repeat("0,", 3_000_000) + "0]"))
+	})
+	p := httpSuite(t, srv.URL, `
+  expect { json = [0] }
+  assert { condition = length(self.body) > 6000000 }
+`)
+	s, rec := run(t, context.Background(), p, executor.Options{})
+	r := rec.results()["invocation.i"]
+	if s.ExitCode != executor.ExitFailed || len(r.Diags) != 1 || r.Diags[0].Summary != "Body too large to decode" {
+		t.Errorf("exit %d: %s", s.ExitCode, detail(r))
+	}
+}

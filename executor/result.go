@@ -71,7 +71,7 @@ func decodeJSON(ctx context.Context, body []byte) (cty.Value, error) {
 		return cty.NilVal, err
 	}
 	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 {
+	if len(trimmed) == 0 || tooManyValues(trimmed) {
 		return cty.NullVal(cty.DynamicPseudoType), nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
@@ -87,6 +87,39 @@ func decodeJSON(ctx context.Context, body []byte) (cty.Value, error) {
 		return cty.NilVal, w.err
 	}
 	return out, nil
+}
+
+// maxJSONValues bounds how many values a body may hold to be decoded into
+// self.json: each costs a few hundred bytes and about a microsecond as a cty
+// value (a 2 MiB body of a million zeros: 300 MB allocated, 0.8 s), so a
+// 64 MiB body of "0," would take gigabytes. A body with more is left
+// undecoded (self.json is null; self.body still holds it all).
+const maxJSONValues = 1_000_000
+
+// tooManyValues reports whether body may hold more than maxJSONValues
+// values, counting the commas, colons and opening brackets outside
+// strings: an upper bound, in one pass without allocating.
+func tooManyValues(body []byte) bool {
+	n, inString := 1, false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case inString:
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ',' || c == ':' || c == '[' || c == '{':
+			if n++; n > maxJSONValues {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // maxNumberLen bounds the length of a JSON number literal decoded as a
