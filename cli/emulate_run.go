@@ -12,6 +12,7 @@ import (
 
 	"github.com/fnprobe/fnprobe/emulator"
 	"github.com/fnprobe/fnprobe/planner"
+	"github.com/fnprobe/fnprobe/report"
 	"github.com/fnprobe/fnprobe/spec"
 )
 
@@ -30,9 +31,9 @@ func (f *emulateFlags) register(fs *flag.FlagSet, cmd string) {
 }
 
 // emulation is the emulator -emulate runs in-process: its configuration
-// is loaded before the suite, it starts listening on a free loopback port
-// once the suite is planned (plan and run), and it stops when the command
-// returns, Ctrl-C included.
+// is loaded before the suites, it starts listening on a free loopback port
+// once the first suite is planned (plan and run), serves every suite of
+// the command, and stops when the command returns, Ctrl-C included.
 type emulation struct {
 	path    string
 	cfg     *emulator.Config
@@ -40,25 +41,25 @@ type emulation struct {
 	running *emulator.Running
 }
 
-// loadEmulation loads the -emulate configuration with the suite's parser,
-// so its diagnostics render with snippets as the suite's do, and opens the
+// loadEmulation loads the -emulate configuration and opens the
 // -emulate-log file. Without -emulate it returns nil and 0; on an error it
-// shows why and returns the exit code.
-func loadEmulation(ctx context.Context, f emulateFlags, parser *spec.Parser, show func(hcl.Diagnostics)) (*emulation, int) {
+// shows why, with snippets from files, and returns the exit code.
+func loadEmulation(ctx context.Context, f emulateFlags, show func(diags hcl.Diagnostics, files map[string]*hcl.File)) (*emulation, int) {
+	parser := spec.NewParser()
 	if f.config == "" {
 		if f.log != "" {
 			show(hcl.Diagnostics{{
 				Severity: hcl.DiagError,
 				Summary:  "-emulate-log without -emulate",
 				Detail:   "-emulate-log names the file for the access log of the emulator that -emulate starts; give -emulate too.",
-			}})
+			}}, nil)
 			return nil, configExit(ctx)
 		}
 		return nil, 0
 	}
 	cfg, diags := emulator.LoadConfigWith(parser, f.config)
 	if diags.HasErrors() {
-		show(diags)
+		show(diags, parser.Files())
 		return nil, configExit(ctx)
 	}
 	e := &emulation{path: f.config, cfg: cfg}
@@ -69,34 +70,53 @@ func loadEmulation(ctx context.Context, f emulateFlags, parser *spec.Parser, sho
 				Severity: hcl.DiagError,
 				Summary:  "Cannot write the emulator log",
 				Detail:   fmt.Sprintf("The -emulate-log file cannot be written, so nothing was invoked: %s.", err),
-			}})
+			}}, nil)
 			return nil, configExit(ctx)
 		}
 	}
 	return e, 0
 }
 
-// aim starts the emulator and aims every cloud provider of the plan at it
-// (emulator.Aim): plan shows, and run calls, the emulator's URL. The
-// credentials it fills in are registered with r. validate and graph only
-// check the configuration.
+// emulationDiags shows loadEmulation's diagnostics as the command shows a
+// suite's (on standard error, or in the JSON views and validate -json),
+// with snippets from files.
+func (r *suiteRun) emulationDiags(base report.Options) func(hcl.Diagnostics, map[string]*hcl.File) {
+	return func(diags hcl.Diagnostics, files map[string]*hcl.File) {
+		opts := base
+		opts.Files = files
+		for _, v := range []*report.JSON{r.jsonView, r.jsonFileV} {
+			if v != nil {
+				v.Begin(opts) // each suite begins its own later
+			}
+		}
+		r.showDiags(opts, diags)
+	}
+}
+
+// aim starts the emulator (on the first call) and aims every cloud
+// provider of the plan at it (emulator.Aim): plan shows, and run calls,
+// the emulator's URL. The credentials it fills in are registered with r.
+// validate only checks the configuration.
 func (e *emulation) aim(cmd string, p *planner.Plan, r *spec.Redactor) hcl.Diagnostics {
 	if e == nil || p == nil || cmd != "plan" && cmd != "run" {
 		return nil
 	}
-	var accessLog io.Writer
-	if e.log != nil {
-		accessLog = e.log
+	if e.running == nil {
+		var accessLog io.Writer
+		if e.log != nil {
+			accessLog = e.log
+		}
+		running, err := emulator.StartWith(*e.cfg, emulator.Options{AccessLog: accessLog})
+		if err != nil {
+			return hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot start the emulator",
+				Detail:   fmt.Sprintf("The emulator configured by %s cannot start: %s.", e.path, err),
+			}}
+		}
+		e.running = running
 	}
-	running, err := emulator.StartWith(*e.cfg, emulator.Options{AccessLog: accessLog})
-	if err != nil {
-		return hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Cannot start the emulator",
-			Detail:   fmt.Sprintf("The emulator configured by %s cannot start: %s.", e.path, err),
-		}}
-	}
-	e.running = running
+	running := e.running
 	addrs := make([]string, 0, len(p.Providers))
 	for a := range p.Providers {
 		addrs = append(addrs, a)
