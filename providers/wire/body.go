@@ -7,6 +7,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/fnprobe/fnprobe/limits"
 	"github.com/fnprobe/fnprobe/providers"
 )
 
@@ -28,7 +29,7 @@ const firstChunk = 32 << 10
 type TooLargeError struct{ Limit int64 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("response body exceeds the %s limit", Size(e.Limit))
+	return fmt.Sprintf("response body exceeds the %s limit", limits.Size(e.Limit))
 }
 
 // ReadBody reads a response body of at most limit bytes, drawing the memory
@@ -119,15 +120,4 @@ done:
 	}
 	var once sync.Once
 	return buf, func() { once.Do(hold.Release) }, nil
-}
-
-// Size renders a byte count for messages: "64 MiB", "512 KiB", "100 bytes".
-func Size(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
