@@ -126,6 +126,11 @@ func TestExamplesWithoutCredentials(t *testing.T) {
 				if strings.Contains(line, ": error: ") && !noCredentials.MatchString(line) {
 					t.Errorf("an invocation failed otherwise: %s", line)
 				}
+				// Missing credentials cannot heal: one attempt, not the
+				// suite's retry budget.
+				if noCredentials.MatchString(line) && !strings.Contains(line, "(1 attempt,") {
+					t.Errorf("retried: %s", line)
+				}
 			}
 		})
 	}
