@@ -52,6 +52,7 @@ Commands:
   validate   check syntax, schema, references, types and cycles (no network)
   plan       show the resolved graph: each invocation, its target and dependencies
   run        plan, then invoke and check every expectation
+  watch      run a suite on a schedule, serving Prometheus metrics
   graph      print the dependency graph as Graphviz DOT
   fmt        rewrite files in canonical format (-check: only report)
   emulate    serve every supported provider's invoke API locally
@@ -114,6 +115,8 @@ func command(ctx context.Context, args []string, env Env) int {
 	switch cmd {
 	case "validate", "plan", "run", "graph":
 		return suiteCommand(ctx, cmd, rest, env)
+	case "watch":
+		return watchCommand(ctx, rest, env)
 	case "fmt":
 		return fmtCommand(ctx, rest, env)
 	case "version", "-version", "--version", "-v":

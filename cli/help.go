@@ -21,7 +21,7 @@ type commandHelp struct {
 
 // commandNames lists the commands in the order the general usage shows
 // them; completion and the unknown-command suggestion use it too.
-var commandNames = []string{"validate", "plan", "run", "graph", "fmt", "emulate", "completion", "version", "help"}
+var commandNames = []string{"validate", "plan", "run", "watch", "graph", "fmt", "emulate", "completion", "version", "help"}
 
 var commandHelps = map[string]commandHelp{
 	"validate": {
@@ -57,6 +57,17 @@ var commandHelps = map[string]commandHelp{
 			"fnprobe run -junit out/junit.xml -json-out out/events.jsonl suites/*",
 			"fnprobe run -tag smoke -fail-fast -timeout 5m",
 			"fnprobe run -emulate examples/aws/emulator.hcl examples/aws   # offline",
+		},
+	},
+	"watch": {
+		usage: "fnprobe watch [flags] [PATH]",
+		about: "Runs the suite every -every, the first run at once, and serves Prometheus\n" +
+			"metrics of its invocations on -listen (/metrics, /-/healthy, /-/ready).\n" +
+			"Runs never overlap. Changes of state are logged on standard error.\n" +
+			"SIGTERM or Ctrl-C stops it (exit 0). See docs/watch.md.",
+		examples: []string{
+			"fnprobe watch -every 1m suites/orders",
+			"fnprobe watch -every 30s -listen :9465 -log-format json -var-file prod.probevars.hcl .",
 		},
 	},
 	"graph": {
@@ -121,6 +132,9 @@ func commandFlags(cmd string, env Env) *flag.FlagSet {
 	case "validate", "plan", "run", "graph":
 		var f suiteFlags
 		f.register(fs, cmd)
+	case "watch":
+		var f watchFlags
+		f.register(fs)
 	case "fmt":
 		var f fmtFlags
 		f.register(fs)

@@ -1,0 +1,237 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/fnprobe/fnprobe/executor"
+	"github.com/fnprobe/fnprobe/planner"
+	"github.com/fnprobe/fnprobe/report"
+	"github.com/fnprobe/fnprobe/spec"
+	"github.com/fnprobe/fnprobe/watch"
+)
+
+// Defaults of `fnprobe watch`.
+const (
+	defaultEvery           = time.Minute
+	defaultWatchListen     = "127.0.0.1:9465"
+	defaultShutdownTimeout = 10 * time.Second
+)
+
+// watchFlags are the flags of `fnprobe watch`: the selection and variables
+// of run, and the prober's own.
+type watchFlags struct {
+	vars, varFiles, targets, tags listFlag
+	colorFlags
+	parallelism     int
+	timeout         time.Duration
+	every           time.Duration
+	shutdownTimeout time.Duration
+	listen          string
+	logFormat       string
+	name            string
+	jsonOut         bool
+}
+
+func (f *watchFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.vars, "var", "set a variable: -var `NAME=VALUE` (repeatable)")
+	fs.Var(&f.varFiles, "var-file", "load variable values from a *.probevars.hcl `FILE` (repeatable)")
+	fs.Var(&f.targets, "target", "select an invocation and what it needs: NAME, invocation.NAME or invocation.NAME[\"KEY\"] (`ADDR`, repeatable)")
+	fs.Var(&f.tags, "tag", "select the invocations carrying this `TAG`, and what they need (repeatable)")
+	fs.BoolVar(&f.noColor, "no-color", false, "no ANSI colour in the diagnostics of an invalid suite (NO_COLOR=1 does the same)")
+	fs.BoolVar(&f.color, "color", false, "colour the diagnostics of an invalid suite even when standard error is not a terminal")
+	fs.IntVar(&f.parallelism, "parallelism", 0, "at most `N` invocations in flight at once, N ≥ 1 (default: settings.parallelism, else 10)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "bound each run, e.g. 5m (default: none)")
+	fs.DurationVar(&f.every, "every", defaultEvery, "start a run every `DURATION`, each later start delayed by up to 10 % at random")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "on SIGTERM or Ctrl-C, give the run in flight `DURATION` to finish before cancelling it")
+	fs.StringVar(&f.listen, "listen", defaultWatchListen, "serve /metrics, /-/healthy and /-/ready on `ADDR` (host:port)")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log lines on standard error as `text` or json")
+	fs.BoolVar(&f.jsonOut, "json", false, "print each run's newline-delimited JSON events on standard output")
+	fs.StringVar(&f.name, "name", "", "the suite label of the metrics and logs (default: the name of PATH's directory, or of PATH)")
+}
+
+// watchCommand runs `fnprobe watch`: the suite is loaded and planned once,
+// as run does (an invalid suite exits 2), then the watch package runs it
+// on schedule until ctx is cancelled (SIGTERM, Ctrl-C), and the command
+// exits 0.
+func watchCommand(ctx context.Context, args []string, env Env) int {
+	var f watchFlags
+	fs := newFlagSet("watch", env)
+	f.register(fs)
+	paths, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(err, "watch", fs, env)
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(env.Stderr, "fnprobe watch: "+format+"\n", a...)
+		return executor.ExitConfig
+	}
+	switch {
+	case len(paths) > 1:
+		return fail("expected one PATH, got %d", len(paths))
+	case isSet(fs, "parallelism") && f.parallelism < 1:
+		return fail("-parallelism must be at least 1, got %d", f.parallelism)
+	case f.timeout < 0:
+		return fail("-timeout must be positive, got %s", f.timeout)
+	case f.every <= 0:
+		return fail("-every must be positive, got %s", f.every)
+	case f.shutdownTimeout < 0:
+		return fail("-shutdown-timeout must not be negative, got %s", f.shutdownTimeout)
+	}
+	var handler slog.Handler
+	switch f.logFormat {
+	case "text":
+		handler = slog.NewTextHandler(env.Stderr, nil)
+	case "json":
+		handler = slog.NewJSONHandler(env.Stderr, nil)
+	default:
+		return fail("-log-format must be text or json, got %q", f.logFormat)
+	}
+	log := slog.New(handler)
+
+	path := paths[0]
+	ropts := report.Options{Version: Version, Width: env.Width, Color: useColor(env.IsTerminal, f.colorFlags, env.Getenv)}
+	var jsonView *report.JSON
+	if f.jsonOut {
+		jsonView = report.NewJSON(env.Stdout, ropts)
+	}
+	plan, parser, redactor, diags := loadPlan(ctx, env, path, suiteFlags{
+		vars: f.vars, varFiles: f.varFiles, targets: f.targets, tags: f.tags,
+	})
+	ropts.Files, ropts.Redactor = parser.Files(), redactor
+	if jsonView != nil {
+		jsonView.Begin(ropts)
+	}
+	if diags.HasErrors() || plan != nil && len(plan.Selected) == 0 {
+		if !diags.HasErrors() {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Nothing selected",
+				Detail:   "No invocation matches the suite, -target and -tag given, so there is nothing to watch.",
+			})
+		}
+		showWatchDiags(env, jsonView, ropts, f.colorFlags, diags)
+		return configExit(ctx)
+	}
+	showWatchDiags(env, jsonView, ropts, f.colorFlags, diags) // warnings
+
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fail("cannot listen on -listen %s: %s", f.listen, redactor.String(err.Error()))
+	}
+	defer func() {
+		if err := closeDrivers(env.Registry); err != nil {
+			log.Error("closing providers", "error", redactor.String(err.Error()))
+		}
+	}()
+
+	// -json: each run's events go to standard output, guarded: a panic
+	// in the view ends the view, not the prober.
+	var view *guarded
+	if jsonView != nil {
+		view = &guarded{next: jsonView}
+	}
+	run := func(ctx context.Context, obs executor.Observer) (*executor.Summary, error) {
+		if view != nil {
+			obs = report.Multi(obs, view)
+		}
+		return executor.Run(ctx, plan, executor.Options{
+			Parallelism: f.parallelism,
+			Observer:    obs,
+		})
+	}
+	watch.Run(ctx, watch.Options{
+		Suite: watch.Suite{
+			Name:     suiteName(f.name, path),
+			Files:    parser.Files(),
+			Redactor: redactor,
+			Run:      run,
+		},
+		Every:           f.every,
+		Timeout:         f.timeout,
+		ShutdownTimeout: f.shutdownTimeout,
+		Listener:        ln,
+		Log:             log,
+		Version:         Version,
+	})
+	if view != nil {
+		if err := view.panicked(); err != nil {
+			log.Error("the -json view failed", "error", redactor.String(err.Error()))
+		}
+	}
+	return executor.ExitOK
+}
+
+// showWatchDiags shows the diagnostics of loading the suite: as JSON
+// events with -json, on standard error otherwise.
+func showWatchDiags(env Env, jsonView *report.JSON, opts report.Options, cf colorFlags, diags hcl.Diagnostics) {
+	if len(diags) == 0 {
+		return
+	}
+	diags = spec.CapDiagnostics(diags)
+	if jsonView != nil {
+		jsonView.Diagnostics(diags)
+		return
+	}
+	opts.Color = useColor(env.StderrIsTerminal, cf, env.Getenv)
+	report.WriteDiagnostics(env.Stderr, diags, opts)
+}
+
+// loadPlan loads, resolves the variables of and plans the suite at path
+// as run does (suiteRun.suite), registering every secret with the
+// returned Redactor. The diagnostics are returned, not shown.
+//
+// TODO: suiteRun.suite does the same steps; share this once issue 8's
+// changes to them (cfg.Decoded, the one-pass pipeline) have landed.
+func loadPlan(ctx context.Context, env Env, path string, f suiteFlags) (*planner.Plan, *spec.Parser, *spec.Redactor, hcl.Diagnostics) {
+	redactor := secretEnvRedactor(env)
+	parser := spec.NewParser()
+	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv, Context: ctx})
+	if diags.HasErrors() {
+		return nil, parser, redactor, diags
+	}
+	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{
+		Vars: f.vars, VarFiles: f.varFiles, Redactor: redactor, Context: ctx,
+	})
+	diags = append(diags, moreDiags...)
+	for name, v := range vals {
+		if cfg.Variables[name].Sensitive {
+			redactor.AddValue(v)
+		}
+	}
+	if diags.HasErrors() {
+		return nil, parser, redactor, diags
+	}
+	plan, moreDiags := planner.Build(cfg, planner.Options{
+		Registry: env.Registry, Vars: vals, Targets: f.targets, Tags: f.tags, Redactor: redactor,
+	})
+	diags = append(diags, moreDiags...)
+	if plan != nil {
+		for _, s := range plan.Secrets {
+			redactor.AddValue(s)
+		}
+	}
+	if diags.HasErrors() {
+		return nil, parser, redactor, diags
+	}
+	return plan, parser, redactor, diags
+}
+
+// suiteName is the suite label: name if given, else the base name of
+// path's directory (of path itself for a file), so that "." is named.
+func suiteName(name, path string) string {
+	if name != "" {
+		return name
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return filepath.Base(path)
+}
