@@ -172,22 +172,22 @@ func TestServerMetricsReadinessShutdown(t *testing.T) {
 	bad := `function="function.echo",invocation="invocation.bad[\"cn-hangzhou\"]",provider="provider.local",suite="orders"`
 	m := scrape(t, base)
 	for k, want := range map[string]float64{
-		"fnprobe_invocation_success{" + ok + "}":                               1,
-		"fnprobe_invocation_success{" + bad + "}":                              0,
-		"fnprobe_invocation_results_total{" + ok + `,outcome="pass"}`:          1,
-		"fnprobe_invocation_results_total{" + ok + `,outcome="fail"}`:          0,
-		"fnprobe_invocation_results_total{" + bad + `,outcome="fail"}`:         1,
-		"fnprobe_invocation_attempts_total{" + bad + "}":                       2,
-		"fnprobe_invocation_retries_total{" + bad + "}":                        1,
+		"fnprobe_invocation_success{" + ok + "}":                                1,
+		"fnprobe_invocation_success{" + bad + "}":                               0,
+		"fnprobe_invocation_results_total{" + ok + `,outcome="pass"}`:           1,
+		"fnprobe_invocation_results_total{" + ok + `,outcome="fail"}`:           0,
+		"fnprobe_invocation_results_total{" + bad + `,outcome="fail"}`:          1,
+		"fnprobe_invocation_attempts_total{" + bad + "}":                        2,
+		"fnprobe_invocation_retries_total{" + bad + "}":                         1,
 		"fnprobe_check_failures_total{check=\"expect.status\"," + bad[0:] + "}": 1,
-		"fnprobe_invocation_duration_seconds_count{" + ok + "}":                1,
-		"fnprobe_invocation_duration_seconds_count{" + bad + "}":               1,
-		"fnprobe_invocation_function_duration_seconds{" + ok + "}":             0.012,
-		`fnprobe_runs_total{outcome="fail",suite="orders"}`:                    1,
-		`fnprobe_runs_total{outcome="pass",suite="orders"}`:                    0,
-		`fnprobe_run_duration_seconds_count{suite="orders"}`:                   1,
-		`fnprobe_ticks_skipped_total{suite="orders"}`:                          0,
-		`fnprobe_build_info{goversion="` + goVersion() + `",version="9.9.9"}`:  1,
+		"fnprobe_invocation_duration_seconds_count{" + ok + "}":                 1,
+		"fnprobe_invocation_duration_seconds_count{" + bad + "}":                1,
+		"fnprobe_invocation_function_duration_seconds{" + ok + "}":              0.012,
+		`fnprobe_runs_total{outcome="fail",suite="orders"}`:                     1,
+		`fnprobe_runs_total{outcome="pass",suite="orders"}`:                     0,
+		`fnprobe_run_duration_seconds_count{suite="orders"}`:                    1,
+		`fnprobe_ticks_skipped_total{suite="orders"}`:                           0,
+		`fnprobe_build_info{goversion="` + goVersion() + `",version="9.9.9"}`:   1,
 	} {
 		k = normKey(k)
 		if got, found := m[k]; !found || got != want {
