@@ -1,0 +1,137 @@
+package cli_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fnprobe/fnprobe/cli"
+	"github.com/fnprobe/fnprobe/executor"
+)
+
+const watchSuite = `provider "local" {}
+
+function "echo" {
+  command = ["cat"]
+}
+
+function "broken" {
+  command = ["sh", "-c", "echo nope; exit 3"]
+}
+
+invocation "ok" {
+  function = function.echo
+  payload  = "{}"
+  expect { status = 200 }
+}
+
+invocation "bad" {
+  function = function.broken
+  expect { error = false }
+}
+`
+
+// fnprobe watch with a short -every against local-provider functions:
+// /metrics shows the passing invocation at 1 and the failing one at 0,
+// the -json stream carries each run, and cancelling the context (what
+// main.go does on SIGTERM and Ctrl-C) exits 0.
+func TestWatchCommand(t *testing.T) {
+	dir := t.TempDir()
+	writeProbe(t, dir, watchSuite)
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancelCause(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Main(ctx, []string{"watch", "-every", "50ms", "-listen", "127.0.0.1:0", "-log-format", "json", "-json", "-name", "demo", dir}, cli.Env{
+			Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }, Registry: cli.NewRegistry(), Width: -1,
+		})
+	}()
+	defer func() {
+		cancel(executor.ErrInterrupted)
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			t.Error("watch does not stop")
+		}
+	}()
+
+	// The address comes from the "watching" log line. These loops wait
+	// for something to happen; they assert nothing about time.
+	var addr string
+	for deadline := time.Now().Add(30 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "watching" {
+				addr = line.Addr
+			}
+		}
+	}
+	if addr == "" {
+		t.Fatalf("no 'watching' line:\n%s", stderr.String())
+	}
+	var metrics string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		metrics = string(b)
+		if strings.Contains(metrics, `fnprobe_runs_total{outcome="fail",suite="demo"} 2`) {
+			break
+		}
+	}
+	for _, want := range []string{
+		`fnprobe_invocation_success{function="function.echo",invocation="invocation.ok",provider="provider.local",suite="demo"} 1`,
+		`fnprobe_invocation_success{function="function.broken",invocation="invocation.bad",provider="provider.local",suite="demo"} 0`,
+		`fnprobe_check_failures_total{check="expect.error",function="function.broken",invocation="invocation.bad",provider="provider.local",suite="demo"}`,
+		`fnprobe_runs_total{outcome="fail",suite="demo"} 2`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, metrics)
+		}
+	}
+	cancel(executor.ErrInterrupted)
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d after shutdown, want 0\n%s", code, stderr.String())
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("watch does not stop")
+	}
+	done <- 0 // for the deferred wait
+
+	out := stdout.String()
+	if n := strings.Count(out, `"type":"run_start"`); n < 2 {
+		t.Errorf("-json: %d run_start events, want at least 2:\n%s", n, out)
+	}
+	if n := strings.Count(stderr.String(), `"msg":"invocation failed"`); n != 1 {
+		t.Errorf("%d 'invocation failed' log lines, want 1 (one per change of state):\n%s", n, stderr.String())
+	}
+}
+
+func TestWatchInvalidSuite(t *testing.T) {
+	dir := t.TempDir()
+	writeProbe(t, dir, `invocation "x" { function = function.nope }`)
+	code, _, stderr := mainBounded(t, "watch", "-listen", "127.0.0.1:0", dir)
+	if code != 2 || !strings.Contains(stderr, "function.nope") {
+		t.Errorf("exit %d, want 2; stderr:\n%s", code, stderr)
+	}
+	for _, args := range [][]string{
+		{"watch", "-every", "0s", dir},
+		{"watch", "-log-format", "xml", dir},
+		{"watch", dir, dir},
+	} {
+		if code, _, stderr := mainBounded(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2; stderr:\n%s", args, code, stderr)
+		}
+	}
+}
