@@ -64,10 +64,13 @@ var commandHelps = map[string]commandHelp{
 		about: "Runs the suite every -every, the first run at once, and serves Prometheus\n" +
 			"metrics of its invocations on -listen (/metrics, /-/healthy, /-/ready).\n" +
 			"Runs never overlap. Changes of state are logged on standard error.\n" +
+			"/probe?target=invocation.NAME runs a selection now, for Prometheus to\n" +
+			"schedule; with -every 0 the process serves only /probe.\n" +
 			"SIGTERM or Ctrl-C stops it (exit 0). See docs/watch.md.",
 		examples: []string{
 			"fnprobe watch -every 1m suites/orders",
 			"fnprobe watch -every 30s -listen :9465 -log-format json -var-file prod.probevars.hcl .",
+			"fnprobe watch -every 0 suites/orders   # Prometheus schedules through /probe",
 		},
 	},
 	"graph": {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/fnprobe/fnprobe/executor"
 	"github.com/fnprobe/fnprobe/planner"
@@ -49,9 +50,9 @@ func (f *watchFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.color, "color", false, "colour the diagnostics of an invalid suite even when standard error is not a terminal")
 	fs.IntVar(&f.parallelism, "parallelism", 0, "at most `N` invocations in flight at once, N ≥ 1 (default: settings.parallelism, else 10)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "bound each run, e.g. 5m (default: none)")
-	fs.DurationVar(&f.every, "every", defaultEvery, "start a run every `DURATION`, each later start delayed by up to 10 % at random")
+	fs.DurationVar(&f.every, "every", defaultEvery, "start a run every `DURATION`, each later start delayed by up to 10 % at random; 0: no runs of its own, serve only /probe")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "on SIGTERM or Ctrl-C, give the run in flight `DURATION` to finish before cancelling it")
-	fs.StringVar(&f.listen, "listen", defaultWatchListen, "serve /metrics, /-/healthy and /-/ready on `ADDR` (host:port)")
+	fs.StringVar(&f.listen, "listen", defaultWatchListen, "serve /metrics, /probe, /-/healthy and /-/ready on `ADDR` (host:port)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log lines on standard error as `text` or json")
 	fs.BoolVar(&f.jsonOut, "json", false, "print each run's newline-delimited JSON events on standard output")
 	fs.StringVar(&f.name, "name", "", "the suite label of the metrics and logs (default: the name of PATH's directory, or of PATH)")
@@ -80,8 +81,8 @@ func watchCommand(ctx context.Context, args []string, env Env) int {
 		return fail("-parallelism must be at least 1, got %d", f.parallelism)
 	case f.timeout < 0:
 		return fail("-timeout must be positive, got %s", f.timeout)
-	case f.every <= 0:
-		return fail("-every must be positive, got %s", f.every)
+	case f.every < 0:
+		return fail("-every must not be negative, got %s", f.every)
 	case f.shutdownTimeout < 0:
 		return fail("-shutdown-timeout must not be negative, got %s", f.shutdownTimeout)
 	}
@@ -102,9 +103,10 @@ func watchCommand(ctx context.Context, args []string, env Env) int {
 	if f.jsonOut {
 		jsonView = report.NewJSON(env.Stdout, ropts)
 	}
-	plan, parser, redactor, diags := loadPlan(ctx, env, path, suiteFlags{
+	loaded, diags := loadPlan(ctx, env, path, suiteFlags{
 		vars: f.vars, varFiles: f.varFiles, targets: f.targets, tags: f.tags,
 	})
+	plan, parser, redactor := loaded.plan, loaded.parser, loaded.redactor
 	ropts.Files, ropts.Redactor = parser.Files(), redactor
 	if jsonView != nil {
 		jsonView.Begin(ropts)
@@ -153,6 +155,7 @@ func watchCommand(ctx context.Context, args []string, env Env) int {
 			Files:    parser.Files(),
 			Redactor: redactor,
 			Run:      run,
+			Probe:    loaded.probe(env, f.parallelism),
 		},
 		Every:           f.every,
 		Timeout:         f.timeout,
@@ -190,12 +193,13 @@ func showWatchDiags(env Env, jsonView *report.JSON, opts report.Options, cf colo
 //
 // TODO: suiteRun.suite does the same steps; share this once issue 8's
 // changes to them (cfg.Decoded, the one-pass pipeline) have landed.
-func loadPlan(ctx context.Context, env Env, path string, f suiteFlags) (*planner.Plan, *spec.Parser, *spec.Redactor, hcl.Diagnostics) {
+func loadPlan(ctx context.Context, env Env, path string, f suiteFlags) (*loadedSuite, hcl.Diagnostics) {
 	redactor := secretEnvRedactor(env)
 	parser := spec.NewParser()
+	l := &loadedSuite{parser: parser, redactor: redactor}
 	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv, Context: ctx})
 	if diags.HasErrors() {
-		return nil, parser, redactor, diags
+		return l, diags
 	}
 	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{
 		Vars: f.vars, VarFiles: f.varFiles, Redactor: redactor, Context: ctx,
@@ -207,8 +211,9 @@ func loadPlan(ctx context.Context, env Env, path string, f suiteFlags) (*planner
 		}
 	}
 	if diags.HasErrors() {
-		return nil, parser, redactor, diags
+		return l, diags
 	}
+	l.cfg, l.vals = cfg, vals
 	plan, moreDiags := planner.Build(cfg, planner.Options{
 		Registry: env.Registry, Vars: vals, Targets: f.targets, Tags: f.tags, Redactor: redactor,
 	})
@@ -218,10 +223,48 @@ func loadPlan(ctx context.Context, env Env, path string, f suiteFlags) (*planner
 			redactor.AddValue(s)
 		}
 	}
-	if diags.HasErrors() {
-		return nil, parser, redactor, diags
+	if !diags.HasErrors() {
+		l.plan = plan
 	}
-	return plan, parser, redactor, diags
+	return l, diags
+}
+
+// loadedSuite is what loadPlan loaded: the plan (nil when invalid) and,
+// for /probe's plans of a selection, the configuration and variables.
+type loadedSuite struct {
+	plan     *planner.Plan
+	cfg      *spec.Config
+	vals     map[string]cty.Value
+	parser   *spec.Parser
+	redactor *spec.Redactor
+}
+
+// probe plans the suite for the targets and tags of a /probe request and
+// runs that plan. Secrets the plan finds are registered with the
+// suite's Redactor, as for the suite's own plan.
+func (l *loadedSuite) probe(env Env, parallelism int) watch.ProbeFunc {
+	return func(ctx context.Context, targets, tags []string, obs executor.Observer) (*executor.Summary, hcl.Diagnostics, error) {
+		plan, diags := planner.Build(l.cfg, planner.Options{
+			Registry: env.Registry, Vars: l.vals, Targets: targets, Tags: tags, Redactor: l.redactor,
+		})
+		if plan != nil {
+			for _, s := range plan.Secrets {
+				l.redactor.AddValue(s)
+			}
+		}
+		if diags.HasErrors() {
+			return nil, diags, nil
+		}
+		if len(plan.Selected) == 0 {
+			return nil, hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Nothing selected",
+				Detail:   "No invocation matches the target and tag parameters of the probe.",
+			}}, nil
+		}
+		s, err := executor.Run(ctx, plan, executor.Options{Parallelism: parallelism, Observer: obs})
+		return s, nil, err
+	}
 }
 
 // suiteName is the suite label: name if given, else the base name of

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,12 +127,94 @@ func TestWatchInvalidSuite(t *testing.T) {
 		t.Errorf("exit %d, want 2; stderr:\n%s", code, stderr)
 	}
 	for _, args := range [][]string{
-		{"watch", "-every", "0s", dir},
+		{"watch", "-every", "-1s", dir},
 		{"watch", "-log-format", "xml", dir},
 		{"watch", dir, dir},
 	} {
 		if code, _, stderr := mainBounded(t, args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2; stderr:\n%s", args, code, stderr)
 		}
+	}
+}
+
+// -every 0 serves only /probe: ready at once, each probe a run of just
+// its targets, answered with its own series and probe_success.
+func TestWatchProbeOnly(t *testing.T) {
+	dir := t.TempDir()
+	writeProbe(t, dir, watchSuite)
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancelCause(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Main(ctx, []string{"watch", "-every", "0", "-listen", "127.0.0.1:0", "-log-format", "json", "-name", "demo", dir}, cli.Env{
+			Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }, Registry: cli.NewRegistry(), Width: -1,
+		})
+	}()
+	var addr string
+	for deadline := time.Now().Add(30 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving /probe only" {
+				addr = line.Addr
+			}
+		}
+	}
+	if addr == "" {
+		cancel(executor.ErrInterrupted)
+		t.Fatalf("no 'serving /probe only' line:\n%s", stderr.String())
+	}
+	get := func(path string) (int, string) {
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "10")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get("/-/ready"); code != 200 {
+		t.Errorf("/-/ready in probe-only mode: %d, want 200", code)
+	}
+	type answer struct {
+		code int
+		body string
+	}
+	results := make([]answer, 3)
+	var wg sync.WaitGroup
+	for i, path := range []string{"/probe?target=ok", "/probe?target=invocation.bad", "/probe?target=nope"} {
+		wg.Add(1)
+		go func() { // concurrently: probes share the suite
+			defer wg.Done()
+			code, body := get(path)
+			results[i] = answer{code, body}
+		}()
+	}
+	wg.Wait()
+	ok, bad, unknown := results[0], results[1], results[2]
+	if ok.code != 200 || !strings.Contains(ok.body, "probe_success 1") ||
+		!strings.Contains(ok.body, `fnprobe_invocation_success{function="function.echo",invocation="invocation.ok",provider="provider.local",suite="demo"} 1`) ||
+		strings.Contains(ok.body, "invocation.bad") || strings.Contains(ok.body, "fnprobe_runs_total") {
+		t.Errorf("probe of ok: %d\n%s", ok.code, ok.body)
+	}
+	if bad.code != 200 || !strings.Contains(bad.body, "probe_success 0") || !strings.Contains(bad.body, "probe_duration_seconds") {
+		t.Errorf("probe of bad: %d\n%s", bad.code, bad.body)
+	}
+	if unknown.code != 400 {
+		t.Errorf("probe of an unknown target: %d, want 400\n%s", unknown.code, unknown.body)
+	}
+	if code, _ := get("/probe"); code != 400 {
+		t.Errorf("/probe without target: %d, want 400", code)
+	}
+	cancel(executor.ErrInterrupted)
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d, want 0\n%s", code, stderr.String())
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("watch does not stop")
 	}
 }

@@ -21,7 +21,7 @@ import (
 const (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 10 * time.Second
-	writeTimeout      = time.Minute
+	writeTimeout      = 3 * time.Minute // a /probe may run as long as the scrape timeout
 	idleTimeout       = 2 * time.Minute
 	// maxScrapes bounds concurrent /metrics requests; more get 503.
 	maxScrapes = 10
@@ -54,6 +54,7 @@ type handler struct {
 	reg   *prometheus.Registry
 	ready *atomic.Bool
 	log   *slog.Logger
+	probe *probeHandler // nil: no /probe
 }
 
 func (h *handler) routes() http.Handler {
@@ -65,6 +66,9 @@ func (h *handler) routes() http.Handler {
 		MaxRequestsInFlight: maxScrapes,
 	})
 	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(h.reg, metrics))
+	if h.probe != nil {
+		mux.Handle("GET /probe", h.probe)
+	}
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "fnprobe is healthy.")

@@ -35,12 +35,16 @@ type Suite struct {
 	// run's -timeout and is cancelled by a shutdown that outlasts
 	// -shutdown-timeout.
 	Run func(ctx context.Context, obs executor.Observer) (*executor.Summary, error)
+	// Probe runs a selection of the suite for /probe; nil: no /probe.
+	Probe ProbeFunc
 }
 
 // Options configure Run.
 type Options struct {
 	Suite Suite
-	Every time.Duration // between scheduled starts, > 0
+	// Every is the interval between scheduled starts; 0: none, the
+	// process only serves /probe (and is ready at once).
+	Every time.Duration
 	// Timeout bounds each run (0: none), with executor.ErrRunTimeout as
 	// the cause.
 	Timeout time.Duration
@@ -66,7 +70,19 @@ func Run(ctx context.Context, opts Options) {
 		w.log.Warn("listening on an address other machines can reach: the names of the suite's invocations, functions and providers become visible to them",
 			"addr", addr.String())
 	}
-	srv := serve(opts.Listener, (&handler{reg: NewRegistry(w.metrics, opts.Version), ready: &w.ready, log: w.log}).routes(), w.log)
+	h := &handler{reg: NewRegistry(w.metrics, opts.Version), ready: &w.ready, log: w.log}
+	if opts.Suite.Probe != nil {
+		h.probe = &probeHandler{suite: opts.Suite, probe: opts.Suite.Probe, timeout: opts.Timeout, sem: make(chan struct{}, MaxProbes), log: w.log}
+	}
+	srv := serve(opts.Listener, h.routes(), w.log)
+	if opts.Every == 0 {
+		w.ready.Store(true)
+		w.log.Info("serving /probe only", "suite", w.suite, "addr", addr.String())
+		<-ctx.Done()
+		w.log.Info("shutting down the HTTP server", "suite", w.suite)
+		srv.shutdown()
+		return
+	}
 	w.log.Info("watching", "suite", w.suite, "every", opts.Every.String(), "addr", addr.String())
 
 	sched := &Scheduler{
