@@ -50,7 +50,7 @@ func (f *watchFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.color, "color", false, "colour the diagnostics of an invalid suite even when standard error is not a terminal")
 	fs.IntVar(&f.parallelism, "parallelism", 0, "at most `N` invocations in flight at once, N ≥ 1 (default: settings.parallelism, else 10)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "bound each run, e.g. 5m (default: none)")
-	fs.DurationVar(&f.every, "every", defaultEvery, "start a run every `DURATION`, each later start delayed by up to 10 % at random; 0: no runs of its own, serve only /probe")
+	fs.DurationVar(&f.every, "every", defaultEvery, "start a run every `DURATION` (default: settings.every, else 1m), each later start delayed by up to 10 % at random; 0: no runs of its own, serve only /probe")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "on SIGTERM or Ctrl-C, give the run in flight `DURATION` to finish before cancelling it")
 	fs.StringVar(&f.listen, "listen", defaultWatchListen, "serve /metrics, /probe, /-/healthy and /-/ready on `ADDR` (host:port)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log lines on standard error as `text` or json")
@@ -123,6 +123,11 @@ func watchCommand(ctx context.Context, args []string, env Env) int {
 		return configExit(ctx)
 	}
 	showWatchDiags(env, jsonView, ropts, f.colorFlags, diags) // warnings
+
+	// settings { every } when -every is not given.
+	if !isSet(fs, "every") && plan.Config.Settings.Every > 0 {
+		f.every = plan.Config.Settings.Every
+	}
 
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {

@@ -218,3 +218,34 @@ func TestWatchProbeOnly(t *testing.T) {
 		t.Fatal("watch does not stop")
 	}
 }
+
+// settings { every } sets the interval when -every is not given.
+func TestWatchSettingsEvery(t *testing.T) {
+	dir := t.TempDir()
+	writeProbe(t, dir, "settings {\n  every = \"7m\"\n}\n\n"+watchSuite)
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancelCause(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Main(ctx, []string{"watch", "-listen", "127.0.0.1:0", "-log-format", "json", dir}, cli.Env{
+			Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }, Registry: cli.NewRegistry(), Width: -1,
+		})
+	}()
+	every := ""
+	for deadline := time.Now().Add(30 * time.Second); every == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
+		for sc.Scan() {
+			var line struct{ Msg, Every string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "watching" {
+				every = line.Every
+			}
+		}
+	}
+	cancel(executor.ErrInterrupted)
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d\n%s", code, stderr.String())
+	}
+	if every != "7m0s" {
+		t.Errorf("every = %q, want 7m0s from settings\n%s", every, stderr.String())
+	}
+}

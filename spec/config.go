@@ -44,6 +44,7 @@ type Config struct {
 type Settings struct {
 	Parallelism int           // 0: not set
 	Timeout     time.Duration // 0: not set
+	Every       time.Duration // fnprobe watch's interval; 0: not set
 	Retry       RetryDefaults
 	DeclRange   hcl.Range
 }

@@ -260,7 +260,7 @@ func hclValidIdentifier(s string) bool {
 }
 
 var settingsSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "parallelism"}, {Name: "timeout"}},
+	Attributes: []hcl.AttributeSchema{{Name: "parallelism"}, {Name: "timeout"}, {Name: "every"}},
 	Blocks:     []hcl.BlockHeaderSchema{{Type: "retry"}},
 }
 
@@ -290,6 +290,11 @@ func (d *decoder) settings(b *hcl.Block) hcl.Diagnostics {
 		dur, moreDiags := constDuration(a.Expr, "timeout")
 		diags = append(diags, moreDiags...)
 		s.Timeout = dur
+	}
+	if a, ok := content.Attributes["every"]; ok {
+		dur, moreDiags := constDuration(a.Expr, "every")
+		diags = append(diags, moreDiags...)
+		s.Every = dur
 	}
 	for i, rb := range content.Blocks {
 		if i > 0 {
