@@ -62,10 +62,11 @@ var commandHelps = map[string]commandHelp{
 	"watch": {
 		usage: "fnprobe watch [flags] [PATH]",
 		about: "Runs the suite every -every, the first run at once, and serves Prometheus\n" +
-			"metrics of its invocations on -listen (/metrics, /-/healthy, /-/ready).\n" +
+			"metrics of its invocations and a status page on -listen (/metrics, /,\n" +
+			"/-/healthy, /-/ready).\n" +
 			"Runs never overlap. Changes of state are logged on standard error.\n" +
 			"/probe?target=invocation.NAME runs a selection now, for Prometheus to\n" +
-			"schedule; with -every 0 the process serves only /probe.\n" +
+			"schedule; with -every 0 the process runs nothing of its own.\n" +
 			"SIGTERM or Ctrl-C stops it (exit 0). See docs/watch.md.",
 		examples: []string{
 			"fnprobe watch -every 1m suites/orders",

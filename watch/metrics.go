@@ -160,7 +160,8 @@ type invocation struct {
 	// The last result, for the logs and the status page.
 	lastDuration time.Duration
 	lastAttempts int
-	lastDiag     string // the rendered diagnostic of the last failure
+	lastDiag     string    // the rendered diagnostic of the last failure
+	lastDiagAt   time.Time // when it happened
 }
 
 // Metrics holds the state of one suite's invocations and runs, and exports
@@ -300,7 +301,7 @@ func (m *Metrics) record(o *outcome) (prev string, dropped, first bool) {
 		inv.lastDuration, inv.lastAttempts = o.duration, o.resultAttempts
 	}
 	if o.diag != "" {
-		inv.lastDiag = o.diag
+		inv.lastDiag, inv.lastDiagAt = o.diag, o.at
 	}
 	return prev, false, false
 }
@@ -374,4 +375,37 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 
 func unixSeconds(t time.Time) float64 {
 	return float64(t.UnixNano()) / 1e9
+}
+
+// Row is one invocation as the status page shows it.
+type Row struct {
+	Invocation, Function, Provider string // redacted
+	State                          string // pass, warn, fail, error, skip
+	Since                          time.Time
+	LastDuration                   time.Duration
+	LastAttempts                   int
+	LastFailure                    string // rendered diagnostic, redacted; "" when none
+	LastFailureAt                  time.Time
+}
+
+// Rows returns the state of every tracked invocation, sorted by address.
+func (m *Metrics) Rows() []Row {
+	m.mu.Lock()
+	rows := make([]Row, 0, len(m.invs))
+	for _, inv := range m.invs {
+		rows = append(rows, Row{
+			Invocation: inv.key.invocation, Function: inv.key.function, Provider: inv.key.provider,
+			State: inv.state, Since: inv.since,
+			LastDuration: inv.lastDuration, LastAttempts: inv.lastAttempts,
+			LastFailure: inv.lastDiag, LastFailureAt: inv.lastDiagAt,
+		})
+	}
+	m.mu.Unlock()
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].Invocation != rows[j].Invocation {
+			return rows[i].Invocation < rows[j].Invocation
+		}
+		return rows[i].Function < rows[j].Function
+	})
+	return rows
 }

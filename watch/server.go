@@ -54,7 +54,8 @@ type handler struct {
 	reg   *prometheus.Registry
 	ready *atomic.Bool
 	log   *slog.Logger
-	probe *probeHandler // nil: no /probe
+	probe *probeHandler  // nil: no /probe
+	page  *statusHandler // nil: no status page
 }
 
 func (h *handler) routes() http.Handler {
@@ -68,6 +69,9 @@ func (h *handler) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(h.reg, metrics))
 	if h.probe != nil {
 		mux.Handle("GET /probe", h.probe)
+	}
+	if h.page != nil {
+		mux.Handle("GET /{$}", h.page)
 	}
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -209,6 +209,27 @@ func TestServerMetricsReadinessShutdown(t *testing.T) {
 		t.Error("no Go collector")
 	}
 
+	// The status page.
+	code, ct, page := get(t, base+"/")
+	if code != 200 || !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("/: %d %s", code, ct)
+	}
+	for _, want := range []string{
+		"invocation.ok", `<td class="pass">pass</td>`,
+		"invocation.bad[&#34;cn-hangzhou&#34;]", `<td class="fail">fail</td>`,
+		"Last failure", "Unexpected status", "(sensitive)",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the status page lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, secret) {
+		t.Errorf("a secret on the status page:\n%s", page)
+	}
+	if code, _, _ := get(t, base+"/nope"); code != 404 {
+		t.Errorf("/nope: %d, want 404", code)
+	}
+
 	// OpenMetrics when asked for.
 	_, ct, body := get(t, base+"/metrics", "Accept", "application/openmetrics-text; version=1.0.0")
 	if !strings.HasPrefix(ct, "application/openmetrics-text") || !strings.HasSuffix(body, "# EOF\n") {

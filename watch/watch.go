@@ -71,6 +71,7 @@ func Run(ctx context.Context, opts Options) {
 			"addr", addr.String())
 	}
 	h := &handler{reg: NewRegistry(w.metrics, opts.Version), ready: &w.ready, log: w.log}
+	h.page = &statusHandler{suite: w.suite, metrics: w.metrics, ready: w.ready.Load, now: time.Now}
 	if opts.Suite.Probe != nil {
 		h.probe = &probeHandler{suite: opts.Suite, probe: opts.Suite.Probe, timeout: opts.Timeout, sem: make(chan struct{}, MaxProbes), log: w.log}
 	}
