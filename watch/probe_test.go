@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -69,5 +70,18 @@ func TestProbeLimitAndDeadline(t *testing.T) {
 	p.ServeHTTP(w, r)
 	if w.Code != 200 || deadline <= 0 || deadline > 4500*time.Millisecond {
 		t.Errorf("probe: %d, deadline in %s (want ≤ 4.5s)\n%s", w.Code, deadline, w.Body)
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for _, c := range []struct {
+		ip   string
+		want bool
+	}{
+		{"127.0.0.1", true}, {"::1", true}, {"0.0.0.0", false}, {"::", false}, {"192.0.2.1", false},
+	} {
+		if got := IsLoopback(&net.TCPAddr{IP: net.ParseIP(c.ip), Port: 9465}); got != c.want {
+			t.Errorf("IsLoopback(%s) = %v, want %v", c.ip, got, c.want)
+		}
 	}
 }
