@@ -67,7 +67,8 @@ var commandHelps = map[string]commandHelp{
 			"Runs never overlap. Changes of state are logged on standard error.\n" +
 			"/probe?target=invocation.NAME runs a selection now, for Prometheus to\n" +
 			"schedule; with -every 0 the process runs nothing of its own.\n" +
-			"SIGTERM or Ctrl-C stops it (exit 0). See docs/watch.md.",
+			"SIGHUP or a change to a suite file reloads it. SIGTERM or Ctrl-C stops\n" +
+			"it (exit 0). See docs/watch.md.",
 		examples: []string{
 			"fnprobe watch -every 1m suites/orders",
 			"fnprobe watch -every 30s -listen :9465 -log-format json -var-file prod.probevars.hcl .",

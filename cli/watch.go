@@ -6,8 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"os/signal"
 	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
 	"time"
+
+	"github.com/fsnotify/fsnotify"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -145,23 +152,30 @@ func watchCommand(ctx context.Context, args []string, env Env) int {
 	if jsonView != nil {
 		view = &guarded{next: jsonView}
 	}
-	run := func(ctx context.Context, obs executor.Observer) (*executor.Summary, error) {
-		if view != nil {
-			obs = report.Multi(obs, view)
+	name := suiteName(f.name, path)
+	sf := suiteFlags{vars: f.vars, varFiles: f.varFiles, targets: f.targets, tags: f.tags}
+	// A reload loads the suite as at start; the last good one keeps
+	// running when the new one is invalid.
+	reload := func(ctx context.Context) (watch.Suite, hcl.Diagnostics) {
+		l, diags := loadPlan(ctx, env, path, sf)
+		if !diags.HasErrors() && len(l.plan.Selected) == 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Nothing selected",
+				Detail:   "No invocation matches the suite, -target and -tag given, so there is nothing to watch.",
+			})
 		}
-		return executor.Run(ctx, plan, executor.Options{
-			Parallelism: f.parallelism,
-			Observer:    obs,
-		})
+		if diags.HasErrors() {
+			return watch.Suite{Files: l.parser.Files(), Redactor: l.redactor}, diags
+		}
+		return l.suite(name, env, f.parallelism, jsonView, view, ropts), diags
 	}
+	reloads, stopReloads := reloadRequests(path, f.varFiles, log)
+	defer stopReloads()
 	watch.Run(ctx, watch.Options{
-		Suite: watch.Suite{
-			Name:     suiteName(f.name, path),
-			Files:    parser.Files(),
-			Redactor: redactor,
-			Run:      run,
-			Probe:    loaded.probe(env, f.parallelism),
-		},
+		Suite:           loaded.suite(name, env, f.parallelism, jsonView, view, ropts),
+		Reload:          reload,
+		Reloads:         reloads,
 		Every:           f.every,
 		Timeout:         f.timeout,
 		ShutdownTimeout: f.shutdownTimeout,
@@ -244,6 +258,27 @@ type loadedSuite struct {
 	redactor *spec.Redactor
 }
 
+// suite is the loaded suite for the watch package: each run sends its
+// events to the -json view too (view, guarded, rendering with this
+// suite's files and secrets), and /probe plans a selection of it.
+func (l *loadedSuite) suite(name string, env Env, parallelism int, jsonView *report.JSON, view *guarded, ropts report.Options) watch.Suite {
+	ropts.Files, ropts.Redactor = l.parser.Files(), l.redactor
+	plan := l.plan
+	return watch.Suite{
+		Name:     name,
+		Files:    l.parser.Files(),
+		Redactor: l.redactor,
+		Run: func(ctx context.Context, obs executor.Observer) (*executor.Summary, error) {
+			if view != nil {
+				jsonView.Begin(ropts)
+				obs = report.Multi(obs, view)
+			}
+			return executor.Run(ctx, plan, executor.Options{Parallelism: parallelism, Observer: obs})
+		},
+		Probe: l.probe(env, parallelism),
+	}
+}
+
 // probe plans the suite for the targets and tags of a /probe request and
 // runs that plan. Secrets the plan finds are registered with the
 // suite's Redactor, as for the suite's own plan.
@@ -282,4 +317,103 @@ func suiteName(name, path string) string {
 		path = abs
 	}
 	return filepath.Base(path)
+}
+
+// reloadRequests returns the channel of reload requests: SIGHUP, and a
+// change (write, create, rename, removal) of a suite file (*.probe.hcl,
+// *.probe.json, *.probevars.hcl beside them) or of a -var-file, seen
+// through fsnotify. Requests coalesce: one pending at most. stop ends
+// both sources. When fsnotify is not available, SIGHUP still works and
+// the reason is logged.
+func reloadRequests(path string, varFiles []string, log *slog.Logger) (<-chan string, func()) {
+	requests := make(chan string, 1)
+	request := func(why string) {
+		select {
+		case requests <- why:
+		default: // one is pending already
+		}
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-hup:
+				request("SIGHUP")
+			case <-done:
+				return
+			}
+		}
+	}()
+
+	// What to watch: the suite's directory (the file's, for a file) and
+	// the directories of the -var-files, filtering their events.
+	dirs := map[string]bool{}
+	suiteDir, suiteFile := path, ""
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		suiteDir, suiteFile = filepath.Dir(path), filepath.Clean(path)
+	}
+	dirs[filepath.Clean(suiteDir)] = true
+	vf := map[string]bool{}
+	for _, f := range varFiles {
+		vf[filepath.Clean(f)] = true
+		dirs[filepath.Dir(filepath.Clean(f))] = true
+	}
+	wanted := func(name string) bool {
+		name = filepath.Clean(name)
+		switch {
+		case vf[name]:
+			return true
+		case suiteFile != "":
+			return name == suiteFile
+		case filepath.Dir(name) != filepath.Clean(suiteDir):
+			return false
+		}
+		base := filepath.Base(name)
+		return strings.HasSuffix(base, ".probe.hcl") || strings.HasSuffix(base, ".probe.json") || strings.HasSuffix(base, ".probevars.hcl")
+	}
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		log.Warn("not watching the suite's files: reload with SIGHUP", "error", err.Error())
+	} else {
+		for d := range dirs {
+			if err := fw.Add(d); err != nil {
+				log.Warn("not watching a directory of the suite: reload with SIGHUP", "dir", d, "error", err.Error())
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case ev, ok := <-fw.Events:
+					if !ok {
+						return
+					}
+					if ev.Op != fsnotify.Chmod && wanted(ev.Name) {
+						request(filepath.Base(ev.Name))
+					}
+				case err, ok := <-fw.Errors:
+					if !ok {
+						return
+					}
+					log.Warn("watching the suite's files", "error", err.Error())
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
+	return requests, func() {
+		signal.Stop(hup)
+		close(done)
+		if fw != nil {
+			fw.Close()
+		}
+		wg.Wait()
+	}
 }

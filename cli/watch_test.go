@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -248,4 +250,91 @@ func TestWatchSettingsEvery(t *testing.T) {
 	if every != "7m0s" {
 		t.Errorf("every = %q, want 7m0s from settings\n%s", every, stderr.String())
 	}
+}
+
+// A change to a suite file reloads it: an invalid edit keeps the last good
+// suite running and sets the reload gauge to 0; a valid one takes over.
+// SIGHUP reloads too.
+func TestWatchReload(t *testing.T) {
+	dir := t.TempDir()
+	writeProbe(t, dir, watchSuite)
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancelCause(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Main(ctx, []string{"watch", "-every", "50ms", "-listen", "127.0.0.1:0", "-log-format", "json", "-name", "demo", dir}, cli.Env{
+			Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }, Registry: cli.NewRegistry(), Width: -1,
+		})
+	}()
+	defer func() {
+		cancel(executor.ErrInterrupted)
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			t.Error("watch does not stop")
+		}
+	}()
+	// waitFor polls until the log or /metrics has every string of want;
+	// it waits for events, asserting nothing about time.
+	var addr string
+	waitFor := func(what string, want ...string) string {
+		t.Helper()
+		var metrics string
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			logs := stderr.String()
+			if addr == "" {
+				sc := bufio.NewScanner(strings.NewReader(logs))
+				for sc.Scan() {
+					var line struct{ Msg, Addr string }
+					if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "watching" {
+						addr = line.Addr
+					}
+				}
+				continue
+			}
+			resp, err := http.Get("http://" + addr + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			metrics = string(b)
+			all := true
+			for _, w := range want {
+				all = all && (strings.Contains(metrics, w) || strings.Contains(logs, w))
+			}
+			if all {
+				return metrics
+			}
+		}
+		t.Fatalf("%s: never saw %q\nlogs:\n%s\nmetrics:\n%s", what, want, stderr.String(), metrics)
+		return ""
+	}
+	waitFor("start", `fnprobe_config_last_reload_successful{suite="demo"} 1`,
+		`fnprobe_invocation_success{function="function.echo",invocation="invocation.ok",provider="provider.local",suite="demo"} 1`)
+
+	writeProbe(t, dir, watchSuite+"\ninvocation \"broken\" {\n  function = function.nope\n}\n")
+	waitFor("invalid edit", `fnprobe_config_last_reload_successful{suite="demo"} 0`, `"msg":"reload failed: the last good suite keeps running"`, "function.nope")
+	runs := func(m string) string {
+		for _, l := range strings.Split(m, "\n") {
+			if strings.HasPrefix(l, `fnprobe_runs_total{outcome="fail",suite="demo"}`) {
+				return l
+			}
+		}
+		return ""
+	}
+	before := runs(waitFor("runs go on"))
+	m := waitFor("runs go on")
+	for runs(m) == before {
+		m = waitFor("runs go on")
+	}
+
+	writeProbe(t, dir, watchSuite+"\ninvocation \"added\" {\n  function = function.echo\n  payload  = \"{}\"\n}\n")
+	waitFor("valid edit", `fnprobe_config_last_reload_successful{suite="demo"} 1`, `"msg":"reloaded the suite"`,
+		`fnprobe_invocation_success{function="function.echo",invocation="invocation.added",provider="provider.local",suite="demo"} 1`)
+
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("SIGHUP", `"trigger":"SIGHUP"`)
 }

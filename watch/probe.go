@@ -43,8 +43,7 @@ type ProbeFunc func(ctx context.Context, targets, tags []string, obs executor.Ob
 // those invocations, now, answered with that run's invocation series plus
 // probe_success and probe_duration_seconds, from a registry of its own.
 type probeHandler struct {
-	suite   Suite
-	probe   ProbeFunc
+	suite   func() *Suite // the current one: a reload replaces it
 	timeout time.Duration // -timeout; 0: none
 	sem     chan struct{}
 	log     *slog.Logger
@@ -72,21 +71,26 @@ func (p *probeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeoutCause(r.Context(), timeout, executor.ErrRunTimeout)
 	defer cancel()
 
-	m := NewMetrics(p.suite.Redactor.String(p.suite.Name), 0)
+	suite := p.suite()
+	if suite.Probe == nil {
+		http.Error(w, "this suite cannot be probed", http.StatusNotFound)
+		return
+	}
+	m := NewMetrics(suite.Redactor.String(suite.Name), 0)
 	m.runs = false
-	obs := m.Observer(slog.New(slog.DiscardHandler), report.Options{Files: p.suite.Files, Redactor: p.suite.Redactor})
+	obs := m.Observer(slog.New(slog.DiscardHandler), report.Options{Files: suite.Files, Redactor: suite.Redactor})
 	start := time.Now()
-	summary, diags, err := p.run(ctx, targets, tags, obs)
+	summary, diags, err := p.run(ctx, suite.Probe, targets, tags, obs)
 	duration := time.Since(start)
 	if diags.HasErrors() {
 		var b bytes.Buffer
-		report.WriteDiagnostics(&b, diags, report.Options{Files: p.suite.Files, Redactor: p.suite.Redactor, Width: -1})
+		report.WriteDiagnostics(&b, diags, report.Options{Files: suite.Files, Redactor: suite.Redactor, Width: -1})
 		http.Error(w, b.String(), http.StatusBadRequest)
 		return
 	}
 	if err != nil {
 		p.log.Error("internal error in a probe (this is a bug in fnprobe; please report it)",
-			"error", p.suite.Redactor.String(err.Error()))
+			"error", suite.Redactor.String(err.Error()))
 	}
 	success := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "probe_success", Help: "Whether every error-severity check of the probed invocations held.",
@@ -105,13 +109,13 @@ func (p *probeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // run runs the probe, turning a panic into an error: a probe cannot take
 // the prober down.
-func (p *probeHandler) run(ctx context.Context, targets, tags []string, obs executor.Observer) (s *executor.Summary, diags hcl.Diagnostics, err error) {
+func (p *probeHandler) run(ctx context.Context, probe ProbeFunc, targets, tags []string, obs executor.Observer) (s *executor.Summary, diags hcl.Diagnostics, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			s, err = nil, panicError{r, debug.Stack()}
 		}
 	}()
-	return p.probe(ctx, targets, tags, obs)
+	return probe(ctx, targets, tags, obs)
 }
 
 type panicError struct {

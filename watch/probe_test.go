@@ -45,15 +45,15 @@ func TestProbeTimeout(t *testing.T) {
 // the timeout.
 func TestProbeLimitAndDeadline(t *testing.T) {
 	var deadline time.Duration
+	suite := &Suite{Name: "s", Probe: func(ctx context.Context, targets, tags []string, obs executor.Observer) (*executor.Summary, hcl.Diagnostics, error) {
+		d, _ := ctx.Deadline()
+		deadline = time.Until(d)
+		return &executor.Summary{ExitCode: executor.ExitOK}, nil, nil
+	}}
 	p := &probeHandler{
-		suite: Suite{Name: "s"},
+		suite: func() *Suite { return suite },
 		sem:   make(chan struct{}, MaxProbes),
 		log:   slog.New(slog.DiscardHandler),
-		probe: func(ctx context.Context, targets, tags []string, obs executor.Observer) (*executor.Summary, hcl.Diagnostics, error) {
-			d, _ := ctx.Deadline()
-			deadline = time.Until(d)
-			return &executor.Summary{ExitCode: executor.ExitOK}, nil, nil
-		},
 	}
 	for range MaxProbes {
 		p.sem <- struct{}{}

@@ -57,6 +57,10 @@ type Options struct {
 	MaxSeries       int    // 0: DefaultMaxSeries
 	Clock           Clock  // nil: RealClock
 	Jitter          func(max time.Duration) time.Duration
+	// Reload loads the suite again when Reloads delivers a request (its
+	// trigger: "SIGHUP", a file name); nil: no reloads.
+	Reload  ReloadFunc
+	Reloads <-chan string
 }
 
 // Run runs the suite every opts.Every until ctx is done, serving the
@@ -70,10 +74,17 @@ func Run(ctx context.Context, opts Options) {
 		w.log.Warn("listening on an address other machines can reach: the names of the suite's invocations, functions and providers become visible to them",
 			"addr", addr.String())
 	}
-	h := &handler{reg: NewRegistry(w.metrics, opts.Version), ready: &w.ready, log: w.log}
+	reg := NewRegistry(w.metrics, opts.Version)
+	reg.MustRegister(w.reloadState)
+	if opts.Reload != nil && opts.Reloads != nil {
+		reloadCtx, stopReloads := context.WithCancel(ctx)
+		defer stopReloads()
+		go w.reloads(reloadCtx, opts.Reloads)
+	}
+	h := &handler{reg: reg, ready: &w.ready, log: w.log}
 	h.page = &statusHandler{suite: w.suite, metrics: w.metrics, ready: w.ready.Load, now: time.Now}
 	if opts.Suite.Probe != nil {
-		h.probe = &probeHandler{suite: opts.Suite, probe: opts.Suite.Probe, timeout: opts.Timeout, sem: make(chan struct{}, MaxProbes), log: w.log}
+		h.probe = &probeHandler{suite: w.current.Load, timeout: opts.Timeout, sem: make(chan struct{}, MaxProbes), log: w.log}
 	}
 	srv := serve(opts.Listener, h.routes(), w.log)
 	if opts.Every == 0 {
@@ -106,6 +117,9 @@ type watcher struct {
 	suite   string // redacted
 	metrics *Metrics
 	ready   atomic.Bool // the first run finished
+	// current is the suite runs and probes use: a reload replaces it.
+	current     atomic.Pointer[Suite]
+	reloadState *reloadState
 }
 
 func newWatcher(opts Options) *watcher {
@@ -114,7 +128,11 @@ func newWatcher(opts Options) *watcher {
 		log = slog.New(slog.DiscardHandler)
 	}
 	suite := opts.Suite.Redactor.String(opts.Suite.Name)
-	return &watcher{opts: opts, log: log, suite: suite, metrics: NewMetrics(suite, opts.MaxSeries)}
+	w := &watcher{opts: opts, log: log, suite: suite, metrics: NewMetrics(suite, opts.MaxSeries),
+		reloadState: &reloadState{suite: suite, ok: true, at: time.Now()}}
+	s := opts.Suite
+	w.current.Store(&s)
+	return w
 }
 
 // runOnce runs the suite once, within its -timeout. A panic is recovered
@@ -137,7 +155,7 @@ func (w *watcher) runOnce(ctx context.Context) {
 		ctx, cancel = context.WithTimeoutCause(ctx, w.opts.Timeout, executor.ErrRunTimeout)
 		defer cancel()
 	}
-	s := w.opts.Suite
+	s := w.current.Load()
 	obs := w.metrics.Observer(w.log, report.Options{Files: s.Files, Redactor: s.Redactor})
 	summary, err := s.Run(ctx, obs)
 	outcome = runOutcome(summary, err)
@@ -147,7 +165,7 @@ func (w *watcher) runOnce(ctx context.Context) {
 	}
 }
 
-func (w *watcher) redact(s string) string { return w.opts.Suite.Redactor.String(s) }
+func (w *watcher) redact(s string) string { return w.current.Load().Redactor.String(s) }
 
 // skipped counts and logs a tick that found the previous run still going.
 func (w *watcher) skipped() {
