@@ -46,6 +46,7 @@ type watchFlags struct {
 	logFormat       string
 	name            string
 	jsonOut         bool
+	emulate         emulateFlags
 }
 
 func (f *watchFlags) register(fs *flag.FlagSet) {
@@ -62,6 +63,7 @@ func (f *watchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.listen, "listen", defaultWatchListen, "serve /metrics, /probe, the status page /, /-/healthy and /-/ready on `ADDR` (host:port)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log lines on standard error as `text` or json")
 	fs.BoolVar(&f.jsonOut, "json", false, "print each run's newline-delimited JSON events on standard output")
+	f.emulate.register(fs, "watch")
 	fs.StringVar(&f.name, "name", "", "the suite label of the metrics and logs (default: the name of PATH's directory, or of PATH)")
 }
 
@@ -110,9 +112,17 @@ func watchCommand(ctx context.Context, args []string, env Env) int {
 	if f.jsonOut {
 		jsonView = report.NewJSON(env.Stdout, ropts)
 	}
-	loaded, diags := loadPlan(ctx, env, path, suiteFlags{
-		vars: f.vars, varFiles: f.varFiles, targets: f.targets, tags: f.tags,
+	emu, code := loadEmulation(ctx, f.emulate, func(diags hcl.Diagnostics, files map[string]*hcl.File) {
+		opts := ropts
+		opts.Files = files
+		showWatchDiags(env, jsonView, opts, f.colorFlags, diags)
 	})
+	if code != executor.ExitOK {
+		return code
+	}
+	defer emu.Close()
+	sf := suiteFlags{vars: f.vars, varFiles: f.varFiles, targets: f.targets, tags: f.tags}
+	loaded, diags := loadPlan(ctx, env, path, sf, emu)
 	plan, parser, redactor := loaded.plan, loaded.parser, loaded.redactor
 	ropts.Files, ropts.Redactor = parser.Files(), redactor
 	if jsonView != nil {
@@ -153,11 +163,10 @@ func watchCommand(ctx context.Context, args []string, env Env) int {
 		view = &guarded{next: jsonView}
 	}
 	name := suiteName(f.name, path)
-	sf := suiteFlags{vars: f.vars, varFiles: f.varFiles, targets: f.targets, tags: f.tags}
 	// A reload loads the suite as at start; the last good one keeps
 	// running when the new one is invalid.
 	reload := func(ctx context.Context) (watch.Suite, hcl.Diagnostics) {
-		l, diags := loadPlan(ctx, env, path, sf)
+		l, diags := loadPlan(ctx, env, path, sf, emu)
 		if !diags.HasErrors() && len(l.plan.Selected) == 0 {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -212,10 +221,13 @@ func showWatchDiags(env Env, jsonView *report.JSON, opts report.Options, cf colo
 //
 // TODO: suiteRun.suite does the same steps; share this once issue 8's
 // changes to them (cfg.Decoded, the one-pass pipeline) have landed.
-func loadPlan(ctx context.Context, env Env, path string, f suiteFlags) (*loadedSuite, hcl.Diagnostics) {
+//
+// With -emulate (emu not nil), every cloud provider of the plan is aimed
+// at the in-process emulator, as run does.
+func loadPlan(ctx context.Context, env Env, path string, f suiteFlags, emu *emulation) (*loadedSuite, hcl.Diagnostics) {
 	redactor := secretEnvRedactor(env)
 	parser := spec.NewParser()
-	l := &loadedSuite{parser: parser, redactor: redactor}
+	l := &loadedSuite{parser: parser, redactor: redactor, emu: emu}
 	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv, Context: ctx})
 	if diags.HasErrors() {
 		return l, diags
@@ -237,6 +249,9 @@ func loadPlan(ctx context.Context, env Env, path string, f suiteFlags) (*loadedS
 		Registry: env.Registry, Vars: vals, Targets: f.targets, Tags: f.tags, Redactor: redactor,
 	})
 	diags = append(diags, moreDiags...)
+	if !diags.HasErrors() {
+		diags = append(diags, emu.aim("run", plan, redactor)...)
+	}
 	if plan != nil {
 		for _, s := range plan.Secrets {
 			redactor.AddValue(s)
@@ -256,6 +271,7 @@ type loadedSuite struct {
 	vals     map[string]cty.Value
 	parser   *spec.Parser
 	redactor *spec.Redactor
+	emu      *emulation // -emulate; nil without
 }
 
 // suite is the loaded suite for the watch package: each run sends its
@@ -287,6 +303,9 @@ func (l *loadedSuite) probe(env Env, parallelism int) watch.ProbeFunc {
 		plan, diags := planner.Build(l.cfg, planner.Options{
 			Registry: env.Registry, Vars: l.vals, Targets: targets, Tags: tags, Redactor: l.redactor,
 		})
+		if !diags.HasErrors() {
+			diags = append(diags, l.emu.aim("run", plan, l.redactor)...)
+		}
 		if plan != nil {
 			for _, s := range plan.Secrets {
 				l.redactor.AddValue(s)

@@ -338,3 +338,48 @@ func TestWatchReload(t *testing.T) {
 	}
 	waitFor("SIGHUP", `"trigger":"SIGHUP"`)
 }
+
+// -emulate aims the suite's cloud providers at the in-process emulator, as
+// for run: a cloud example is watched offline.
+func TestWatchEmulate(t *testing.T) {
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancelCause(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Main(ctx, []string{"watch", "-every", "50ms", "-listen", "127.0.0.1:0", "-log-format", "json", "-name", "aws",
+			"-emulate", "../examples/aws/emulator.hcl", "../examples/aws"}, cli.Env{
+			Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }, Registry: cli.NewRegistry(), Width: -1,
+		})
+	}()
+	defer func() {
+		cancel(executor.ErrInterrupted)
+		<-done
+	}()
+	var addr string
+	for deadline := time.Now().Add(30 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "watching" {
+				addr = line.Addr
+			}
+		}
+	}
+	if addr == "" {
+		t.Fatalf("no 'watching' line:\n%s", stderr.String())
+	}
+	var metrics string
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		metrics = string(b)
+		if strings.Contains(metrics, `fnprobe_runs_total{outcome="pass",suite="aws"} 2`) {
+			return
+		}
+	}
+	t.Errorf("no two passing runs against the emulator:\n%s\nlogs:\n%s", metrics, stderr.String())
+}
