@@ -221,8 +221,11 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 	}
 	showDiags := func(diags hcl.Diagnostics) { showDiagnostics(env, jsonView, ropts, diags) }
 
+	// One pass: once the files are decoded, every stage runs whatever
+	// the stages before it found, and the diagnostics are shown together,
+	// sorted (spec.SortDiagnostics in showDiagnostics).
 	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv, Context: ctx})
-	if diags.HasErrors() {
+	if !cfg.Decoded() {
 		showDiags(diags)
 		return configExit(ctx)
 	}
@@ -235,7 +238,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 			redactor.AddValue(v)
 		}
 	}
-	if diags.HasErrors() {
+	if interrupted(ctx) {
 		showDiags(diags)
 		return configExit(ctx)
 	}
@@ -426,7 +429,7 @@ func showDiagnostics(env Env, jsonView *report.JSON, ropts report.Options, diags
 	if len(diags) == 0 {
 		return
 	}
-	diags = spec.CapDiagnostics(diags)
+	diags = spec.CapDiagnostics(spec.SortDiagnostics(diags))
 	if jsonView != nil {
 		jsonView.Diagnostics(diags)
 		return
