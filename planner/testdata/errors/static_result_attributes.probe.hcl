@@ -1,0 +1,54 @@
+# A reference to an attribute the result object does not have is an error
+# with a did-you-mean, wherever it is: checks, payloads, headers, enabled,
+# locals and outputs; for self, invocation.NAME and invocation.NAME[KEY].
+provider "local" {}
+
+function "echo" {
+  command = ["cat"]
+}
+
+invocation "create" {
+  function = function.echo
+  payload  = { id = 1 }
+  expect {
+    status = self.stauts # ERROR: Unsupported attribute | Did you mean self.status?
+    body   = self.json.anything.below # json is dynamic below its first step
+  }
+  assert {
+    condition     = self.headers["x-a"] == "b" && self.headers.x == "y" # fine: a map
+    error_message = "got ${self.bdy}" # ERROR: Unsupported attribute | Did you mean self.body?
+  }
+  retry {
+    until = self.eror == false # ERROR: Unsupported attribute | Did you mean self.error?
+  }
+}
+
+invocation "each" {
+  for_each = toset(["a", "b"])
+  function = function.echo
+}
+
+locals {
+  id     = invocation.create.jsn.id # ERROR: Unsupported attribute | Did you mean invocation.create.json?
+  result = invocation.create
+  code   = local.result.status_code # ERROR: Unsupported attribute | local.result is a result, whose attributes are async_id, attempts
+  ok     = invocation.each["a"].json.ok
+}
+
+invocation "get" {
+  function = function.echo
+  payload  = invocation.each["a"].bodyy # ERROR: Unsupported attribute | Did you mean invocation.each["a"].body?
+  headers  = { "x-id" = invocation.create.request_ids } # ERROR: Unsupported attribute | Did you mean invocation.create.request_id?
+  enabled  = invocation.each.b.erorr == false # ERROR: Unsupported attribute | Did you mean invocation.each.b.error?
+  assert {
+    condition = self.duration_ms < 100 && self.memory_mb != null && self.async_id != "" && self.attempts > 0
+  }
+}
+
+output "o" {
+  value = invocation.get.logs # ERROR: Unsupported attribute | Did you mean invocation.get.log?
+}
+
+output "fine" {
+  value = [invocation.get.function_duration_ms, invocation.get.billed_duration_ms, invocation.get.version, invocation.get.instance_id, invocation.get.error_message, invocation.get.error_code, invocation.get.error_type]
+}
