@@ -716,7 +716,7 @@ func (p *Plan) validationDiags(problems map[string]string, fn *spec.Function, pr
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid provider configuration",
-				Detail:   fmt.Sprintf("%s: %s.", pr.Addr, problems[attr]),
+				Detail:   fmt.Sprintf("%s: %s.", pr.Addr, strings.TrimPrefix(problems[attr], pr.Type+" provider: ")),
 				Subject:  rng.Ptr(),
 			})
 			continue
