@@ -20,8 +20,7 @@ import (
 // (expect { status = "200" }), a condition that can never be a bool. The
 // rules are the executor's (executor/checks.go), so that validate and run
 // agree.
-func (p *Plan) checkAnswerExprs(inst *Instance, ctx *hcl.EvalContext) hcl.Diagnostics {
-	inv := inst.Block
+func (p *Plan) checkAnswerExprs(inv *spec.Invocation, ctx *hcl.EvalContext) hcl.Diagnostics {
 	vars := make(map[string]cty.Value, len(ctx.Variables)+1)
 	for k, v := range ctx.Variables {
 		vars[k] = v
@@ -31,7 +30,7 @@ func (p *Plan) checkAnswerExprs(inst *Instance, ctx *hcl.EvalContext) hcl.Diagno
 
 	var diags hcl.Diagnostics
 	eval := func(expr hcl.Expression, what string) (cty.Value, bool) {
-		v, moreDiags := p.eval(expr, cctx, fmt.Sprintf("%s of %s", what, inst.Addr))
+		v, moreDiags := p.eval(expr, cctx, fmt.Sprintf("%s of invocation.%s", what, inv.Name))
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() || p.excused(v) {
 			return cty.NilVal, false
@@ -238,7 +237,12 @@ func (p *Plan) checkPayloadFile(b *block, v cty.Value, expr hcl.Expression) *hcl
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(filepath.Dir(b.inv.DeclRange.Filename), path)
 	}
-	if err := limits.CheckFile(path, limits.PayloadFileBytes); err != nil {
+	err, seen := p.filesChecked[path]
+	if !seen {
+		err = limits.CheckFile(path, limits.PayloadFileBytes)
+		p.filesChecked[path] = err // a for_each of thousands: one stat
+	}
+	if err != nil {
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read payload_file",

@@ -98,6 +98,18 @@ func (p *Plan) expandInvocations() hcl.Diagnostics {
 		inv := cfg.Invocations[name]
 		b := p.blockInfo(inv, g.edges[Addr{KindInvocation, name}])
 		p.invocations[name] = b
+		// The checks, evaluated with self an unknown result: a reference
+		// to an attribute the result does not have, or an expected value
+		// of a type that can never match, is certain to fail once the
+		// function has answered, after everything before it has run.
+		// Once per block, for every key at once (each unknown): a
+		// for_each over thousands of keys must not cost thousands of
+		// evaluations.
+		var each *eachVals
+		if inv.ForEach != nil {
+			each = &eachVals{cty.UnknownVal(cty.String), cty.DynamicVal}
+		}
+		diags = append(diags, p.checkAnswerExprs(inv, p.planContext(inv.DeclRange.Filename, each))...)
 		if inv.ForEach == nil {
 			inst, moreDiags := p.instance(b, "", false, nil)
 			diags = append(diags, moreDiags...)
@@ -327,11 +339,6 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 	if len(inst.Unknown) > 0 {
 		inst.UnknownFrom = b.invRefs
 	}
-	// The checks, evaluated with self an unknown result: a reference to
-	// an attribute the result does not have, or an expected value of a
-	// type that can never match, is certain to fail once the function
-	// has answered, after everything before it has run.
-	diags = append(diags, p.checkAnswerExprs(inst, ctx)...)
 	if diags.HasErrors() {
 		p.failedInv[inv.Name] = true
 		return nil, diags

@@ -82,6 +82,8 @@ type Plan struct {
 	failedVars bool
 	// provProblems: provider problems reported, once per provider.
 	provProblems map[string]bool
+	// filesChecked: payload_file paths checked, and what was found.
+	filesChecked map[string]error
 }
 
 // block is what the planner knows of an invocation block.
@@ -161,6 +163,7 @@ func Build(cfg *spec.Config, opts Options) (*Plan, hcl.Diagnostics) {
 		badBlock:     map[Addr]bool{},
 		failedInv:    map[string]bool{},
 		provProblems: map[string]bool{},
+		filesChecked: map[string]error{},
 	}
 	p.vars = p.varsObject(opts.Vars)
 	p.validate = opts.Validate
@@ -243,6 +246,9 @@ func (p *Plan) firstRange() *hcl.Range {
 // excused reports a value unknown because of something reported already
 // (spec.Broken) or, when validating, of a variable without a value.
 func (p *Plan) excused(v cty.Value) bool {
+	if v.IsWhollyKnown() {
+		return false // the common case, and a large value: walk it once
+	}
 	return spec.FromBroken(v) || (p.validate && spec.FromUnset(v))
 }
 
@@ -749,7 +755,9 @@ func (p *Plan) forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what stri
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	if p.excused(v) {
+	// Walking a large set is slow: know once whether it is known.
+	known := v.IsWhollyKnown()
+	if !known && (spec.FromBroken(v) || (p.validate && spec.FromUnset(v))) {
 		return nil, diags // keys depend on an unset variable, or on an error: nothing to expand
 	}
 	bad := func(detail string) ([]item, hcl.Diagnostics) {
@@ -761,7 +769,7 @@ func (p *Plan) forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what stri
 	if v.HasMark(spec.Sensitive) || v.ContainsMarked() {
 		return bad(fmt.Sprintf("The for_each of %s uses a sensitive value; its keys would become visible in addresses.", what))
 	}
-	if !v.IsWhollyKnown() {
+	if !known {
 		return bad(fmt.Sprintf("The for_each of %s depends on an invocation result, so its keys cannot be known before the run. for_each must be known when planning.", what))
 	}
 	if v.IsNull() {
