@@ -32,7 +32,9 @@ func (p *Plan) checkAnswerExprs(inv *spec.Invocation, ctx *hcl.EvalContext) hcl.
 	eval := func(expr hcl.Expression, what string) (cty.Value, bool) {
 		v, moreDiags := p.eval(expr, cctx, fmt.Sprintf("%s of invocation.%s", what, inv.Name))
 		diags = append(diags, moreDiags...)
-		if moreDiags.HasErrors() || p.excused(v) {
+		// A value unknown because a variable has no value (validate)
+		// is still checked by its type.
+		if moreDiags.HasErrors() || spec.FromBroken(v) {
 			return cty.NilVal, false
 		}
 		return v, true

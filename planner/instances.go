@@ -322,6 +322,11 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		}
 		if !v.IsWhollyKnown() {
 			inst.Unknown = append(inst.Unknown, c.name)
+			// Known only after the run, but of a type that can never
+			// convert (enabled = invocation.a.status): certain to fail.
+			if uv, _ := v.UnmarkDeep(); c.ty != cty.DynamicPseudoType && !spec.FromBroken(v) && !canConvert(uv.Type(), c.ty) {
+				invalid(c.expr, c.name, fmt.Sprintf("%s must be a %s, not a %s.", c.name, c.ty.FriendlyName(), uv.Type().FriendlyName()))
+			}
 			continue
 		}
 		if c.ty != cty.DynamicPseudoType {

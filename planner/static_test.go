@@ -2,6 +2,7 @@ package planner_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/fnprobe/fnprobe/executor"
 	"github.com/fnprobe/fnprobe/planner"
+	"github.com/fnprobe/fnprobe/spec"
 )
 
 // Mistakes that different stages find are reported together, sorted by
@@ -100,4 +102,48 @@ invocation "x" {
 	if len(got) != len(want) || !strings.Contains(val.GoString(), "status") {
 		t.Errorf("result %#v", val)
 	}
+}
+
+// validate checks a suite whatever values its variables will get: an
+// expected value from a variable without a value is still checked by its
+// type.
+func TestValidateUnsetTyped(t *testing.T) {
+	dir := writeSuite(t, map[string]string{"main.probe.hcl": `variable "code" {
+  type = string
+}
+variable "n" {
+  type = number
+}
+provider "local" {}
+function "f" {
+  command = ["cat"]
+}
+invocation "x" {
+  function = function.f
+  expect {
+    status = var.code
+    error  = var.n
+    body   = var.code
+  }
+}
+`})
+	reg := testRegistry()
+	parser := spec.NewParser()
+	cfg, diags := spec.Load(parser, dir, spec.LoadOptions{Registry: reg})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	vals, diags := cfg.VariableValues(parser, spec.VarOptions{AllowUnset: true})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	_, diags = planner.Build(cfg, planner.Options{Registry: reg, Vars: vals, Validate: true})
+	var got []string
+	for _, d := range diags {
+		got = append(got, fmt.Sprintf("%d: %s: %s", d.Subject.Start.Line, d.Summary, d.Detail))
+	}
+	checkLines(t, "diagnostics", got, []string{
+		"14: Invalid expect.status: status must be a number or a list of numbers, not a string. It is compared with self.status, a number, so it could never match.",
+		"15: Invalid expect.error: error must be true or false, not a number.",
+	})
 }

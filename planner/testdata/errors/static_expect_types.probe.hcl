@@ -74,3 +74,10 @@ invocation "fine" {
     condition = self.json.done # dynamic: may be a bool
   }
 }
+
+invocation "wrong_run_time_arguments" {
+  function = function.echo
+  enabled  = invocation.fine.status # ERROR: Invalid enabled | enabled must be a bool, not a number
+  headers  = invocation.fine.body # ERROR: Invalid headers | must be a map of string, not a string
+  payload_file = invocation.fine.headers # ERROR: Invalid payload_file | must be a string, not a map of string
+}
