@@ -40,10 +40,12 @@ func run() int {
 		os.Exit(executor.ExitInterrupted)
 	}()
 	return cli.Main(ctx, os.Args[1:], cli.Env{
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
-		Registry:   reg,
-		IsTerminal: isTerminal(os.Stdout),
+		Stdin:            os.Stdin,
+		Stdout:           os.Stdout,
+		Stderr:           os.Stderr,
+		Registry:         reg,
+		IsTerminal:       isTerminal(os.Stdout),
+		StderrIsTerminal: isTerminal(os.Stderr),
 	})
 }
 

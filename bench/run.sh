@@ -8,9 +8,17 @@
 #       straight through the driver (budget: well under 100 µs)
 #   - validate + plan of 10,000 locals, of 10,000 function blocks, and
 #     validate of a 100 KB file of garbage (budget: well under 1 s each)
+#   - end to end against a loopback HTTP function (bench/echoserver):
+#     `fnprobe run` of N invocations at parallelism 64, next to `hey` making
+#     the same N requests with 64 workers against the same server, in the
+#     same run, as the reference for what the machine can do (skipped when
+#     hey is not installed: apt-get install hey)
+# The machine (cores, CPU model, load average) is printed first: numbers
+# from a loaded 2-core machine vary by a factor of two between runs.
 # Usage: bench/run.sh [extra go test flags]
 set -eu
 cd "$(dirname "$0")/.."
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 out=$(go test -run '^$' -bench . -benchmem -benchtime 5x -count 3 "$@" ./bench/)
 echo "$out" | grep '^Benchmark'
 echo "$out" | awk '
@@ -28,3 +36,6 @@ echo "$out" | awk '
     printf "validate 10k locals: %.0f ms, 10k functions: %.0f ms, 100 KB garbage: %.0f ms\n", loc / 1e6, fun / 1e6, gar / 1e6
     printf "executor over loopback HTTP: %.1f cpu-µs per invocation (executor %.1f, raw driver %.1f)\n", ex - raw, ex, raw
   }'
+
+# End to end: fnprobe against hey on one loopback server.
+sh bench/e2e.sh

@@ -32,6 +32,7 @@ var update = flag.Bool("update", false, "rewrite the expected output sections of
 //	-- args --       the command line (one line, shell-like words)
 //	-- env --        NAME=VALUE lines visible to env() and FNPROBE_VAR_*
 //	-- emulator.hcl  if present, an emulator is started with this config
+//	-- stdin --      if present, the command's standard input
 //	-- exit --       the expected exit code
 //	-- stdout --     the expected stdout, normalised (durations, paths)
 //	-- stderr --     the expected stderr, normalised
@@ -68,7 +69,7 @@ func runCase(t *testing.T, file, httpURL string) {
 			continue
 		}
 		switch f.Name {
-		case "args", "env", "exit", "stdout", "stderr", "emulator.hcl":
+		case "args", "env", "stdin", "exit", "stdout", "stderr", "emulator.hcl":
 			sections[f.Name] = string(f.Data)
 			if f.Name != "emulator.hcl" {
 				continue
@@ -114,6 +115,7 @@ func runCase(t *testing.T, file, httpURL string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	code := cli.Main(ctx, args, cli.Env{
+		Stdin:    strings.NewReader(sections["stdin"]),
 		Stdout:   &stdout,
 		Stderr:   &stderr,
 		Getenv:   func(k string) string { return env[k] },

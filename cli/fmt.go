@@ -3,9 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,20 +20,35 @@ import (
 	"github.com/fnprobe/fnprobe/spec"
 )
 
+// fmtFlags are the flags of `fnprobe fmt`.
+type fmtFlags struct {
+	check, diff bool
+}
+
+func (f *fmtFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&f.check, "check", false, "list the files that are not formatted and exit 1 if there are any; change nothing")
+	fs.BoolVar(&f.diff, "diff", false, "print a unified diff of the changes (with -check, of the changes that would be made)")
+}
+
 // fmtCommand rewrites *.probe.hcl and *.probevars.hcl files in canonical
-// form. With -check it only lists the files that need it and exits 1.
+// form. With -check it only lists the files that need it and exits 1; with
+// -diff it prints what changes; with PATH "-" it formats standard input to
+// standard output.
 func fmtCommand(ctx context.Context, args []string, env Env) int {
 	fs := newFlagSet("fmt", env)
-	check := fs.Bool("check", false, "list files that are not formatted and exit 1 if any; change nothing")
-	path, err := parseArgs(fs, args)
+	var f fmtFlags
+	f.register(fs)
+	paths, err := parseArgs(fs, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return executor.ExitOK
-		}
-		if !strings.Contains(err.Error(), "flag provided but not defined") {
-			fmt.Fprintf(env.Stderr, "fnprobe fmt: %s\n", err)
-		}
+		return flagError(err, "fmt", fs, env)
+	}
+	if len(paths) > 1 {
+		fmt.Fprintf(env.Stderr, "fnprobe fmt: expected at most one PATH, got %d: %s\n", len(paths), strings.Join(paths, " "))
 		return executor.ExitConfig
+	}
+	path := paths[0]
+	if path == "-" {
+		return fmtStdin(f, env)
 	}
 	files, err := fmtFiles(path)
 	if err != nil {
@@ -66,7 +81,10 @@ func fmtCommand(ctx context.Context, args []string, env Env) int {
 		}
 		unformatted++
 		fmt.Fprintln(env.Stdout, fn)
-		if !*check {
+		if f.diff {
+			fmt.Fprint(env.Stdout, unifiedDiff("old/"+filepath.ToSlash(fn), "new/"+filepath.ToSlash(fn), string(src), string(out)))
+		}
+		if !f.check {
 			if err := os.WriteFile(fn, out, 0o644); err != nil {
 				fmt.Fprintf(env.Stderr, "fnprobe fmt: %s\n", err)
 				return executor.ExitConfig
@@ -74,10 +92,36 @@ func fmtCommand(ctx context.Context, args []string, env Env) int {
 		}
 	}
 	if diags.HasErrors() {
-		report.WriteDiagnostics(env.Stderr, spec.CapDiagnostics(diags), report.Options{Files: parser.Files(), Width: env.Width, Redactor: secretEnvRedactor(env)})
+		report.WriteDiagnostics(env.Stderr, spec.CapDiagnostics(diags), report.Options{Files: parser.Files(), Width: env.Width, Color: env.stderrColor, Redactor: secretEnvRedactor(env)})
 		return executor.ExitConfig
 	}
-	if *check && unformatted > 0 {
+	if f.check && unformatted > 0 {
+		return executor.ExitFailed
+	}
+	return executor.ExitOK
+}
+
+// fmtStdin formats standard input: to standard output, or with -diff as a
+// diff, or with -check only as the exit code.
+func fmtStdin(f fmtFlags, env Env) int {
+	src, err := io.ReadAll(env.Stdin)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "fnprobe fmt: reading standard input: %s\n", err)
+		return executor.ExitConfig
+	}
+	parser := spec.NewParser()
+	if _, diags := parser.ParseHCL(src, "<stdin>"); diags.HasErrors() {
+		report.WriteDiagnostics(env.Stderr, diags, report.Options{Files: parser.Files(), Width: env.Width, Color: env.stderrColor})
+		return executor.ExitConfig
+	}
+	out := hclwrite.Format(src)
+	switch {
+	case f.diff:
+		fmt.Fprint(env.Stdout, unifiedDiff("old/<stdin>", "new/<stdin>", string(src), string(out)))
+	case !f.check:
+		env.Stdout.Write(out)
+	}
+	if f.check && !bytes.Equal(out, src) {
 		return executor.ExitFailed
 	}
 	return executor.ExitOK

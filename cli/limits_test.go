@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -161,8 +162,20 @@ func TestGarbageErrorsCapped(t *testing.T) {
 		t.Errorf("no count of the errors not shown:\n%s", stderr)
 	}
 	code, stdout, _ := mainBounded(t, "validate", "-json", dir)
-	if code != 2 || strings.Count(stdout, `"severity":"error"`) != limits.Errors+1 {
-		t.Errorf("-json: exit %d, %d errors", code, strings.Count(stdout, `"severity":"error"`))
+	var out struct {
+		Diagnostics []struct{ Severity string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("-json: %v\n%s", err, stdout)
+	}
+	errs := 0
+	for _, d := range out.Diagnostics {
+		if d.Severity == "error" {
+			errs++
+		}
+	}
+	if code != 2 || errs != limits.Errors+1 {
+		t.Errorf("-json: exit %d, %d errors", code, errs)
 	}
 }
 

@@ -149,10 +149,19 @@ func openReport(path string) (*os.File, error) {
 // system is an error here and not a silently short file.
 func writeReport(f *os.File, w io.WriterTo) error {
 	_, err := w.WriteTo(f)
-	if err == nil {
-		if st, serr := f.Stat(); serr == nil && st.Mode().IsRegular() {
-			err = f.Sync()
-		}
+	if cerr := closeReport(f); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// closeReport syncs f, if a regular file, and closes it: a full disk or a
+// failing network file system is an error here and not a silently short
+// file.
+func closeReport(f *os.File) error {
+	var err error
+	if st, serr := f.Stat(); serr == nil && st.Mode().IsRegular() {
+		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -177,11 +186,16 @@ func (g *guarded) Event(e executor.Event) {
 		return
 	}
 	if err := safely(func() { g.next.Event(e) }); err != nil {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		if g.err == nil {
-			g.err = err
-		}
+		g.record(err)
+	}
+}
+
+// record keeps err as next's first panic, unless there was one.
+func (g *guarded) record(err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.err == nil {
+		g.err = err
 	}
 }
 

@@ -64,6 +64,7 @@ type planJSON struct {
 	Message   string   `json:"@message"`
 	Timestamp string   `json:"@timestamp"`
 	Type      string   `json:"type"`
+	Suite     string   `json:"suite,omitempty"`
 	Plan      planBody `json:"plan"`
 }
 
@@ -81,10 +82,11 @@ type planInvocation struct {
 	Unknown   []string `json:"known_after_invocation"`
 }
 
-// writePlanJSON prints the plan as one JSON event on one line.
-func writePlanJSON(w io.Writer, p *planner.Plan, r *spec.Redactor, now time.Time) {
+// writePlanJSON prints the plan as one JSON event on one line; suite is
+// the suite's name when the command was given several.
+func writePlanJSON(w io.Writer, p *planner.Plan, r *spec.Redactor, now time.Time, suite string) {
 	out := planJSON{
-		Level: "info", Type: "plan", Timestamp: now.UTC().Format(time.RFC3339Nano),
+		Level: "info", Type: "plan", Timestamp: now.UTC().Format(time.RFC3339Nano), Suite: suite,
 		Message: fmt.Sprintf("plan: %d invocation%s", len(p.Selected), plural(len(p.Selected))),
 		Plan:    planBody{Invocations: []planInvocation{}},
 	}

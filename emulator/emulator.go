@@ -80,24 +80,43 @@ type Running struct {
 	Env *sim.Env
 
 	srv *http.Server
-	ln  net.Listener
 }
 
-// Start serves cfg on an ephemeral loopback port until Close.
-func Start(cfg Config) (*Running, error) {
-	s, err := NewServer(cfg)
-	if err != nil {
-		return nil, err
-	}
+// Options configure how Start serves, beyond the emulated functions and
+// credentials.
+type Options struct {
+	// Limits are the server's limits; zero fields take DefaultLimits.
+	Limits Limits
+	// AccessLog receives one log/slog text line per request; nil logs
+	// nothing.
+	AccessLog io.Writer
+}
+
+// Start serves cfg on an ephemeral loopback port until Close, with the
+// default limits and no access log.
+func Start(cfg Config) (*Running, error) { return StartWith(cfg, Options{}) }
+
+// StartWith serves cfg on an ephemeral loopback port until Close.
+func StartWith(cfg Config, opts Options) (*Running, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		s.Env().Close()
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
-	r := &Running{URL: "http://" + ln.Addr().String(), Env: s.Env(), ln: ln,
-		srv: &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}}
-	go func() { _ = r.srv.Serve(ln) }()
-	return r, nil
+	return startOn(ln, cfg, opts)
+}
+
+// startOn serves cfg on ln, which it closes on error or Close.
+func startOn(ln net.Listener, cfg Config, opts Options) (*Running, error) {
+	s, err := NewServer(cfg)
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	if opts.AccessLog != nil {
+		s.SetAccessLog(sim.NewAccessLog(opts.AccessLog))
+	}
+	srv, _ := opts.Limits.serve(s, ln)
+	return &Running{URL: "http://" + ln.Addr().String(), Env: s.Env(), srv: srv}, nil
 }
 
 // Close stops the server, its connections and its async tasks.
@@ -109,6 +128,8 @@ func (r *Running) Close() {
 // Command implements `fnprobe emulate -listen ADDR [-config FILE]`. It
 // serves until ctx is cancelled and returns the exit code: 0 after a clean
 // stop, 1 when it cannot listen or serve, 2 for bad flags or configuration.
+// It logs every request on stderr, and warns there when it listens beyond
+// loopback.
 func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("emulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -147,15 +168,17 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer s.Env().Close()
+	s.SetAccessLog(sim.NewAccessLog(stderr))
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "emulate: %v\n", err)
 		return 1
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	if beyondLoopback(ln.Addr()) {
+		fmt.Fprintln(stderr, exposureWarning(ln.Addr(), *config))
+	}
+	srv, errc := DefaultLimits().serve(s, ln)
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		fmt.Fprintf(stderr, "emulate: %v\n", err)
@@ -168,6 +191,19 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		_ = srv.Close()
 	}
 	return 0
+}
+
+// exposureWarning is the one line Command prints when it listens beyond
+// loopback: the emulator is a test double, and without -config its
+// credentials are the published demo ones.
+func exposureWarning(addr net.Addr, config string) string {
+	creds := "the credentials of " + config
+	if config == "" {
+		creds = "the published demo credentials (emulator / emulator-secret, emulator-token)"
+	}
+	return fmt.Sprintf("emulate: warning: listening on %s, reachable from other machines; "+
+		"anyone who can connect can invoke the emulated functions with %s — "+
+		"listen on 127.0.0.1 unless that is intended", addr, creds)
 }
 
 // loadWithFiles loads a configuration and returns the parsed files for

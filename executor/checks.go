@@ -215,6 +215,9 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 		// json is null both for a body that is not JSON and for the JSON
 		// document null; only the first fails here.
 		if got.IsNull() && string(bytes.TrimSpace(res.Body)) != "null" {
+			if tooManyValues(bytes.TrimSpace(res.Body)) {
+				return fail("Body too large to decode", fmt.Sprintf("The body has more than %d JSON values, more than fnprobe decodes, so self.json is null. Check it with body_matches or assertions on self.body.", maxJSONValues))
+			}
 			return fail("Body is not JSON", "Expected a JSON body to match, but the body is not JSON: "+excerpt(string(res.Body)))
 		}
 		if path, msg := subset("json", want, got); msg != "" {

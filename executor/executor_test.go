@@ -92,7 +92,7 @@ func (r *recorder) attempts(addr string) []*executor.AttemptInfo {
 }
 
 // plan writes src as a suite and plans it against drv.
-func plan(t *testing.T, drv *testDriver, src string) *planner.Plan {
+func plan(t testing.TB, drv *testDriver, src string) *planner.Plan {
 	t.Helper()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "main.probe.hcl")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -80,6 +81,7 @@ func (e *executor) runNode(ctx context.Context, i int) {
 		fail(diags)
 		return
 	}
+	req.Budget = e.budget
 
 	info := e.info(inst)
 	e.emit(Event{Type: EventStart, Invocation: info})
@@ -194,6 +196,10 @@ func exprDiag(expr hcl.Expression, ctx *hcl.EvalContext, summary, detail string)
 }
 
 // attempts invokes until an attempt settles the outcome, then checks it.
+// Everything an attempt does (sending, reading, decoding the answer,
+// evaluating until and the checks) happens within its timeout: an answer
+// whose checks end after the attempt's deadline, or after the run's context
+// ended, does not pass.
 func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *providers.Request, evalCtx *hcl.EvalContext, info *InvocationInfo) *ResultInfo {
 	settings := e.plan.Config.Settings
 	maxAttempts := firstPositive(inst.Attempts, settings.Retry.Attempts, DefaultAttempts)
@@ -204,6 +210,21 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 	if inst.Block.Retry != nil {
 		until = inst.Block.Retry.Until
 	}
+	// An answer the invoke API gave instead of the function (auth, not
+	// found, bad request) means the invocation could not be made: exit 3,
+	// unless the suite expects exactly that status or code. It never
+	// reaches until: the function did not run. A function failure reported
+	// through an API error (res.Error) is the function's answer.
+	exp := inst.Block.Expect
+	ownsStatus := exp != nil && (exp.Status != nil || exp.ErrorCode != nil)
+	refused := func(res *providers.Result) bool {
+		return res.ErrorCode != "" && res.Status >= 400 && !res.Error && !ownsStatus
+	}
+	cutShort := func(n int, while string) *ResultInfo {
+		reason := "run " + causeText(ctx) + " " + while
+		return &ResultInfo{Status: StatusError, Attempts: n, Reason: reason,
+			Diags: hcl.Diagnostics{unansweredDiag(inst, "Invocation cut short", reason, n)}}
+	}
 
 	var (
 		res      *providers.Result
@@ -213,23 +234,28 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		untilMet = true
 		dur      time.Duration
 		n        int
+		actx     context.Context
+		cancel   context.CancelFunc = func() {}
 	)
+	// The last attempt's body and deadline live until its checks are done.
+	defer func() { cancel(); res.Free() }()
 	for n = 1; ; n++ {
 		// Each attempt stands alone: the result and the until verdict of
 		// an earlier attempt must not leak into a later one.
+		cancel()
+		res.Free()
 		self, selfCtx, untilMet = cty.NilVal, nil, true
-		actx, cancel := context.WithTimeout(ctx, timeout)
+		var stop context.CancelFunc
+		actx, stop = context.WithTimeout(ctx, timeout)
+		cancel = stop
 		t0 := time.Now()
 		res, err = driver.Invoke(actx, req)
 		dur = time.Since(t0)
 		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
-		cancel()
 		if ctx.Err() != nil {
 			// Cancelled from outside: the answer, if any, is not trusted.
 			e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx)}})
-			reason := "run " + causeText(ctx) + " while invoking"
-			return &ResultInfo{Status: StatusError, Attempts: n, Reason: reason,
-				Diags: hcl.Diagnostics{unansweredDiag(inst, "Invocation cut short", reason, n)}}
+			return cutShort(n, "while invoking")
 		}
 		if err == nil && res == nil {
 			err = errors.New("the driver returned no result")
@@ -239,28 +265,44 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		}
 		reason := ""
 		var retryAfter time.Duration
+		var permanent *providers.PermanentError
 		switch {
 		case err != nil && timedOut:
 			reason = "timeout"
 			err = fmt.Errorf("timed out after %s", timeout)
 		case err != nil:
-			reason = "transport"
+			if permanent = permanentError(err); permanent == nil {
+				reason = "transport"
+			}
 		case res.Transient:
 			reason = "unavailable"
 			if res.Status == 429 {
 				reason = "throttled"
 			}
 			retryAfter = min(res.RetryAfter, maxRetryAfter)
+		case refused(res):
+			// Settled: reported below, never retried, until not evaluated.
 		case until != nil:
-			self = resultValue(res, dur, n)
-			var diags hcl.Diagnostics
-			selfCtx = withSelf(evalCtx, self)
-			untilMet, diags = e.untilHolds(until, selfCtx)
-			if diags.HasErrors() {
-				e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: attemptInfo(n, res, err, dur)})
-				return &ResultInfo{Status: StatusFail, Attempts: n, Value: self, Diags: diags}
+			self, err = resultValue(actx, res, dur, n)
+			if err == nil {
+				var diags hcl.Diagnostics
+				selfCtx = withSelf(evalCtx, self)
+				untilMet, diags = e.untilHolds(until, selfCtx)
+				if actx.Err() == nil && diags.HasErrors() {
+					e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: attemptInfo(n, res, nil, dur)})
+					return &ResultInfo{Status: StatusFail, Attempts: n, Value: self, Diags: diags}
+				}
 			}
-			if !untilMet {
+			switch {
+			case ctx.Err() != nil:
+				e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx)}})
+				return cutShort(n, "while checking the answer")
+			case actx.Err() != nil:
+				// Reading the answer took the attempt past its deadline.
+				self, selfCtx, untilMet = cty.NilVal, nil, true
+				reason = "timeout"
+				err = fmt.Errorf("timed out after %s while decoding the answer and evaluating until", timeout)
+			case !untilMet:
 				reason = "until"
 			}
 		}
@@ -275,31 +317,31 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		if !retry {
 			break
 		}
+		// The answer is judged: give its memory back before waiting.
+		res.Free()
 		if e.opts.Sleep(ctx, wait) != nil {
-			reason := "run " + causeText(ctx) + " while waiting to retry"
-			return &ResultInfo{Status: StatusError, Attempts: n, Reason: reason,
-				Diags: hcl.Diagnostics{unansweredDiag(inst, "Invocation cut short", reason, n)}}
+			return cutShort(n, "while waiting to retry")
 		}
 	}
 
 	if err != nil {
 		reason := fmt.Sprintf("could not invoke: %s", err)
-		return &ResultInfo{Status: StatusError, Attempts: n, Reason: reason,
-			Diags: hcl.Diagnostics{unansweredDiag(inst, "Invocation could not be made", reason, n)}}
+		d := unansweredDiag(inst, "Invocation could not be made", reason, n)
+		if pe := permanentError(err); pe != nil {
+			if pe.Hint != "" {
+				d.Detail += " " + pe.Hint
+			}
+			d.Detail += " This error is not retried: retrying cannot heal it."
+		}
+		return &ResultInfo{Status: StatusError, Attempts: n, Reason: reason, Diags: hcl.Diagnostics{d}}
 	}
 	if self == cty.NilVal {
-		self = resultValue(res, dur, n)
+		if self, err = resultValue(actx, res, dur, n); err != nil {
+			return e.lateAnswer(ctx, inst, n, timeout)
+		}
 		selfCtx = withSelf(evalCtx, self)
 	}
-	// An answer the invoke API gave instead of the function (auth, not
-	// found, throttled after retries) means the invocation could not be
-	// made: exit 3, unless the suite expects exactly that status or code.
-	// A function failure reported through an API error (res.Error) is the
-	// function's answer and goes to the checks.
-	exp := inst.Block.Expect
-	ownsStatus := exp != nil && (exp.Status != nil || exp.ErrorCode != nil)
-	apiError := res.ErrorCode != "" && res.Status >= 400 && !res.Error
-	if (res.Transient || apiError) && !ownsStatus {
+	if res.Transient && !ownsStatus || refused(res) {
 		reason := apiErrorText(res)
 		return &ResultInfo{Status: StatusError, Attempts: n, Value: self, Reason: reason,
 			Diags: hcl.Diagnostics{unansweredDiag(inst, "Invocation not answered", reason, n)}}
@@ -312,7 +354,13 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		out.Diags = append(out.Diags, d)
 		out.Status = StatusFail
 	}
-	for _, c := range e.checks(inst, res, selfCtx, dur) {
+	checks := e.checks(inst, res, selfCtx, dur)
+	// Checks that end after the deadline judged an answer too late, or a
+	// run that was already over: nothing passes after -timeout.
+	if actx.Err() != nil {
+		return e.lateAnswer(ctx, inst, n, timeout)
+	}
+	for _, c := range checks {
 		e.emit(Event{Type: EventAssertion, Invocation: info, Assertion: c})
 		if c.Passed {
 			continue
@@ -326,6 +374,30 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		return out.Diags[i].Severity == hcl.DiagError && out.Diags[j].Severity != hcl.DiagError
 	})
 	return out
+}
+
+// lateAnswer is the outcome of an answer whose decoding or checks ended
+// after the attempt's deadline or the run's context.
+func (e *executor) lateAnswer(ctx context.Context, inst *planner.Instance, n int, timeout time.Duration) *ResultInfo {
+	reason := fmt.Sprintf("timed out after %s while decoding and checking the answer", timeout)
+	summary := "Invocation could not be made"
+	if ctx.Err() != nil {
+		reason = "run " + causeText(ctx) + " while checking the answer"
+		summary = "Invocation cut short"
+	}
+	return &ResultInfo{Status: StatusError, Attempts: n, Reason: reason,
+		Diags: hcl.Diagnostics{unansweredDiag(inst, summary, reason, n)}}
+}
+
+// permanentError returns the error's PermanentError: marked so by the
+// driver, or a command that does not exist (exec.ErrNotFound), which no
+// retry can heal whichever driver reports it.
+func permanentError(err error) *providers.PermanentError {
+	pe := providers.IsPermanent(err)
+	if (pe == nil || pe.Hint == "") && errors.Is(err, exec.ErrNotFound) {
+		return &providers.PermanentError{Err: err, Hint: "The command is not installed or not on PATH: install it, or give its path."}
+	}
+	return pe
 }
 
 // unansweredDiag describes an invocation that could not be made or answered,

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"time"
@@ -13,7 +14,12 @@ import (
 )
 
 // resultValue builds the result object of DESIGN §1 from a driver's answer.
-func resultValue(res *providers.Result, dur time.Duration, attempts int) cty.Value {
+// Decoding the body stops with ctx's error when ctx ends.
+func resultValue(ctx context.Context, res *providers.Result, dur time.Duration, attempts int) (cty.Value, error) {
+	js, err := decodeJSON(ctx, res.Body)
+	if err != nil {
+		return cty.NilVal, err
+	}
 	body := string(res.Body)
 	if !utf8.ValidString(body) {
 		body = strings.ToValidUTF8(body, "\uFFFD")
@@ -33,7 +39,7 @@ func resultValue(res *providers.Result, dur time.Duration, attempts int) cty.Val
 		"error_code":           cty.StringVal(res.ErrorCode),
 		"error_message":        cty.StringVal(strings.ToValidUTF8(res.ErrorMessage, "\uFFFD")),
 		"body":                 cty.StringVal(body),
-		"json":                 decodeJSON(res.Body),
+		"json":                 js,
 		"headers":              headers,
 		"log":                  cty.StringVal(strings.ToValidUTF8(res.Log, "\uFFFD")),
 		"request_id":           cty.StringVal(res.RequestID),
@@ -45,7 +51,7 @@ func resultValue(res *providers.Result, dur time.Duration, attempts int) cty.Val
 		"memory_mb":            optNumber(res.MemoryMB),
 		"attempts":             cty.NumberIntVal(int64(attempts)),
 		"async_id":             cty.StringVal(res.AsyncID),
-	})
+	}), nil
 }
 
 func optNumber(f *float64) cty.Value {
@@ -57,25 +63,92 @@ func optNumber(f *float64) cty.Value {
 
 // decodeJSON decodes a body as JSON into a cty value, or null when it is not
 // JSON. One pass with encoding/json (numbers kept exact), then a walk to
-// cty: go-cty's own decoder parses twice (type, then value).
-func decodeJSON(body []byte) cty.Value {
+// cty: go-cty's own decoder parses twice (type, then value). Both passes
+// take time linear in the body's length; the walk checks ctx as it goes and
+// returns ctx's error when it ends.
+func decodeJSON(ctx context.Context, body []byte) (cty.Value, error) {
+	if err := ctx.Err(); err != nil {
+		return cty.NilVal, err
+	}
 	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 {
-		return cty.NullVal(cty.DynamicPseudoType)
+	if len(trimmed) == 0 || tooManyValues(trimmed) {
+		return cty.NullVal(cty.DynamicPseudoType), nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.UseNumber()
 	var v any
 	// One value and nothing after it: "1 2" or "{} x" is not JSON.
 	if err := dec.Decode(&v); err != nil || dec.InputOffset() != int64(len(trimmed)) {
-		return cty.NullVal(cty.DynamicPseudoType)
+		return cty.NullVal(cty.DynamicPseudoType), ctx.Err()
 	}
-	return toCty(v)
+	w := walker{ctx: ctx}
+	out := w.toCty(v)
+	if w.err != nil {
+		return cty.NilVal, w.err
+	}
+	return out, nil
 }
 
-// toCty converts a decoded JSON value: objects to cty objects, arrays to
-// tuples, as go-cty's JSON decoder does.
-func toCty(v any) cty.Value {
+// maxJSONValues bounds how many values a body may hold to be decoded into
+// self.json: each costs a few hundred bytes and about a microsecond as a cty
+// value (a 2 MiB body of a million zeros: 300 MB allocated, 0.8 s), so a
+// 64 MiB body of "0," would take gigabytes. A body with more is left
+// undecoded (self.json is null; self.body still holds it all).
+const maxJSONValues = 1_000_000
+
+// tooManyValues reports whether body may hold more than maxJSONValues
+// values, counting the commas, colons and opening brackets outside
+// strings: an upper bound, in one pass without allocating.
+func tooManyValues(body []byte) bool {
+	n, inString := 1, false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case inString:
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ',' || c == ':' || c == '[' || c == '{':
+			if n++; n > maxJSONValues {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maxNumberLen bounds the length of a JSON number literal decoded as a
+// number. Parsing a number into cty takes time quadratic in its digits (two
+// million digits take seconds); a longer literal is kept as a string of its
+// exact text, which expressions can still compare or convert.
+const maxNumberLen = 1000
+
+// checkEvery is how many values the walk converts between looks at ctx.
+const checkEvery = 4096
+
+// walker converts a decoded JSON value: objects to cty objects, arrays to
+// tuples, as go-cty's JSON decoder does. It stops at ctx's end, leaving the
+// error in err.
+type walker struct {
+	ctx   context.Context
+	count int
+	err   error
+}
+
+func (w *walker) toCty(v any) cty.Value {
+	if w.err != nil {
+		return cty.NilVal
+	}
+	if w.count++; w.count%checkEvery == 0 {
+		if w.err = w.ctx.Err(); w.err != nil {
+			return cty.NilVal
+		}
+	}
 	switch v := v.(type) {
 	case nil:
 		return cty.NullVal(cty.DynamicPseudoType)
@@ -84,6 +157,9 @@ func toCty(v any) cty.Value {
 	case string:
 		return cty.StringVal(v)
 	case json.Number:
+		if len(v) > maxNumberLen {
+			return cty.StringVal(v.String())
+		}
 		n, err := cty.ParseNumberVal(v.String())
 		if err != nil {
 			return cty.StringVal(v.String())
@@ -95,7 +171,10 @@ func toCty(v any) cty.Value {
 		}
 		elems := make([]cty.Value, len(v))
 		for i, e := range v {
-			elems[i] = toCty(e)
+			elems[i] = w.toCty(e)
+		}
+		if w.err != nil {
+			return cty.NilVal
 		}
 		return cty.TupleVal(elems)
 	case map[string]any:
@@ -104,7 +183,10 @@ func toCty(v any) cty.Value {
 		}
 		attrs := make(map[string]cty.Value, len(v))
 		for k, e := range v {
-			attrs[k] = toCty(e)
+			attrs[k] = w.toCty(e)
+		}
+		if w.err != nil {
+			return cty.NilVal
 		}
 		return cty.ObjectVal(attrs)
 	}

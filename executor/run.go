@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/fnprobe/fnprobe/planner"
+	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/spec"
 )
 
@@ -58,9 +59,12 @@ type Options struct {
 	// invocation disabled) exit 0; otherwise it exits 2: a gate that
 	// checked nothing must not pass.
 	AllowEmpty bool
-	Observer   Observer  // receives every event; may be nil
-	Sleep      SleepFunc // waits between attempts; nil: a timer honouring ctx
-	Clock      func() time.Time
+	Observer   Observer // receives every event; may be nil
+	// Budget bounds the memory of the response bodies in flight across
+	// all drivers; nil: a budget of providers.DefaultBudget for this run.
+	Budget *providers.Budget
+	Sleep  SleepFunc // waits between attempts; nil: a timer honouring ctx
+	Clock  func() time.Time
 }
 
 // SleepFunc waits for d or until ctx is done.
@@ -78,6 +82,7 @@ func Run(ctx context.Context, p *planner.Plan, opts Options) (*Summary, error) {
 type executor struct {
 	plan   *planner.Plan
 	opts   Options
+	budget *providers.Budget
 	insts  []*planner.Instance
 	index  map[*planner.Instance]int
 	byName map[string][]int
@@ -107,9 +112,13 @@ func newExecutor(p *planner.Plan, opts Options) *executor {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
+	if opts.Budget == nil {
+		opts.Budget = providers.NewBudget(providers.DefaultBudget)
+	}
 	e := &executor{
 		plan:   p,
 		opts:   opts,
+		budget: opts.Budget,
 		insts:  p.Selected,
 		index:  make(map[*planner.Instance]int, len(p.Selected)),
 		byName: map[string][]int{},

@@ -67,6 +67,10 @@ type Request struct {
 	// BaseDir is the directory of the file that declares the function;
 	// drivers resolve relative paths against it.
 	BaseDir string
+	// Budget is the run's memory budget for response bodies (see Budget);
+	// nil bounds nothing. Drivers read bodies with wire.ReadBody, which
+	// draws on it, and hand the hold to the executor in Result.Release.
+	Budget *Budget
 }
 
 // Result is a driver's answer, mapped onto the common result object. The
@@ -96,6 +100,18 @@ type Result struct {
 	// RetryAfter is the wait the service asked for (Retry-After and
 	// equivalents), zero when none.
 	RetryAfter time.Duration
+
+	// Release, when set, returns the memory Body holds to the run's
+	// Budget. The executor calls it once it is done with the answer; it
+	// may be called more than once.
+	Release func()
+}
+
+// Free calls r.Release when r and its Release are set.
+func (r *Result) Free() {
+	if r != nil && r.Release != nil {
+		r.Release()
+	}
 }
 
 // Driver is one provider type.
@@ -104,7 +120,8 @@ type Driver interface {
 	Schema() Schema
 	// Invoke makes one attempt. A non-nil error means the call could not be
 	// made or answered (transport failure, timeout, garbled answer); every
-	// answer the service gave, errors included, is a Result.
+	// answer the service gave, errors included, is a Result. An error that
+	// retrying cannot heal is wrapped with Permanent.
 	Invoke(ctx context.Context, req *Request) (*Result, error)
 }
 

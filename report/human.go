@@ -55,15 +55,16 @@ func (h *Human) Err() error {
 func (h *Human) Event(e executor.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	lines := !h.opts.Quiet && !h.opts.Compact
 	switch e.Type {
 	case executor.EventStart:
-		if e.Invocation != nil {
+		if e.Invocation != nil && lines {
 			inv := *e.Invocation
 			inv.Addr, inv.Function, inv.Provider = h.clean(inv.Addr), h.clean(inv.Function), h.clean(inv.Provider)
 			h.line(startMessage(&inv))
 		}
 	case executor.EventAttempt:
-		if e.Invocation != nil && e.Attempt != nil && e.Attempt.Retry {
+		if e.Invocation != nil && e.Attempt != nil && e.Attempt.Retry && lines {
 			a := *e.Attempt
 			a.Err, a.Reason = h.clean(a.Err), h.clean(a.Reason)
 			h.line(attemptMessage(h.clean(e.Invocation.Addr), &a))
@@ -72,9 +73,11 @@ func (h *Human) Event(e executor.Event) {
 		if e.Invocation == nil || e.Result == nil {
 			return
 		}
-		r := *e.Result
-		r.Reason = h.clean(r.Reason)
-		h.line(resultMessage(h.clean(e.Invocation.Addr), &r, h.p))
+		if lines {
+			r := *e.Result
+			r.Reason = h.clean(r.Reason)
+			h.line(resultMessage(h.clean(e.Invocation.Addr), &r, h.p))
+		}
 		if len(e.Result.Diags) > 0 {
 			h.results = append(h.results, addrDiags{e.Invocation.Addr, e.Result.Diags})
 		}
@@ -121,19 +124,26 @@ func (h *Human) finish(s *executor.Summary) {
 	}
 	diags = append(diags, diagnostics(h.runDiag, "", h.opts)...)
 	errorsFirst(diags)
+	// A blank line parts the diagnostics from the lines before them; with
+	// -quiet there are none.
+	sep := "\n"
+	if h.opts.Quiet {
+		sep = ""
+	}
 	if len(diags) > 0 {
-		h.write("\n")
+		h.write(sep)
+		sep = "\n"
 	}
 	for _, d := range diags {
 		h.write(formatDiagnostic(d, h.p, h.opts.width(), true))
 	}
 
-	if h.hasOut && len(h.outputs) > 0 {
+	if h.hasOut && len(h.outputs) > 0 && !h.opts.Quiet {
 		h.write("\n" + h.p.paint("Outputs:", ansiBold, ansiGreen) + "\n\n")
 		h.write(formatOutputs(h.outputs, h.opts))
 	}
 
-	h.write("\n" + summaryMessage(s, h.p) + "\n")
+	h.write(sep + summaryMessage(s, h.p) + "\n")
 	h.results, h.runDiag, h.outputs, h.hasOut = nil, nil, nil, false
 }
 

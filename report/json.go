@@ -60,6 +60,15 @@ func NewJSON(w io.Writer, opts Options) *JSON {
 	return j
 }
 
+// Begin starts the events of another suite, when one command runs several:
+// the events that follow are rendered with opts (that suite's files and
+// secrets) and carry opts.Suite as "suite".
+func (j *JSON) Begin(opts Options) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.opts = opts
+}
+
 // Err returns the first error writing to the output, if any.
 func (j *JSON) Err() error {
 	j.mu.Lock()
@@ -73,6 +82,7 @@ type jsonLine struct {
 	Message       string              `json:"@message"`
 	Timestamp     string              `json:"@timestamp"`
 	Type          string              `json:"type"`
+	Suite         string              `json:"suite,omitempty"`
 	FnProbe       string              `json:"fnprobe,omitempty"`
 	SchemaVersion string              `json:"schema_version,omitempty"`
 	Run           *jsonRun            `json:"run,omitempty"`
@@ -336,6 +346,9 @@ func (j *JSON) diagnostics(diags hcl.Diagnostics, t time.Time) {
 func (j *JSON) emit(line jsonLine) {
 	if j.err != nil {
 		return
+	}
+	if line.Type != "version" {
+		line.Suite = j.opts.redact(j.opts.Suite)
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -167,6 +167,11 @@ func TestSchemaDocumented(t *testing.T) {
 	j := NewJSON(&buf, f.opts)
 	run(j, f.events(t))
 	j.Diagnostics(configDiags(t, f))
+	// Fields written only when one command runs several suites.
+	several := f.opts
+	several.Suite = "suites/orders"
+	j.Begin(several)
+	run(j, f.events(t))
 
 	documented := func(s string) {
 		t.Helper()

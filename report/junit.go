@@ -186,8 +186,11 @@ func (j *JUnit) renderDiags(diags []Diagnostic) string {
 	return strings.Join(parts, "\n")
 }
 
-// document builds the XML document from what was collected.
-func (j *JUnit) document() xmlTestSuites {
+// suite builds the testsuite element from what was collected: named after
+// Options.Suite, else "fnprobe".
+func (j *JUnit) suite() (xmlTestSuite, time.Duration) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	o := j.opts
 	// Redact, then escape control characters visibly (\x1b) rather than
 	// drop them, then drop what XML cannot carry at all.
@@ -197,7 +200,11 @@ func (j *JUnit) document() xmlTestSuites {
 	cases := append([]junitCase(nil), j.cases...)
 	sort.SliceStable(cases, func(a, b int) bool { return cases[a].addr < cases[b].addr })
 
-	suite := xmlTestSuite{Name: junitSuiteName, Cases: []xmlTestCase{}}
+	name := junitSuiteName
+	if o.Suite != "" {
+		name = text(o.Suite)
+	}
+	suite := xmlTestSuite{Name: name, Cases: []xmlTestCase{}}
 	var total time.Duration
 	for _, c := range cases {
 		classname := c.name
@@ -254,21 +261,32 @@ func (j *JUnit) document() xmlTestSuites {
 	if len(j.runDiags) > 0 {
 		suite.SystemErr = &xmlCDATA{text(j.renderDiags(j.runDiags))}
 	}
-	return xmlTestSuites{
-		Name:     junitSuiteName,
-		Tests:    suite.Tests,
-		Failures: suite.Failures,
-		Errors:   suite.Errors,
-		Time:     suite.Time,
-		Suites:   []xmlTestSuite{suite},
-	}
+	return suite, total
 }
 
 // WriteTo writes the JUnit XML document to w. It implements io.WriterTo.
 func (j *JUnit) WriteTo(w io.Writer) (int64, error) {
-	j.mu.Lock()
-	doc := j.document()
-	j.mu.Unlock()
+	return JUnitFile{j}.WriteTo(w)
+}
+
+// JUnitFile is the JUnit XML document of several suites run by one
+// command (`fnprobe run A B`): one <testsuite> each, in order, under one
+// <testsuites> whose counts and time are their sums.
+type JUnitFile []*JUnit
+
+// WriteTo writes the document to w. It implements io.WriterTo.
+func (f JUnitFile) WriteTo(w io.Writer) (int64, error) {
+	doc := xmlTestSuites{Name: junitSuiteName, Suites: []xmlTestSuite{}}
+	var total time.Duration
+	for _, j := range f {
+		s, d := j.suite()
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Errors += s.Errors
+		total += d
+		doc.Suites = append(doc.Suites, s)
+	}
+	doc.Time = seconds(total)
 
 	out, err := xml.MarshalIndent(doc, "", "  ")
 	if err != nil {

@@ -48,6 +48,16 @@ type Options struct {
 	// Width is the column at which human output wraps diagnostic details;
 	// 0 means DefaultWidth and a negative value disables wrapping.
 	Width int
+	// Suite is the suite's name (its PATH) when one command runs several
+	// suites: JSON events carry it as "suite" and the JUnit testsuite is
+	// named after it. Empty for a single suite.
+	Suite string
+	// Quiet makes the human view print only failures (error and warning
+	// diagnostics) and the summary line: no line per event, no outputs.
+	Quiet bool
+	// Compact makes the human view print no line per event, for runs whose
+	// progress a Progress line shows instead.
+	Compact bool
 	// Now is the clock used for timestamps that events do not carry (the
 	// JSON version event, events with a zero Time). Nil means time.Now.
 	Now func() time.Time

@@ -9,6 +9,7 @@ import (
 // When the connection cannot be hijacked (HTTP/2), it aborts the handler,
 // which resets the stream.
 func Drop(w http.ResponseWriter) {
+	SetOutcome(w, VerdictFault, "drop")
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
@@ -20,6 +21,7 @@ func Drop(w http.ResponseWriter) {
 // only the first half of it, then closes the connection. The caller sets
 // the other headers first.
 func WriteTruncated(w http.ResponseWriter, status int, body []byte) {
+	SetOutcome(w, VerdictFault, "truncate")
 	if len(body) < 2 {
 		body = append(body, []byte("{\"truncated\":true}")...)
 	}

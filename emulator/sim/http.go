@@ -1,13 +1,16 @@
 package sim
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,20 +21,44 @@ import (
 // ErrBodyTooLarge is returned by ReadBody for a body over its limit.
 var ErrBodyTooLarge = errors.New("request body too large")
 
-// ReadBody reads a request body of at most limit bytes. A longer body
-// gives ErrBodyTooLarge, after up to drain more bytes of it are read and
-// discarded, so that a client still sending can read the answer. Other
-// errors are the body's read errors, as they are.
-func ReadBody(r *http.Request, limit, drain int64) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(body)) > limit {
+// ReadBody reads a request body of at most limit bytes, writing it to
+// every hash as it is read, so a caller checks a declared digest without a
+// second pass. A longer body gives ErrBodyTooLarge — at once when its
+// Content-Length says so — after up to drain more bytes of it are read
+// and discarded, so that a client still sending can read the answer. The
+// memory a call holds is bounded by limit. Other errors are the body's
+// read errors (a read deadline, a reset), as they are.
+//
+// Call it only once the request's headers are authenticated: an answer
+// that leaves the body unread closes the connection instead (see Server).
+func ReadBody(r *http.Request, limit, drain int64, hashes ...hash.Hash) ([]byte, error) {
+	if r.ContentLength > limit {
 		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, drain))
 		return nil, ErrBodyTooLarge
 	}
-	return body, nil
+	var src io.Reader = io.LimitReader(r.Body, limit+1)
+	if len(hashes) > 0 {
+		ws := make([]io.Writer, len(hashes))
+		for i, h := range hashes {
+			ws[i] = h
+		}
+		src = io.TeeReader(src, io.MultiWriter(ws...))
+	}
+	// Allocate for what arrives, not for what is declared: a client
+	// declaring a large body and sending nothing must not cost its size.
+	size := int64(4 << 10)
+	if r.ContentLength >= 0 {
+		size = min(r.ContentLength, 1<<20)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	if _, err := buf.ReadFrom(src); err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) > limit {
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, drain))
+		return nil, ErrBodyTooLarge
+	}
+	return buf.Bytes(), nil
 }
 
 // WriteJSON answers status with v as a JSON body (Content-Type
@@ -74,4 +101,32 @@ func Tail(log string, n int) string {
 func (e *Env) NewUUID(variant string) string {
 	id := e.NewID() // 8-12 hex digits
 	return fmt.Sprintf("%s-%s-%s-%s-%s00000000", id[:8], id[9:13], id[13:17], variant, id[17:21])
+}
+
+// DrainLimit is how much of an oversized body, from an authenticated
+// request, the providers read and discard before answering "too large",
+// so that a client still sending is likely to read the answer. An
+// unauthenticated request's body is never read: the connection is closed
+// after the answer.
+const DrainLimit = 1 << 20
+
+// RequestTarget returns the request target exactly as the client sent it,
+// in origin form ("/path?query") — also for an absolute-form target
+// ("http://host/path?query"), which HTTP/1.1 servers must accept — so a
+// signature over the path as sent can be checked.
+func RequestTarget(r *http.Request) string {
+	t := r.RequestURI
+	if t == "" {
+		return r.URL.RequestURI()
+	}
+	if !strings.HasPrefix(t, "/") {
+		if i := strings.Index(t, "://"); i >= 0 {
+			rest := t[i+3:]
+			if j := strings.IndexAny(rest, "/?"); j >= 0 && rest[j] == '/' {
+				return rest[j:]
+			}
+			return "/"
+		}
+	}
+	return t
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -27,7 +28,8 @@ func TestReadBody(t *testing.T) {
 		{name: "under the limit", body: strings.NewReader("abc"), limit: 4, drain: 8, want: "abc"},
 		{name: "at the limit", body: strings.NewReader("abcd"), limit: 4, drain: 8, want: "abcd"},
 		{name: "over the limit, drained", body: strings.NewReader("abcdefgh"), limit: 4, drain: 8, wantErr: ErrBodyTooLarge, wantLeft: 0},
-		{name: "over the limit, drain bounded", body: strings.NewReader(strings.Repeat("x", 20)), limit: 4, drain: 8, wantErr: ErrBodyTooLarge, wantLeft: 20 - 5 - 8},
+		{name: "over the limit, drain bounded", body: strings.NewReader(strings.Repeat("x", 20)), limit: 4, drain: 8, wantErr: ErrBodyTooLarge, wantLeft: 20 - 8},
+		{name: "over the limit, chunked", body: io.MultiReader(strings.NewReader(strings.Repeat("x", 20))), limit: 4, drain: 8, wantErr: ErrBodyTooLarge, wantLeft: 20 - 5 - 8},
 		{name: "read error", body: iotest.ErrReader(readErr), limit: 4, drain: 8, wantErr: readErr},
 	}
 	for _, tt := range tests {
@@ -173,5 +175,22 @@ func TestDecisionWriteBody(t *testing.T) {
 				t.Errorf("Content-Length %d, want %d", resp.ContentLength, len(tt.body))
 			}
 		})
+	}
+}
+
+// TestReadBodyAllocatesForWhatArrives: a body declaring 32 MB that fails
+// after a few bytes costs nowhere near 32 MB.
+func TestReadBodyAllocatesForWhatArrives(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "/", io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(errors.New("reset"))))
+	r.ContentLength = 32 << 20
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := ReadBody(r, 32<<20, 0)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 4<<20 {
+		t.Errorf("allocated %d bytes for a 3-byte body declaring 32 MB", n)
 	}
 }

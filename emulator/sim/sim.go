@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"sort"
@@ -126,6 +127,8 @@ type Env struct {
 	ids atomic.Uint64
 
 	tasks taskStore
+
+	nonces nonceSet
 }
 
 // New builds an Env from options; it reports invalid options as errors.
@@ -236,17 +239,22 @@ type Provider interface {
 }
 
 // Server is an http.Handler serving every registered provider on its own
-// path prefix.
+// path prefix. It gives every request a body read deadline and writes one
+// access log line per request.
 type Server struct {
-	env *Env
-	mux *http.ServeMux
+	env         *Env
+	mux         *http.ServeMux
+	log         *slog.Logger
+	bodyTimeout time.Duration
 }
 
-// NewServer builds a Server over env for the given providers.
+// NewServer builds a Server over env for the given providers. It logs
+// nothing and sets no body read deadline until told to (SetAccessLog,
+// SetBodyReadTimeout).
 func NewServer(env *Env, providers ...Provider) *Server {
 	s := &Server{env: env, mux: http.NewServeMux()}
 	for _, p := range providers {
-		h := p.Handler(env)
+		h := tagged{name: p.Name(), h: p.Handler(env)}
 		for _, pat := range p.Patterns() {
 			s.mux.Handle(pat, h)
 		}
@@ -259,11 +267,53 @@ func NewServer(env *Env, providers ...Provider) *Server {
 	return s
 }
 
+// SetAccessLog makes the server log every request on l (nil: none). Call
+// it before serving.
+func (s *Server) SetAccessLog(l *slog.Logger) { s.log = l }
+
+// SetBodyReadTimeout bounds the time a handler may spend reading a request
+// body, from the moment it is handed the request; 0 means no bound. Call
+// it before serving.
+func (s *Server) SetBodyReadTimeout(d time.Duration) { s.bodyTimeout = d }
+
+// tagged names the provider serving a request, for the access log.
+type tagged struct {
+	name string
+	h    http.Handler
+}
+
+func (t tagged) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if x, ok := w.(*exchange); ok {
+		x.provider = t.name
+	}
+	t.h.ServeHTTP(w, r)
+}
+
 // Env returns the server's state.
 func (s *Server) Env() *Env { return s.env }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	x := &exchange{ResponseWriter: w}
+	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+		rc := http.NewResponseController(w)
+		if s.bodyTimeout > 0 {
+			_ = rc.SetReadDeadline(start.Add(s.bodyTimeout))
+		}
+		orig := r.Body
+		x.body = &trackedBody{ReadCloser: orig, rc: rc}
+		r.Body = x.body
+		// net/http looks at the request's own body after the handler to
+		// decide on a graceful close (FIN, then a pause for the client to
+		// read the answer, rather than a reset): give it back.
+		defer func() { r.Body = orig }()
+	}
+	if s.log != nil {
+		defer func() { s.logRequest(r, x, time.Since(start)) }()
+	}
+	s.mux.ServeHTTP(x, r)
+}
 
 func jsonEscape(s string) string {
 	out := make([]byte, 0, len(s))

@@ -218,8 +218,9 @@ type call struct {
 	action  string // ACS3 x-acs-action
 }
 
-// send signs and sends c, and reads the whole answer.
-func (d *Driver) send(ctx context.Context, cfg config, c call) (*http.Response, []byte, error) {
+// send signs and sends c, and reads the answer (at most wire.CloudLimit,
+// drawn from budget); release gives the body's memory back.
+func (d *Driver) send(ctx context.Context, cfg config, c call, budget *providers.Budget) (*http.Response, []byte, func(), error) {
 	u := cfg.endpoint + c.path
 	if len(c.query) > 0 {
 		var q []string
@@ -234,7 +235,7 @@ func (d *Driver) send(ctx context.Context, cfg config, c call) (*http.Response, 
 	}
 	req, err := http.NewRequestWithContext(ctx, c.method, u, rd)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: building request: %w", d.typ(), err)
+		return nil, nil, nil, fmt.Errorf("%s: building request: %w", d.typ(), err)
 	}
 	h := map[string]string{"User-Agent": userAgent, "Accept": "application/json"}
 	for k, v := range c.headers {
@@ -289,14 +290,14 @@ func (d *Driver) send(ctx context.Context, cfg config, c call) (*http.Response, 
 	}
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %s %s: %w", d.typ(), c.method, c.path, err)
+		return nil, nil, nil, wire.Classify(fmt.Errorf("%s: %s %s: %w", d.typ(), c.method, c.path, err))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	body, release, err := wire.ReadBody(ctx, resp.Body, resp.ContentLength, wire.CloudLimit, budget)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: reading the answer to %s %s (HTTP %d): %w", d.typ(), c.method, c.path, resp.StatusCode, err)
+		return nil, nil, nil, fmt.Errorf("%s: reading the answer to %s %s (HTTP %d): %w", d.typ(), c.method, c.path, resp.StatusCode, err)
 	}
-	return resp, body, nil
+	return resp, body, release, nil
 }
 
 // Invoke implements providers.Driver.
@@ -336,16 +337,20 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 
 	c := call{method: http.MethodPost, query: map[string]string{}, headers: headers, body: req.Payload, action: "InvokeFunction"}
 	c.path, c.query = d.functionPath(cfg, service, name, qualifier, "/invocations")
-	resp, body, err := d.send(ctx, cfg, c)
+	resp, body, release, err := d.send(ctx, cfg, c, req.Budget)
 	if err != nil {
 		return nil, err
 	}
 	res, err := d.mapResponse(resp, body)
 	if err != nil {
+		release()
 		return nil, err
 	}
+	res.Release = release
 	if async && res.Status < 300 {
 		res.Body = nil
+		release()
+		res.Release = nil
 		if res.AsyncID == "" {
 			res.AsyncID = taskID
 		}
@@ -353,7 +358,7 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 			if res.AsyncID == "" {
 				return nil, fmt.Errorf("%s: the service returned no async task id to wait for", d.typ())
 			}
-			return d.wait(ctx, cfg, service, name, qualifier, res)
+			return d.wait(ctx, cfg, service, name, qualifier, res, req.Budget)
 		}
 	}
 	return res, nil
@@ -484,7 +489,7 @@ func terminal(status string) bool {
 
 // wait polls the task API until the task reaches a terminal state and
 // fills res from it.
-func (d *Driver) wait(ctx context.Context, cfg config, service, name, qualifier string, res *providers.Result) (*providers.Result, error) {
+func (d *Driver) wait(ctx context.Context, cfg config, service, name, qualifier string, res *providers.Result, budget *providers.Budget) (*providers.Result, error) {
 	suffix, action := "/async-tasks/"+PercentEncode(res.AsyncID), "GetAsyncTask"
 	if d.fc2 {
 		suffix, action = "/stateful-async-invocations/"+PercentEncode(res.AsyncID), "GetStatefulAsyncInvocation"
@@ -500,12 +505,15 @@ func (d *Driver) wait(ctx context.Context, cfg config, service, name, qualifier 
 		if err := poll.Wait(ctx); err != nil {
 			return nil, fmt.Errorf("%s: waiting for async task %s: %w", d.typ(), res.AsyncID, err)
 		}
-		resp, body, err := d.send(ctx, cfg, c)
+		resp, body, release, err := d.send(ctx, cfg, c, budget)
 		if err != nil {
 			return nil, fmt.Errorf("waiting for async task %s: %w", res.AsyncID, err)
 		}
 		if resp.StatusCode >= 300 {
 			pr, err := d.mapResponse(resp, body)
+			if err != nil || pr.Transient {
+				release()
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -514,10 +522,13 @@ func (d *Driver) wait(ctx context.Context, cfg config, service, name, qualifier 
 				continue
 			}
 			res.Status, res.ErrorCode, res.ErrorMessage, res.Body = pr.Status, pr.ErrorCode, pr.ErrorMessage, pr.Body
+			res.Release = release
 			return res, nil
 		}
 		var tk task
-		if err := json.Unmarshal(body, &tk); err != nil {
+		err = json.Unmarshal(body, &tk)
+		release()
+		if err != nil {
 			return nil, fmt.Errorf("%s: async task %s: garbled answer: %w", d.typ(), res.AsyncID, err)
 		}
 		if !terminal(tk.Status) {

@@ -3,9 +3,12 @@ package alicloud
 import (
 	"crypto/hmac"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"net/http"
 	"strconv"
 	"strings"
@@ -25,7 +28,7 @@ const (
 	logTailBytes = 4 << 10
 	// drainLimit bounds how much of an oversized body the emulator reads
 	// before answering EntityTooLarge.
-	drainLimit = 2 * SyncPayloadLimit
+	drainLimit = sim.DrainLimit
 )
 
 // credentialProvider scopes the emulator's credentials for both FC APIs.
@@ -60,10 +63,17 @@ type apiError struct {
 	status     int
 	code, msg  string
 	retryAfter time.Duration
+	verdict    sim.Verdict // for the access log; "" derives it from status
 }
 
 func errorf(status int, code, format string, args ...any) *apiError {
 	return &apiError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// is sets the error's verdict.
+func (e *apiError) is(v sim.Verdict) *apiError {
+	e.verdict = v
+	return e
 }
 
 // fcAPI serves one FC API flavour over an Env.
@@ -75,6 +85,7 @@ type fcAPI struct {
 func (a *fcAPI) requestID() string { return "1-" + a.env.NewID() }
 
 func (a *fcAPI) writeError(w http.ResponseWriter, reqID string, e *apiError) {
+	sim.SetOutcome(w, e.verdict, e.code)
 	h := w.Header()
 	h.Set("X-Fc-Request-Id", reqID)
 	sim.SetRetryAfter(h, e.retryAfter)
@@ -87,20 +98,28 @@ func (a *fcAPI) writeError(w http.ResponseWriter, reqID string, e *apiError) {
 	sim.WriteJSON(w, e.status, body)
 }
 
-// authenticate checks the Authorization header (FC scheme when fcScheme
-// allowed, ACS3 always), the date window, the access key, the security
-// token and the body hash.
-func (a *fcAPI) authenticate(r *http.Request, body []byte, fcScheme bool) *apiError {
+// bodyCheck is what the authenticated headers say the body hashes to.
+type bodyCheck struct {
+	sha256 string // x-acs-content-sha256 (hex); "" for none
+	md5    string // Content-MD5 as sent (hex or base64); "" for none
+}
+
+// authenticate checks the request from its headers alone, before any of
+// the body is read: the Authorization header (FC scheme when fcScheme
+// allows it, ACS3 always), the date window, the access key, the security
+// token, the signature over the declared body hash, and the ACS3 nonce. It
+// returns what the body must then hash to.
+func (a *fcAPI) authenticate(r *http.Request, fcScheme bool) (bodyCheck, *apiError) {
 	auth := r.Header.Get("Authorization")
 	switch {
 	case auth == "":
-		return errorf(http.StatusForbidden, "AccessDenied", "required HTTP header Authorization was not specified")
+		return bodyCheck{}, errorf(http.StatusForbidden, "AccessDenied", "required HTTP header Authorization was not specified").is(sim.VerdictUnauthenticated)
 	case strings.HasPrefix(auth, ACS3+" "):
-		return a.checkACS3(r, auth, body)
+		return a.checkACS3(r, auth)
 	case fcScheme && strings.HasPrefix(auth, "FC "):
-		return a.checkFC(r, auth, body)
+		return a.checkFC(r, auth)
 	}
-	return errorf(http.StatusForbidden, "AccessDenied", "unsupported authorization scheme")
+	return bodyCheck{}, errorf(http.StatusForbidden, "AccessDenied", "unsupported authorization scheme").is(sim.VerdictUnauthenticated)
 }
 
 func (a *fcAPI) checkTime(t time.Time, header string) *apiError {
@@ -109,7 +128,7 @@ func (a *fcAPI) checkTime(t time.Time, header string) *apiError {
 		// The service's error code for skew is not documented [?].
 		return errorf(http.StatusForbidden, "RequestTimeTooSkewed",
 			"the difference between the request time (%s: %s) and the server's time (%s) is larger than %s",
-			header, t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), MaxSkew)
+			header, t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), MaxSkew).is(sim.VerdictSkew)
 	}
 	return nil
 }
@@ -117,44 +136,47 @@ func (a *fcAPI) checkTime(t time.Time, header string) *apiError {
 func (a *fcAPI) credential(ak, token string) (sim.Credential, *apiError) {
 	c, ok := a.env.Credential(credentialProvider, ak)
 	if !ok {
-		return c, errorf(http.StatusForbidden, "InvalidAccessKeyID", "invalid access key ID '%s'", ak)
+		return c, errorf(http.StatusForbidden, "InvalidAccessKeyID", "invalid access key ID '%s'", ak).is(sim.VerdictUnknownKey)
 	}
 	if c.SecurityToken != token {
-		return c, errorf(http.StatusForbidden, "InvalidSecurityToken", "the security token you provided is invalid or missing")
+		return c, errorf(http.StatusForbidden, "InvalidSecurityToken", "the security token you provided is invalid or missing").is(sim.VerdictBadToken)
 	}
 	return c, nil
 }
 
 func signatureMismatch() *apiError {
 	return errorf(http.StatusForbidden, "SignatureNotMatch",
-		"The request signature we calculated does not match the signature you provided. Check your access key and signing method")
+		"The request signature we calculated does not match the signature you provided. Check your access key and signing method").is(sim.VerdictSignatureMismatch)
 }
 
-func (a *fcAPI) checkACS3(r *http.Request, auth string, body []byte) *apiError {
+// acs3Required are the headers an ACS3 request must carry and sign: the
+// V3 signature documentation makes x-acs-signature-nonce mandatory ("a
+// unique random number ... to prevent replay attacks") and every common
+// header present part of the signature.
+var acs3Required = []string{"x-acs-date", "x-acs-content-sha256", "x-acs-signature-nonce"}
+
+func (a *fcAPI) checkACS3(r *http.Request, auth string) (bodyCheck, *apiError) {
 	parsed, err := ParseACS3(auth)
 	if err != nil {
-		return errorf(http.StatusForbidden, "AccessDenied", "malformed Authorization header: %v", err)
+		return bodyCheck{}, errorf(http.StatusForbidden, "AccessDenied", "malformed Authorization header: %v", err).is(sim.VerdictUnauthenticated)
 	}
-	for _, h := range []string{"x-acs-date", "x-acs-content-sha256"} {
+	for _, h := range acs3Required {
 		if r.Header.Get(h) == "" {
-			return errorf(http.StatusBadRequest, "MissingRequiredHeader", "required HTTP header %s was not specified", h)
+			return bodyCheck{}, errorf(http.StatusBadRequest, "MissingRequiredHeader", "required HTTP header %s was not specified", h)
 		}
 	}
 	date, err := time.Parse("2006-01-02T15:04:05Z", r.Header.Get("x-acs-date"))
 	if err != nil {
-		return errorf(http.StatusBadRequest, "InvalidArgument", "x-acs-date %q is not of the form 2006-01-02T15:04:05Z", r.Header.Get("x-acs-date"))
+		return bodyCheck{}, errorf(http.StatusBadRequest, "InvalidArgument", "x-acs-date %q is not of the form 2006-01-02T15:04:05Z", r.Header.Get("x-acs-date"))
 	}
 	if e := a.checkTime(date, "x-acs-date"); e != nil {
-		return e
+		return bodyCheck{}, e
 	}
 	cred, e := a.credential(parsed.AccessKeyID, r.Header.Get("x-acs-security-token"))
 	if e != nil {
-		return e
+		return bodyCheck{}, e
 	}
 	hashed := r.Header.Get("x-acs-content-sha256")
-	if hashed != "UNSIGNED-PAYLOAD" && hashed != SHA256Hex(body) {
-		return errorf(http.StatusBadRequest, "InvalidArgument", "x-acs-content-sha256 does not match the SHA-256 of the body")
-	}
 	signed := map[string]bool{}
 	headers := map[string][]string{}
 	for _, name := range parsed.SignedHeaders {
@@ -165,78 +187,109 @@ func (a *fcAPI) checkACS3(r *http.Request, auth string, body []byte) *apiError {
 		}
 		vs := r.Header.Values(name)
 		if len(vs) == 0 {
-			return signatureMismatch()
+			return bodyCheck{}, signatureMismatch()
 		}
 		headers[name] = vs
 	}
-	if !signed["host"] || !signed["x-acs-date"] || !signed["x-acs-content-sha256"] {
-		return signatureMismatch()
+	if !signed["host"] {
+		return bodyCheck{}, signatureMismatch()
+	}
+	for _, h := range acs3Required {
+		if !signed[h] {
+			return bodyCheck{}, signatureMismatch()
+		}
 	}
 	query := map[string]string{}
 	for k, vs := range r.URL.Query() {
 		query[k] = vs[0]
 	}
-	path, _, _ := strings.Cut(r.RequestURI, "?")
+	path, _, _ := strings.Cut(sim.RequestTarget(r), "?")
 	canon, _ := ACS3CanonicalRequest(r.Method, path, query, headers, hashed)
 	if !hmac.Equal([]byte(ACS3Signature(cred.Secret, canon)), []byte(parsed.Signature)) {
-		return signatureMismatch()
+		return bodyCheck{}, signatureMismatch()
 	}
-	return nil
+	// Only a correctly signed nonce is remembered, until the request's
+	// date leaves the skew window (after which the date check refuses it).
+	// SignatureNonceUsed is Alibaba Cloud's gateway code (POP); FC's own
+	// answer is not documented [?].
+	if !a.env.UseNonce(parsed.AccessKeyID, r.Header.Get("x-acs-signature-nonce"), date.Add(MaxSkew)) {
+		return bodyCheck{}, errorf(http.StatusBadRequest, "SignatureNonceUsed", "Specified signature nonce was used already.").is(sim.VerdictReplay)
+	}
+	if hashed == "UNSIGNED-PAYLOAD" {
+		hashed = ""
+	}
+	return bodyCheck{sha256: hashed}, nil
 }
 
-func (a *fcAPI) checkFC(r *http.Request, auth string, body []byte) *apiError {
+// checkFC checks the FC scheme (2016-08-15). It has no nonce, so a replay
+// within the 15-minute window passes, as it would at the service.
+func (a *fcAPI) checkFC(r *http.Request, auth string) (bodyCheck, *apiError) {
 	ak, sig, err := ParseFC(auth)
 	if err != nil {
-		return errorf(http.StatusForbidden, "AccessDenied", "malformed Authorization header: %v", err)
+		return bodyCheck{}, errorf(http.StatusForbidden, "AccessDenied", "malformed Authorization header: %v", err).is(sim.VerdictUnauthenticated)
 	}
 	ds := r.Header.Get("Date")
 	if ds == "" {
-		return errorf(http.StatusBadRequest, "MissingRequiredHeader", "required HTTP header Date was not specified")
+		return bodyCheck{}, errorf(http.StatusBadRequest, "MissingRequiredHeader", "required HTTP header Date was not specified")
 	}
 	date, err := http.ParseTime(ds)
 	if err != nil {
-		return errorf(http.StatusBadRequest, "InvalidArgument", "Date %q is not an HTTP date", ds)
+		return bodyCheck{}, errorf(http.StatusBadRequest, "InvalidArgument", "Date %q is not an HTTP date", ds)
 	}
 	if e := a.checkTime(date, "Date"); e != nil {
-		return e
+		return bodyCheck{}, e
 	}
 	cred, e := a.credential(ak, r.Header.Get("X-Fc-Security-Token"))
 	if e != nil {
-		return e
+		return bodyCheck{}, e
 	}
-	if m := r.Header.Get("Content-MD5"); m != "" {
-		sum := md5.Sum(body)
-		// fc-go-sdk sends hex, the documentation shows base64: accept both.
-		if m != ContentMD5(body) && m != base64.StdEncoding.EncodeToString(sum[:]) {
-			return errorf(http.StatusBadRequest, "InvalidArgument", "Content-MD5 does not match the body")
-		}
-	}
+	// Content-MD5 is part of the string to sign: checking the signature
+	// now and the body against it later covers the body.
 	headers := make(map[string]string, len(r.Header))
 	for k, vs := range r.Header {
 		headers[k] = vs[0]
 	}
 	want := FCSignature(cred.Secret, FCStringToSign(r.Method, headers, FCResource(r.URL.Path, nil, false)))
 	if !hmac.Equal([]byte(want), []byte(sig)) {
-		return signatureMismatch()
+		return bodyCheck{}, signatureMismatch()
 	}
-	return nil
+	return bodyCheck{md5: r.Header.Get("Content-MD5")}, nil
 }
 
-// readBody reads at most limit bytes; a longer body is drained (up to
-// drainLimit) and answered EntityTooLarge.
-func readBody(r *http.Request, limit int64) ([]byte, *apiError) {
-	body, err := sim.ReadBody(r, limit, drainLimit)
+// readBody reads at most limit bytes while hashing them, and checks the
+// body against c. A longer body is drained (up to drainLimit) and
+// answered EntityTooLarge.
+func readBody(r *http.Request, limit int64, c bodyCheck) ([]byte, *apiError) {
+	var hashes []hash.Hash
+	sh, mh := sha256.New(), md5.New()
+	if c.sha256 != "" {
+		hashes = append(hashes, sh)
+	}
+	if c.md5 != "" {
+		hashes = append(hashes, mh)
+	}
+	body, err := sim.ReadBody(r, limit, drainLimit, hashes...)
 	if errors.Is(err, sim.ErrBodyTooLarge) {
 		return nil, tooLarge(limit)
 	}
 	if err != nil {
-		return nil, errorf(http.StatusBadRequest, "InvalidArgument", "reading the request body: %v", err)
+		return nil, errorf(http.StatusBadRequest, "InvalidArgument", "reading the request body: %v", err).is(sim.VerdictReadError)
+	}
+	if c.sha256 != "" && hex.EncodeToString(sh.Sum(nil)) != c.sha256 {
+		return nil, errorf(http.StatusBadRequest, "InvalidArgument", "x-acs-content-sha256 does not match the SHA-256 of the body").is(sim.VerdictBodyMismatch)
+	}
+	if c.md5 != "" {
+		sum := mh.Sum(nil)
+		// fc-go-sdk sends hex, the documentation shows base64: accept both.
+		if c.md5 != hex.EncodeToString(sum) && c.md5 != base64.StdEncoding.EncodeToString(sum) {
+			return nil, errorf(http.StatusBadRequest, "InvalidArgument", "Content-MD5 does not match the body").is(sim.VerdictBodyMismatch)
+		}
 	}
 	return body, nil
 }
 
 func tooLarge(limit int64) *apiError {
-	return errorf(http.StatusBadRequest, "EntityTooLarge", "payload size exceeds maximum allowed size (%d bytes)", limit)
+	return errorf(http.StatusBadRequest, "EntityTooLarge", "payload size exceeds maximum allowed size (%d bytes)", limit).is(sim.VerdictTooLarge)
 }
 
 // target is the function an invocation or task request addresses.
@@ -318,12 +371,12 @@ func (a *fcAPI) invoke(w http.ResponseWriter, r *http.Request, reqID string, bod
 		if d.Status == http.StatusServiceUnavailable {
 			code = "ResourceThrottled"
 		}
-		e := errorf(d.Status, code, "function '%s' is throttled: too many concurrent invocations", t.fn.Name())
+		e := errorf(d.Status, code, "function '%s' is throttled: too many concurrent invocations", t.fn.Name()).is(sim.VerdictFault)
 		e.retryAfter = d.RetryAfter
 		a.writeError(w, reqID, e)
 		return
 	case d.Error:
-		a.writeError(w, reqID, errorf(http.StatusInternalServerError, "InternalServerError", "an internal error occurred (injected by the emulator)"))
+		a.writeError(w, reqID, errorf(http.StatusInternalServerError, "InternalServerError", "an internal error occurred (injected by the emulator)").is(sim.VerdictFault))
 		return
 	}
 

@@ -85,17 +85,25 @@ func (a *fcAPI) notSupported(w http.ResponseWriter, r *http.Request) {
 	a.writeError(w, a.requestID(), errorf(http.StatusNotFound, "PathNotSupported", "the requested path %s %s is not supported", r.Method, r.URL.Path))
 }
 
-// serve authenticates, routes and answers one FC API request.
+// serve authenticates, routes and answers one FC API request. The
+// headers are authenticated before any of the body is read.
 func (a *fcAPI) serve(w http.ResponseWriter, r *http.Request, service, name, qualifier, id, op, asyncHeader string) {
 	reqID := a.requestID()
+	sim.SetFunction(w, name)
+	check, e := a.authenticate(r, a.fc2)
+	if e != nil {
+		a.writeError(w, reqID, e)
+		return
+	}
 	limit := int64(0)
 	if op == "invoke" {
 		limit = SyncPayloadLimit
+		invType := r.Header.Get("X-Fc-Invocation-Type")
+		if invType == "Async" || a.fc2 && invType == "" && r.Header.Get(asyncHeader) != "" {
+			limit = AsyncPayloadLimit
+		}
 	}
-	body, e := readBody(r, limit)
-	if e == nil {
-		e = a.authenticate(r, body, a.fc2)
-	}
+	body, e := readBody(r, limit, check)
 	if e != nil {
 		a.writeError(w, reqID, e)
 		return

@@ -2,10 +2,12 @@ package alicloud_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,13 +15,19 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
+var nonces atomic.Int64
+
+// newNonce returns a signature nonce not used before in this process.
+func newNonce() string { return fmt.Sprintf("nonce-%d", nonces.Add(1)) }
+
 // rawACS3 sends an ACS3-signed request, letting mutate tamper with it after
 // signing.
 func rawACS3(t *testing.T, base, method, path string, query map[string]string, hdr map[string]string, body string, mutate func(*http.Request)) (int, map[string]any, http.Header) {
 	t.Helper()
 	u, _ := url.Parse(base)
 	hashed := alicloud.SHA256Hex([]byte(body))
-	h := map[string]string{"host": u.Host, "x-acs-date": time.Now().UTC().Format("2006-01-02T15:04:05Z"), "x-acs-content-sha256": hashed}
+	h := map[string]string{"host": u.Host, "x-acs-date": time.Now().UTC().Format("2006-01-02T15:04:05Z"), "x-acs-content-sha256": hashed,
+		"x-acs-signature-nonce": newNonce()}
 	for k, v := range hdr {
 		h[k] = v
 	}
@@ -163,5 +171,94 @@ func TestValidateFunction(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestACS3NonceReplay: a signed request sent twice with the same
+// x-acs-signature-nonce is refused the second time (400
+// SignatureNonceUsed), whatever its body; a fresh nonce passes; the nonce
+// is required; once the first request's date has left the 15-minute
+// window, its nonce is forgotten.
+func TestACS3NonceReplay(t *testing.T) {
+	r := start(t)
+	inv := "/2023-03-30/functions/echo/invocations"
+	nonce := map[string]string{"x-acs-signature-nonce": "fixed-nonce-1"}
+	if status, body, _ := rawACS3(t, r.URL, "POST", inv, nil, nonce, "x", nil); status != 200 {
+		t.Fatalf("first: status %d %v", status, body)
+	}
+	for _, body := range []string{"x", "another body"} {
+		status, m, _ := rawACS3(t, r.URL, "POST", inv, nil, nonce, body, nil)
+		if status != 400 || m["Code"] != "SignatureNonceUsed" {
+			t.Errorf("replay with body %q: status %d %v", body, status, m)
+		}
+	}
+	// A nonce refused for a bad signature is not used up.
+	bad := map[string]string{"x-acs-signature-nonce": "fixed-nonce-2"}
+	status, m, _ := rawACS3(t, r.URL, "POST", inv, nil, bad, "x", func(req *http.Request) {
+		req.Header.Set("Authorization", strings.Replace(req.Header.Get("Authorization"), "Signature=", "Signature=0", 1))
+	})
+	if status != 403 || m["Code"] != "SignatureNotMatch" {
+		t.Errorf("bad signature: status %d %v", status, m)
+	}
+	if status, m, _ := rawACS3(t, r.URL, "POST", inv, nil, bad, "x", nil); status != 200 {
+		t.Errorf("nonce of a refused request: status %d %v", status, m)
+	}
+	status, m, _ = rawACS3(t, r.URL, "POST", inv, nil, nil, "x", func(req *http.Request) { req.Header.Del("x-acs-signature-nonce") })
+	if status != 400 || m["Code"] != "MissingRequiredHeader" {
+		t.Errorf("no nonce: status %d %v", status, m)
+	}
+	// 16 minutes later the first request's date is outside the window,
+	// so its nonce may be used again by a request dated then.
+	later := time.Now().Add(16 * time.Minute)
+	r.Env.SetClock(func() time.Time { return later })
+	defer r.Env.SetClock(nil)
+	h := map[string]string{"x-acs-signature-nonce": "fixed-nonce-1", "x-acs-date": later.UTC().Format("2006-01-02T15:04:05Z")}
+	if status, m, _ := rawACS3(t, r.URL, "POST", inv, nil, h, "x", nil); status != 200 {
+		t.Errorf("expired nonce: status %d %v", status, m)
+	}
+	if status, m, _ := rawACS3(t, r.URL, "POST", inv, nil, h, "x", nil); status != 400 || m["Code"] != "SignatureNonceUsed" {
+		t.Errorf("replay after the clock moved: status %d %v", status, m)
+	}
+}
+
+// TestBodyCheckedAgainstDeclaredDigest: the body is checked, after it is
+// read, against the digest the signature covered: x-acs-content-sha256
+// (ACS3) and Content-MD5 (FC scheme, hex or base64).
+func TestBodyCheckedAgainstDeclaredDigest(t *testing.T) {
+	r := start(t)
+	status, m, _ := rawACS3(t, r.URL, "POST", "/2023-03-30/functions/echo/invocations", nil, nil, "declared", func(req *http.Request) {
+		req.Body, req.ContentLength = io.NopCloser(strings.NewReader("sent")), 4
+	})
+	if status != 400 || m["Code"] != "InvalidArgument" {
+		t.Errorf("ACS3 digest mismatch: status %d %v", status, m)
+	}
+	path := "/2016-08-15/services/svc/functions/echo/invocations"
+	for _, tt := range []struct {
+		name, md5 string
+		want      int
+	}{
+		{"hex", alicloud.ContentMD5([]byte("sent")), 200},
+		{"base64", "eJGDt+mGRsEdXwVEyPPEyQ==", 200},
+		{"base64 of another body", "eV8yArF8trw9S3cdjGyerw==", 400}, // MD5 of "other"
+		{"hex of another body", alicloud.ContentMD5([]byte("other")), 400},
+	} {
+		req, _ := http.NewRequest("POST", r.URL+path, strings.NewReader("sent"))
+		req.Header.Set("Content-Type", "application/octet-stream")
+		req.Header.Set("Content-MD5", tt.md5)
+		req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+		h := map[string]string{}
+		for k, vs := range req.Header {
+			h[k] = vs[0]
+		}
+		req.Header.Set("Authorization", alicloud.FCAuthorization(testAK, testSecret, "POST", h, alicloud.FCResource(path, nil, false)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("FC scheme, Content-MD5 %s: status %d %s, want %d", tt.name, resp.StatusCode, b, tt.want)
+		}
 	}
 }

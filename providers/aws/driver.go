@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -301,14 +300,20 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	}
 	resp, err := d.client.Do(hreq)
 	if err != nil {
-		return nil, fmt.Errorf("%s: POST %s: %w", Type, hreq.URL.Path, err)
+		return nil, wire.Classify(fmt.Errorf("%s: POST %s: %w", Type, hreq.URL.Path, err))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	body, release, err := wire.ReadBody(ctx, resp.Body, resp.ContentLength, wire.CloudLimit, req.Budget)
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the answer (HTTP %d): %w", Type, resp.StatusCode, err)
 	}
-	return MapResponse(resp, body, invType)
+	res, err := MapResponse(resp, body, invType)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	res.Release = release
+	return res, nil
 }
 
 // reportRE reads the REPORT line Lambda writes at the end of a log tail.

@@ -48,7 +48,7 @@ const TypeName = "http"
 
 const (
 	defaultMethod    = nethttp.MethodPost
-	defaultMaxBody   = 64 << 20
+	defaultMaxBody   = wire.HTTPLimit
 	defaultUserAgent = "fnprobe"
 	maxIdlePerHost   = 256
 	idleConnTimeout  = 90 * time.Second
@@ -296,11 +296,13 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	}
 	defer resp.Body.Close()
 
-	payload, err := d.readBody(resp)
+	payload, release, err := wire.ReadBody(ctx, resp.Body, resp.ContentLength, d.maxBody, req.Budget)
 	if err != nil {
 		return nil, d.bodyError(ctx, method, target, resp, err)
 	}
-	return d.result(resp, payload), nil
+	res := d.result(resp, payload)
+	res.Release = release
+	return res, nil
 }
 
 // normalizeMethod upper-cases the standard methods ("get" means GET) and
@@ -337,26 +339,6 @@ func setHeaders(r *nethttp.Request, h map[string]string) error {
 	return nil
 }
 
-func (d *Driver) readBody(resp *nethttp.Response) ([]byte, error) {
-	var buf bytes.Buffer
-	if n := resp.ContentLength; n > 0 && n <= d.maxBody {
-		buf.Grow(int(n))
-	}
-	n, err := buf.ReadFrom(io.LimitReader(resp.Body, d.maxBody+1))
-	if err != nil {
-		return nil, err
-	}
-	if n > d.maxBody {
-		return nil, errBodyTooLarge
-	}
-	if buf.Len() == 0 {
-		return []byte{}, nil
-	}
-	return buf.Bytes(), nil
-}
-
-var errBodyTooLarge = errors.New("body too large")
-
 func (d *Driver) result(resp *nethttp.Response, body []byte) *providers.Result {
 	res := &providers.Result{Status: resp.StatusCode, Body: body, Headers: wire.Headers(resp.Header)}
 	for _, h := range requestIDHeaders {
@@ -365,7 +347,9 @@ func (d *Driver) result(resp *nethttp.Response, body []byte) *providers.Result {
 			break
 		}
 	}
-	if resp.StatusCode >= 500 {
+	// The endpoint is the function: an error status is the function
+	// failing, which fails the invocation unless expect speaks of it.
+	if resp.StatusCode >= 400 {
 		res.Error = true
 		res.ErrorType = "HTTP " + strconv.Itoa(resp.StatusCode)
 	}
@@ -396,15 +380,15 @@ func transportError(ctx context.Context, method string, target *url.URL, err err
 	case isDial(err):
 		what = "could not connect"
 	}
-	return fmt.Errorf("http: %s %s: %s: %w", method, target.Redacted(), what, cause)
+	return wire.Classify(fmt.Errorf("http: %s %s: %s: %w", method, target.Redacted(), what, cause))
 }
 
 // bodyError describes a failure while reading an answer's body.
 func (d *Driver) bodyError(ctx context.Context, method string, target *url.URL, resp *nethttp.Response, err error) error {
 	prefix := fmt.Sprintf("http: %s %s: status %d", method, target.Redacted(), resp.StatusCode)
 	switch {
-	case errors.Is(err, errBodyTooLarge):
-		return fmt.Errorf("%s: the response body exceeds the %s limit: %w", prefix, sizeString(d.maxBody), err)
+	case errors.As(err, new(*wire.TooLargeError)):
+		return fmt.Errorf("%s: %w", prefix, err)
 	case ctx.Err() != nil:
 		cause := err
 		if cerr := context.Cause(ctx); cerr != nil && !errors.Is(err, cerr) {
@@ -428,16 +412,6 @@ func isMalformed(err error) bool {
 func isDial(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
-}
-
-func sizeString(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 // isToken reports whether s is an RFC 9110 token (method and header names).

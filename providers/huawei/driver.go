@@ -201,10 +201,12 @@ func (d *Driver) config(p, f cty.Value) (config, error) {
 
 // send authenticates (X-Auth-Token or SDK-HMAC-SHA256) and sends one API
 // request; path is unescaped (the URN travels raw, as the SDK sends it).
-func (d *Driver) send(ctx context.Context, cfg config, method, path string, query url.Values, headers map[string]string, body []byte) (*http.Response, []byte, error) {
+// It reads the answer (at most wire.CloudLimit, drawn from budget); release
+// gives the body's memory back.
+func (d *Driver) send(ctx context.Context, cfg config, method, path string, query url.Values, headers map[string]string, body []byte, budget *providers.Budget) (*http.Response, []byte, func(), error) {
 	u, err := url.Parse(cfg.endpoint)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: endpoint: %w", Type, err)
+		return nil, nil, nil, fmt.Errorf("%s: endpoint: %w", Type, err)
 	}
 	u.Path = strings.TrimRight(u.Path, "/") + path
 	u.RawQuery = query.Encode()
@@ -214,7 +216,7 @@ func (d *Driver) send(ctx context.Context, cfg config, method, path string, quer
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: building request: %w", Type, err)
+		return nil, nil, nil, fmt.Errorf("%s: building request: %w", Type, err)
 	}
 	h := map[string]string{}
 	for k, v := range headers {
@@ -230,7 +232,7 @@ func (d *Driver) send(ctx context.Context, cfg config, method, path string, quer
 		}
 		auth, err := Sign(cfg.ak, cfg.sk, method, u.Path, query, h, body)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: signing: %w", Type, err)
+			return nil, nil, nil, fmt.Errorf("%s: signing: %w", Type, err)
 		}
 		h["Authorization"] = auth
 	}
@@ -240,14 +242,14 @@ func (d *Driver) send(ctx context.Context, cfg config, method, path string, quer
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %s %s: %w", Type, method, u.Path, err)
+		return nil, nil, nil, wire.Classify(fmt.Errorf("%s: %s %s: %w", Type, method, u.Path, err))
 	}
 	defer resp.Body.Close()
-	rb, err := io.ReadAll(resp.Body)
+	rb, release, err := wire.ReadBody(ctx, resp.Body, resp.ContentLength, wire.CloudLimit, budget)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: reading the answer to %s %s (HTTP %d): %w", Type, method, u.Path, resp.StatusCode, err)
+		return nil, nil, nil, fmt.Errorf("%s: reading the answer to %s %s (HTTP %d): %w", Type, method, u.Path, resp.StatusCode, err)
 	}
-	return resp, rb, nil
+	return resp, rb, release, nil
 }
 
 func (cfg config) functionPath(suffix string) string {
@@ -277,21 +279,26 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	for k, v := range req.Headers {
 		headers[k] = v
 	}
-	resp, body, err := d.send(ctx, cfg, http.MethodPost, cfg.functionPath(suffix), nil, headers, req.Payload)
+	resp, body, release, err := d.send(ctx, cfg, http.MethodPost, cfg.functionPath(suffix), nil, headers, req.Payload, req.Budget)
 	if err != nil {
 		return nil, err
 	}
 	res, err := MapResponse(resp, body, cfg.requestVersion)
 	if err != nil {
+		release()
 		return nil, err
 	}
+	res.Release = release
 	if !async || res.Status >= 300 {
 		return res, nil
 	}
 	var accepted struct {
 		RequestID string `json:"request_id"`
 	}
-	if err := json.Unmarshal(body, &accepted); err != nil || accepted.RequestID == "" {
+	err = json.Unmarshal(body, &accepted)
+	release()
+	res.Release = nil
+	if err != nil || accepted.RequestID == "" {
 		return nil, fmt.Errorf("%s: async invocation accepted without a request_id (HTTP %d)", Type, resp.StatusCode)
 	}
 	res.Body, res.AsyncID = nil, accepted.RequestID
@@ -299,7 +306,7 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 		res.RequestID = accepted.RequestID
 	}
 	if req.Wait {
-		return d.wait(ctx, cfg, res)
+		return d.wait(ctx, cfg, res, req.Budget)
 	}
 	return res, nil
 }
@@ -435,7 +442,7 @@ type asyncInvocation struct {
 
 // wait polls the async-invocation list by request id until the invocation
 // reaches SUCCESS, FAIL or DISCARD, and fills res from it.
-func (d *Driver) wait(ctx context.Context, cfg config, res *providers.Result) (*providers.Result, error) {
+func (d *Driver) wait(ctx context.Context, cfg config, res *providers.Result, budget *providers.Budget) (*providers.Result, error) {
 	query := url.Values{"request_id": {res.AsyncID}, "limit": {"1"}}
 	first := d.PollInterval
 	if first <= 0 {
@@ -446,12 +453,15 @@ func (d *Driver) wait(ctx context.Context, cfg config, res *providers.Result) (*
 		if err := poll.Wait(ctx); err != nil {
 			return nil, fmt.Errorf("%s: waiting for async invocation %s: %w", Type, res.AsyncID, err)
 		}
-		resp, body, err := d.send(ctx, cfg, http.MethodGet, cfg.functionPath("/async-invocations"), query, nil, nil)
+		resp, body, release, err := d.send(ctx, cfg, http.MethodGet, cfg.functionPath("/async-invocations"), query, nil, nil, budget)
 		if err != nil {
 			return nil, fmt.Errorf("waiting for async invocation %s: %w", res.AsyncID, err)
 		}
 		if resp.StatusCode >= 300 {
 			pr, err := MapResponse(resp, body, "")
+			if err != nil || pr.Transient {
+				release()
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -460,12 +470,15 @@ func (d *Driver) wait(ctx context.Context, cfg config, res *providers.Result) (*
 				continue
 			}
 			res.Status, res.ErrorCode, res.ErrorMessage, res.Body = pr.Status, pr.ErrorCode, pr.ErrorMessage, pr.Body
+			res.Release = release
 			return res, nil
 		}
 		var list struct {
 			Invocations []asyncInvocation `json:"invocations"`
 		}
-		if err := json.Unmarshal(body, &list); err != nil {
+		err = json.Unmarshal(body, &list)
+		release()
+		if err != nil {
 			return nil, fmt.Errorf("%s: async invocation %s: garbled answer: %w", Type, res.AsyncID, err)
 		}
 		var inv *asyncInvocation

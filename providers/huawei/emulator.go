@@ -2,7 +2,9 @@ package huawei
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,10 +67,17 @@ type fgError struct {
 	status     int
 	code, msg  string
 	retryAfter time.Duration
+	verdict    sim.Verdict // for the access log; "" derives it from status
 }
 
 func ferr(status int, code, format string, args ...any) *fgError {
 	return &fgError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// is sets the error's verdict.
+func (e *fgError) is(v sim.Verdict) *fgError {
+	e.verdict = v
+	return e
 }
 
 func (a *fgAPI) requestID() string { return a.env.NewUUID("a000") }
@@ -76,6 +85,7 @@ func (a *fgAPI) requestID() string { return a.env.NewUUID("a000") }
 // writeError answers {"error_code","error_msg"} with X-Cff-Request-Id and
 // X-Request-Id.
 func (a *fgAPI) writeError(w http.ResponseWriter, reqID string, e *fgError) {
+	sim.SetOutcome(w, e.verdict, e.code)
 	h := w.Header()
 	h.Set("X-Cff-Request-Id", reqID)
 	h.Set("X-Request-Id", reqID)
@@ -86,61 +96,75 @@ func (a *fgAPI) writeError(w http.ResponseWriter, reqID string, e *fgError) {
 // authFailure is the API gateway's answer to bad credentials. The gateway
 // code APIGW.0301 (401) is what the service is seen to answer; it is not in
 // the FunctionGraph error table [?].
-func authFailure(format string, args ...any) *fgError {
-	return ferr(http.StatusUnauthorized, "APIGW.0301", "Incorrect IAM authentication information: "+format, args...)
+func authFailure(v sim.Verdict, format string, args ...any) *fgError {
+	return ferr(http.StatusUnauthorized, "APIGW.0301", "Incorrect IAM authentication information: "+format, args...).is(v)
 }
 
-// authenticate checks X-Auth-Token, or the SDK-HMAC-SHA256 signature over
-// the client's own SignedHeaders, and that the credential may act in the
-// path's project.
-func (a *fgAPI) authenticate(r *http.Request, body []byte, project string) *fgError {
+// akskAuth is a request's SDK-HMAC-SHA256 authorization, checked as far as
+// the headers allow.
+type akskAuth struct {
+	p    ParsedAuthorization
+	cred sim.Credential
+	date string
+}
+
+// authenticate checks X-Auth-Token, or the SDK-HMAC-SHA256 authorization
+// from the headers alone (access key, date window, security token,
+// project), before any of the body is read. It returns nil for a token.
+func (a *fgAPI) authenticate(r *http.Request, project string) (*akskAuth, *fgError) {
 	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
 		cred, ok := a.env.Token(CredentialProvider, tok)
 		switch {
 		case !ok:
-			return authFailure("token is invalid")
+			return nil, authFailure(sim.VerdictUnknownKey, "token is invalid")
 		case cred.Expired:
-			return authFailure("token expired")
+			return nil, authFailure(sim.VerdictBadToken, "token expired")
 		case cred.ProjectID != "" && cred.ProjectID != project:
-			return ferr(http.StatusForbidden, "FSS.0403", "the token is not valid for project %s", project)
+			return nil, ferr(http.StatusForbidden, "FSS.0403", "the token is not valid for project %s", project).is(sim.VerdictDenied)
 		}
-		return nil
+		return nil, nil
 	}
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
-		return authFailure("no X-Auth-Token and no Authorization header")
+		return nil, authFailure(sim.VerdictUnauthenticated, "no X-Auth-Token and no Authorization header")
 	}
 	p, err := ParseAuthorization(auth)
 	if err != nil {
-		return authFailure("malformed Authorization header: %v", err)
+		return nil, authFailure(sim.VerdictUnauthenticated, "malformed Authorization header: %v", err)
 	}
 	ds := r.Header.Get(HeaderDate)
 	date, err := time.Parse(DateFormat, ds)
 	if err != nil {
-		return authFailure("%s %q is not of the form %s", HeaderDate, ds, DateFormat)
+		return nil, authFailure(sim.VerdictInvalid, "%s %q is not of the form %s", HeaderDate, ds, DateFormat)
 	}
 	if d := a.env.Now().Sub(date); d > MaxSkew || d < -MaxSkew {
-		return authFailure("the request time %s differs from the server time by more than %s", ds, MaxSkew)
+		return nil, authFailure(sim.VerdictSkew, "the request time %s differs from the server time by more than %s", ds, MaxSkew)
 	}
 	cred, ok := a.env.Credential(CredentialProvider, p.AccessKey)
 	if !ok {
-		return authFailure("the access key %s does not exist", p.AccessKey)
+		return nil, authFailure(sim.VerdictUnknownKey, "the access key %s does not exist", p.AccessKey)
 	}
 	if cred.Expired {
-		return authFailure("the security token has expired")
+		return nil, authFailure(sim.VerdictBadToken, "the security token has expired")
 	}
 	if tok := r.Header.Get("X-Security-Token"); tok != cred.SecurityToken {
-		return authFailure("the security token is invalid or missing")
+		return nil, authFailure(sim.VerdictBadToken, "the security token is invalid or missing")
 	}
 	if pid := r.Header.Get("X-Project-Id"); pid != "" && pid != project {
-		return ferr(http.StatusBadRequest, "FSS.0400", "X-Project-Id %s does not match the project %s in the path", pid, project)
+		return nil, ferr(http.StatusBadRequest, "FSS.0400", "X-Project-Id %s does not match the project %s in the path", pid, project)
 	}
 	if cred.ProjectID != "" && cred.ProjectID != project {
-		return ferr(http.StatusForbidden, "FSS.0403", "the access key is not valid for project %s", project)
+		return nil, ferr(http.StatusForbidden, "FSS.0403", "the access key is not valid for project %s", project).is(sim.VerdictDenied)
 	}
+	return &akskAuth{p: p, cred: cred, date: ds}, nil
+}
+
+// verify checks the signature over the client's own SignedHeaders and the
+// given payload hash.
+func (a *fgAPI) verify(r *http.Request, k *akskAuth, payloadHash string) *fgError {
 	headers := map[string][]string{}
 	signed := map[string]bool{}
-	for _, name := range p.SignedHeaders {
+	for _, name := range k.p.SignedHeaders {
 		signed[name] = true
 		if name == "host" {
 			headers[name] = []string{r.Host}
@@ -148,22 +172,60 @@ func (a *fgAPI) authenticate(r *http.Request, body []byte, project string) *fgEr
 		}
 		vs := r.Header.Values(name)
 		if len(vs) == 0 {
-			return authFailure("signed header %s is missing", name)
+			return authFailure(sim.VerdictSignatureMismatch, "signed header %s is missing", name)
 		}
 		headers[name] = vs
 	}
 	if !signed["x-sdk-date"] {
-		return authFailure("x-sdk-date must be signed")
+		return authFailure(sim.VerdictSignatureMismatch, "x-sdk-date must be signed")
 	}
-	hash := r.Header.Get(HeaderContentHash)
-	if hash == "" {
-		hash = HexSHA256(body)
-	}
-	want := Signature(cred.Secret, StringToSign(ds, CanonicalRequest(r.Method, r.URL.Path, r.URL.Query(), headers, p.SignedHeaders, hash)))
-	if !hmac.Equal([]byte(want), []byte(p.Signature)) {
-		return authFailure("verify aksk signature fail")
+	want := Signature(k.cred.Secret, StringToSign(k.date, CanonicalRequest(r.Method, r.URL.Path, r.URL.Query(), headers, k.p.SignedHeaders, payloadHash)))
+	if !hmac.Equal([]byte(want), []byte(k.p.Signature)) {
+		return authFailure(sim.VerdictSignatureMismatch, "verify aksk signature fail")
 	}
 	return nil
+}
+
+// authenticateAndRead authenticates a request and reads its body (at
+// most limit bytes). With X-Sdk-Content-Sha256 (a hash or
+// UNSIGNED-PAYLOAD) the signature is checked before the body is read and
+// the body against the hash after; without it the signature covers the
+// body's own hash, so the body is read once everything else passed, and
+// the signature checked after. SDK-HMAC-SHA256 has no nonce: a replay
+// within the skew window passes [?].
+func (a *fgAPI) authenticateAndRead(r *http.Request, project string, limit int64) ([]byte, *fgError) {
+	k, e := a.authenticate(r, project)
+	if e != nil {
+		return nil, e
+	}
+	declared := r.Header.Get(HeaderContentHash)
+	if k != nil && declared != "" {
+		if e := a.verify(r, k, declared); e != nil {
+			return nil, e
+		}
+	}
+	h := sha256.New()
+	body, err := sim.ReadBody(r, limit, sim.DrainLimit, h)
+	if errors.Is(err, sim.ErrBodyTooLarge) {
+		return nil, ferr(http.StatusRequestEntityTooLarge, "FSS.1201", "request body too large: more than %d bytes", limit).is(sim.VerdictTooLarge)
+	}
+	if err != nil {
+		return nil, ferr(http.StatusBadRequest, "FSS.0400", "reading the request body: %v", err).is(sim.VerdictReadError)
+	}
+	if k == nil {
+		return body, nil
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	switch declared {
+	case "":
+		if e := a.verify(r, k, sum); e != nil {
+			return nil, e
+		}
+	case "UNSIGNED-PAYLOAD", sum:
+	default:
+		return nil, authFailure(sim.VerdictBodyMismatch, "the body does not match %s", HeaderContentHash)
+	}
+	return body, nil
 }
 
 // target resolves the path's URN to a function and the version it runs.
@@ -210,17 +272,10 @@ func (a *fgAPI) serve(w http.ResponseWriter, r *http.Request, op string) {
 	if op == "async" {
 		limit = AsyncPayloadLimit
 	}
-	body, err := sim.ReadBody(r, limit, 2*SyncPayloadLimit)
-	if errors.Is(err, sim.ErrBodyTooLarge) {
-		a.writeError(w, reqID, ferr(http.StatusRequestEntityTooLarge, "FSS.1201", "request body too large: more than %d bytes", limit))
-		return
-	}
-	if err != nil {
-		a.writeError(w, reqID, ferr(http.StatusBadRequest, "FSS.0400", "reading the request body: %v", err))
-		return
-	}
 	project := r.PathValue("project")
-	if e := a.authenticate(r, body, project); e != nil {
+	sim.SetFunction(w, r.PathValue("urn"))
+	body, e := a.authenticateAndRead(r, project, limit)
+	if e != nil {
 		a.writeError(w, reqID, e)
 		return
 	}
@@ -258,15 +313,15 @@ func (a *fgAPI) serve(w http.ResponseWriter, r *http.Request, op string) {
 		sim.Drop(w)
 		return
 	case d.Throttle:
-		e := ferr(http.StatusTooManyRequests, "FSS.0429", "too many requests")
+		e := ferr(http.StatusTooManyRequests, "FSS.0429", "too many requests").is(sim.VerdictFault)
 		if d.Status == http.StatusServiceUnavailable {
-			e = ferr(http.StatusServiceUnavailable, "FSS.0503", "service unavailable")
+			e = ferr(http.StatusServiceUnavailable, "FSS.0503", "service unavailable").is(sim.VerdictFault)
 		}
 		e.retryAfter = d.RetryAfter
 		a.writeError(w, reqID, e)
 		return
 	case d.Error:
-		a.writeError(w, reqID, ferr(http.StatusInternalServerError, "FSS.0500", "internal error (injected by the emulator)"))
+		a.writeError(w, reqID, ferr(http.StatusInternalServerError, "FSS.0500", "internal error (injected by the emulator)").is(sim.VerdictFault))
 		return
 	}
 

@@ -100,3 +100,50 @@ func TestParseURN(t *testing.T) {
 		t.Errorf("String %q", got)
 	}
 }
+
+// TestDeclaredContentHash: with X-Sdk-Content-Sha256 the signature covers
+// the declared value (checked before the body is read) and the body must
+// then match it, unless it is UNSIGNED-PAYLOAD.
+func TestDeclaredContentHash(t *testing.T) {
+	env, err := sim.New(sim.Options{
+		Credentials: []sim.Credential{{Provider: CredentialProvider, AccessKeyID: "AK", Secret: "SK"}},
+		Functions:   []sim.FunctionSpec{{Name: "echo"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	srv := httptest.NewServer(sim.NewServer(env, FunctionGraphEmulator{}))
+	defer srv.Close()
+	path := "/v2/p1/fgs/functions/p1:default:echo/invocations"
+	body := `{"k":"v"}`
+	for _, tt := range []struct {
+		name, declared string
+		want           int
+	}{
+		{"matching", HexSHA256([]byte(body)), 200},
+		{"unsigned payload", "UNSIGNED-PAYLOAD", 200},
+		{"another body's hash", HexSHA256([]byte(`{}`)), 401},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := map[string]string{HeaderDate: time.Now().UTC().Format(DateFormat), HeaderContentHash: tt.declared}
+			auth, err := Sign("AK", "SK", "POST", path, nil, h, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+			for k, v := range h {
+				req.Header.Set(k, v)
+			}
+			req.Header.Set("Authorization", auth)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}

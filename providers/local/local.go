@@ -45,6 +45,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/fnprobe/fnprobe/limits"
 	"github.com/fnprobe/fnprobe/providers"
 )
 
@@ -215,7 +216,7 @@ func attrValue(obj cty.Value, name string) cty.Value {
 // A command that cannot be started (not found, not executable, bad working
 // directory) and an invocation cut short by ctx are Go errors; every process
 // that ran to its end is a Result. The first kind is permanent (see
-// startError): retrying cannot help.
+// providers.Permanent): retrying cannot help.
 //
 // The command runs in its own process group. When it exits, successfully or
 // not, or when ctx ends, the whole group is killed: background children it
@@ -293,7 +294,7 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 		return nil, fmt.Errorf("local: %s was stopped: %w", describeCommand(argv[0], cmd.Dir), context.Cause(ctx))
 	}
 	if stdout.overflow {
-		return nil, fmt.Errorf("local: %s wrote more than the %s limit on stdout", describeCommand(argv[0], cmd.Dir), sizeString(d.maxBody))
+		return nil, fmt.Errorf("local: %s wrote more than the %s limit on stdout", describeCommand(argv[0], cmd.Dir), limits.Size(int64(d.maxBody)))
 	}
 	if state == nil {
 		// Wait failed before the process was reaped; nothing to report.
@@ -370,29 +371,18 @@ func (d *Driver) untrack(group int) {
 	delete(d.groups, group)
 }
 
-// startError is a command that could not be started because of what the
-// function says: the program is missing or not executable, the directory
-// does not exist. Retrying cannot help, so it is permanent.
-//
-// TODO(runtime): once providers/driver.go has its permanent-error
-// mechanism, startFailure returns providers.Permanent(err) (or its
-// equivalent) and this type goes.
-type startError struct{ err error }
-
-func (e *startError) Error() string { return e.err.Error() }
-func (e *startError) Unwrap() error { return e.err }
-
-// Permanent reports that retrying the invocation cannot help.
-func (e *startError) Permanent() bool { return true }
-
 // startFailure marks err permanent when the cause is in the configuration
-// (missing or non-executable program, bad directory); resource shortages
-// (EAGAIN, EMFILE, ENOMEM) stay retryable.
+// (missing or non-executable program, bad directory), with a hint saying
+// what to change; resource shortages (EAGAIN, EMFILE, ENOMEM) stay
+// retryable.
 func startFailure(err error) error {
 	switch {
-	case errors.Is(err, exec.ErrNotFound), errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission),
-		errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EISDIR):
-		return &startError{err}
+	case errors.Is(err, exec.ErrNotFound), errors.Is(err, fs.ErrNotExist):
+		return providers.Permanent(err, "The command does not exist: install it, or fix its path in the function's command.")
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.ENOEXEC):
+		return providers.Permanent(err, "The command is not executable: check its permissions and format.")
+	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EISDIR):
+		return providers.Permanent(err, "The command's working directory does not exist or is not a directory.")
 	}
 	return err
 }
@@ -545,16 +535,6 @@ func newRequestID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand documents it)
 	return hex.EncodeToString(b[:])
-}
-
-func sizeString(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 // errOutputLimit stops the copy of stdout once the limit is exceeded; the

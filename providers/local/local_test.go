@@ -367,10 +367,9 @@ func TestInvokeCannotStart(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), "local: cannot start") {
 				t.Errorf("error %q does not say the command could not start", err)
 			}
-			// Retrying cannot help: the error says so.
-			var perm interface{ Permanent() bool }
-			if !errors.As(err, &perm) || !perm.Permanent() {
-				t.Errorf("error %q is not permanent", err)
+			// Retrying cannot help: the error says so, and says what to change.
+			if pe := providers.IsPermanent(err); pe == nil || pe.Hint == "" {
+				t.Errorf("error %q is not permanent with a hint", err)
 			}
 		})
 	}

@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -170,14 +169,16 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	h.Set("Authorization", "Bearer "+cfg.token)
 	resp, err := d.client.Do(hreq)
 	if err != nil {
-		return nil, fmt.Errorf("%s: POST %s: %w", Type, hreq.URL.Path, err)
+		return nil, wire.Classify(fmt.Errorf("%s: POST %s: %w", Type, hreq.URL.Path, err))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	body, release, err := wire.ReadBody(ctx, resp.Body, resp.ContentLength, wire.CloudLimit, req.Budget)
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the answer (HTTP %d): %w", Type, resp.StatusCode, err)
 	}
-	return MapResponse(resp, body), nil
+	res := MapResponse(resp, body)
+	res.Release = release
+	return res, nil
 }
 
 // UnknownErrorCode is the error_code of an error answer whose body carries

@@ -47,15 +47,23 @@ type tcbError struct {
 	status     int
 	code, msg  string
 	retryAfter time.Duration
+	verdict    sim.Verdict // for the access log; "" derives it from status
 }
 
 func terr(status int, code, format string, args ...any) *tcbError {
 	return &tcbError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
 }
 
+// is sets the error's verdict.
+func (e *tcbError) is(v sim.Verdict) *tcbError {
+	e.verdict = v
+	return e
+}
+
 func (a *tcbAPI) requestID() string { return "tcb-" + a.env.NewID() }
 
 func (a *tcbAPI) writeError(w http.ResponseWriter, reqID string, e *tcbError) {
+	sim.SetOutcome(w, e.verdict, e.code)
 	h := w.Header()
 	h.Set("X-Request-Id", reqID)
 	sim.SetRetryAfter(h, e.retryAfter)
@@ -68,35 +76,38 @@ func (a *tcbAPI) writeError(w http.ResponseWriter, reqID string, e *tcbError) {
 func (a *tcbAPI) authenticate(r *http.Request) *tcbError {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
-		return terr(http.StatusUnauthorized, "MISSING_CREDENTIALS", "missing credentials in the Authorization header")
+		return terr(http.StatusUnauthorized, "MISSING_CREDENTIALS", "missing credentials in the Authorization header").is(sim.VerdictUnauthenticated)
 	}
 	token, ok := strings.CutPrefix(auth, "Bearer ")
 	if !ok || strings.TrimSpace(token) == "" {
-		return terr(http.StatusUnauthorized, "INVALID_CREDENTIALS", "the Authorization header must be 'Bearer <token>'")
+		return terr(http.StatusUnauthorized, "INVALID_CREDENTIALS", "the Authorization header must be 'Bearer <token>'").is(sim.VerdictUnauthenticated)
 	}
 	cred, found := a.env.Token(CredentialProvider, strings.TrimSpace(token))
 	if !found {
-		return terr(http.StatusUnauthorized, "ACCESS_TOKEN_INVALID", "access token is invalid")
+		return terr(http.StatusUnauthorized, "ACCESS_TOKEN_INVALID", "access token is invalid").is(sim.VerdictUnknownKey)
 	}
 	if cred.Expired {
-		return terr(http.StatusUnauthorized, "ACCESS_TOKEN_EXPIRED", "access token expired")
+		return terr(http.StatusUnauthorized, "ACCESS_TOKEN_EXPIRED", "access token expired").is(sim.VerdictBadToken)
 	}
 	return nil
 }
 
 func (a *tcbAPI) invoke(w http.ResponseWriter, r *http.Request) {
 	reqID := a.requestID()
-	body, err := sim.ReadBody(r, PayloadLimit, 2*PayloadLimit)
+	sim.SetFunction(w, r.PathValue("name"))
+	// The bearer token is checked before any of the body is read. Bearer
+	// tokens carry no nonce: a replay passes, as at the service.
+	if e := a.authenticate(r); e != nil {
+		a.writeError(w, reqID, e)
+		return
+	}
+	body, err := sim.ReadBody(r, PayloadLimit, sim.DrainLimit)
 	if errors.Is(err, sim.ErrBodyTooLarge) {
-		a.writeError(w, reqID, terr(http.StatusRequestEntityTooLarge, "EXCEED_REQUEST_SIZE_LIMIT", "request body exceeds %d bytes", PayloadLimit))
+		a.writeError(w, reqID, terr(http.StatusRequestEntityTooLarge, "EXCEED_REQUEST_SIZE_LIMIT", "request body exceeds %d bytes", PayloadLimit).is(sim.VerdictTooLarge))
 		return
 	}
 	if err != nil {
-		a.writeError(w, reqID, terr(http.StatusBadRequest, "FUNCTION_PARAM_INVALID", "bad http request body (%v)", err))
-		return
-	}
-	if e := a.authenticate(r); e != nil {
-		a.writeError(w, reqID, e)
+		a.writeError(w, reqID, terr(http.StatusBadRequest, "FUNCTION_PARAM_INVALID", "bad http request body (%v)", err).is(sim.VerdictReadError))
 		return
 	}
 	name := r.PathValue("name")
@@ -131,15 +142,15 @@ func (a *tcbAPI) invoke(w http.ResponseWriter, r *http.Request) {
 		sim.Drop(w)
 		return
 	case d.Throttle:
-		e := terr(http.StatusTooManyRequests, "FUNCTION_EXCEED_RESOURCE_LIMIT", "function '%s' exceeds its concurrency limit", name)
+		e := terr(http.StatusTooManyRequests, "FUNCTION_EXCEED_RESOURCE_LIMIT", "function '%s' exceeds its concurrency limit", name).is(sim.VerdictFault)
 		if d.Status == http.StatusServiceUnavailable {
-			e = terr(http.StatusServiceUnavailable, "SERVER_TIMEOUT", "the service is busy, please retry later")
+			e = terr(http.StatusServiceUnavailable, "SERVER_TIMEOUT", "the service is busy, please retry later").is(sim.VerdictFault)
 		}
 		e.retryAfter = d.RetryAfter
 		a.writeError(w, reqID, e)
 		return
 	case d.Error:
-		a.writeError(w, reqID, terr(http.StatusInternalServerError, "SYS_ERR", "system error (injected by the emulator)"))
+		a.writeError(w, reqID, terr(http.StatusInternalServerError, "SYS_ERR", "system error (injected by the emulator)").is(sim.VerdictFault))
 		return
 	}
 
@@ -160,7 +171,7 @@ func (a *tcbAPI) invoke(w http.ResponseWriter, r *http.Request) {
 		if fe.ErrorMessage == "" {
 			fe.ErrorMessage = strings.TrimSpace(string(out.Body))
 		}
-		a.writeError(w, reqID, terr(http.StatusInternalServerError, "FUNCTION_INVOCATION_FAILED", "function invocation failed: %s", fe.ErrorMessage))
+		a.writeError(w, reqID, terr(http.StatusInternalServerError, "FUNCTION_INVOCATION_FAILED", "function invocation failed: %s", fe.ErrorMessage).is(sim.VerdictOK))
 		return
 	}
 	h := w.Header()

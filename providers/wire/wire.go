@@ -1,6 +1,8 @@
 // Package wire holds the HTTP plumbing that fnprobe's HTTP-speaking
 // drivers (http, alicloud, aws, huawei, tencent) share: the keep-alive
-// client, reading answers (headers, Retry-After, numbers, error bodies)
+// client, reading answers (bodies bounded per driver and drawn from the
+// run's providers.Budget, headers, Retry-After, numbers, error bodies),
+// telling transport errors that cannot heal (Classify) from those that may,
 // and pacing the polls of an async task.
 //
 // It knows no cloud's wire format: what a header means, which error codes

@@ -1,0 +1,55 @@
+#!/bin/sh
+# End to end against a loopback HTTP function: `fnprobe run` of N
+# invocations (FNPROBE_BENCH_N, default 5000) at parallelism 64, each with a
+# JSON payload and two checks, next to `hey` making the same N requests with
+# 64 workers against the same server (bench/echoserver) in the same run: the
+# reference for what this machine and its loopback can do. Prints one line.
+# Needs hey (apt-get install hey).
+# Usage: bench/e2e.sh
+set -eu
+cd "$(dirname "$0")/.."
+if ! command -v hey >/dev/null 2>&1; then
+  echo "end to end: skipped, hey is not installed (apt-get install hey)"
+  exit 0
+fi
+n=${FNPROBE_BENCH_N:-5000} # a multiple of 100
+work=$(mktemp -d)
+trap 'kill $srv 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+go build -o "$work/fnprobe" .
+go build -o "$work/echoserver" ./bench/echoserver
+"$work/echoserver" >"$work/server.log" 2>&1 &
+srv=$!
+i=0
+until grep -q '^listening on ' "$work/server.log"; do
+  i=$((i + 1)); [ $i -gt 100 ] && { echo "echoserver did not start" >&2; exit 1; }
+  sleep 0.1
+done
+url=$(sed -n 's/^listening on //p' "$work/server.log")
+mkdir "$work/suite"
+# N keys as "i-j" pairs: cty's range() stops at 1024 values.
+cat >"$work/suite/main.probe.hcl" <<HCL
+variable "url" { type = string }
+provider "http" {}
+function "echo" {
+  url    = var.url
+  method = "POST"
+}
+invocation "call" {
+  for_each = toset([for p in setproduct(range(100), range($((n / 100)))) : "\${p[0]}-\${p[1]}"])
+  function = function.echo
+  payload  = { i = each.key }
+  expect {
+    status = 200
+    json   = { status = "ok" }
+  }
+}
+HCL
+heyrps=$(hey -n "$n" -c 64 -m POST -T application/json -d '{"i":"1"}' "$url" | awk '/Requests\/sec/ { print $2 }')
+t0=$(date +%s%N)
+"$work/fnprobe" run -quiet -no-color -parallelism 64 -var "url=$url" "$work/suite" >"$work/run.log" 2>&1 || { cat "$work/run.log"; exit 1; }
+t1=$(date +%s%N)
+awk -v n="$n" -v ns="$((t1 - t0))" -v hey="$heyrps" 'BEGIN {
+  rps = n / (ns / 1e9)
+  printf "end to end, %d calls at 64 in flight: fnprobe run %.0f invocations/s (plan, checks and reports included), hey %.0f requests/s: fnprobe at %.0f%% of hey\n", n, rps, hey, 100 * rps / hey
+}'
+

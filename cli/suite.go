@@ -1,0 +1,598 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/fnprobe/fnprobe/executor"
+	"github.com/fnprobe/fnprobe/planner"
+	"github.com/fnprobe/fnprobe/report"
+	"github.com/fnprobe/fnprobe/spec"
+)
+
+// progressThreshold is the number of selected invocations above which the
+// human view of `run` prints no line per event: a live progress line on a
+// terminal, a progress line every report.ProgressInterval off one.
+const progressThreshold = 20
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// colorFlags are the flags that decide colour.
+type colorFlags struct {
+	color, noColor bool
+}
+
+// useColor decides whether a stream gets ANSI colour, in this order:
+// NO_COLOR (set and non-empty) wins over everything; then -no-color; then
+// -color or FORCE_COLOR (non-empty and not "0") force it; otherwise colour
+// only if the stream is a terminal and TERM is not "dumb".
+func useColor(terminal bool, f colorFlags, getenv func(string) string) bool {
+	switch {
+	case getenv("NO_COLOR") != "":
+		return false
+	case f.noColor:
+		return false
+	case f.color:
+		return true
+	}
+	if fc := getenv("FORCE_COLOR"); fc != "" && fc != "0" {
+		return true
+	}
+	return terminal && getenv("TERM") != "dumb"
+}
+
+type suiteFlags struct {
+	vars, varFiles, targets, tags listFlag
+	colorFlags
+	parallelism         int
+	failFast, jsonOut   bool
+	allowEmpty, quiet   bool
+	timeout             time.Duration
+	junit, jsonFileName string
+}
+
+func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
+	fs.Var(&f.vars, "var", "set a variable: -var `NAME=VALUE` (repeatable)")
+	fs.Var(&f.varFiles, "var-file", "load variable values from a *.probevars.hcl `FILE` (repeatable)")
+	fs.Var(&f.targets, "target", "select an invocation and what it needs: NAME, invocation.NAME or invocation.NAME[\"KEY\"] (`ADDR`, repeatable)")
+	fs.Var(&f.tags, "tag", "select the invocations carrying this `TAG`, and what they need (repeatable)")
+	fs.BoolVar(&f.noColor, "no-color", false, "no ANSI colour (NO_COLOR=1 does the same)")
+	fs.BoolVar(&f.color, "color", false, "colour even when the output is not a terminal, e.g. in CI logs (FORCE_COLOR=1 does the same; NO_COLOR wins)")
+	switch cmd {
+	case "validate":
+		fs.BoolVar(&f.jsonOut, "json", false, "print one JSON object: format_version, valid, error_count, warning_count, diagnostics")
+	case "plan":
+		fs.BoolVar(&f.jsonOut, "json", false, "print the plan as JSON events instead of human output")
+	case "run":
+		fs.BoolVar(&f.jsonOut, "json", false, "print newline-delimited JSON events instead of human output")
+		fs.StringVar(&f.jsonFileName, "json-out", "", "also write the JSON event stream to `FILE`, while the human view goes to standard output")
+		fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to `FILE`")
+		fs.BoolVar(&f.quiet, "quiet", false, "print only failures and the summary: no line per invocation, no outputs")
+		fs.IntVar(&f.parallelism, "parallelism", 0, "at most `N` invocations in flight at once, N ≥ 1 (default: settings.parallelism, else 10)")
+		fs.BoolVar(&f.failFast, "fail-fast", false, "after the first failure, start nothing new")
+		fs.DurationVar(&f.timeout, "timeout", 0, "bound the whole run, e.g. 5m (default: none)")
+		fs.BoolVar(&f.allowEmpty, "allow-empty", false, "exit 0 when nothing is selected (default: exit 2)")
+	}
+}
+
+// parseArgs parses flags that may appear before or after the PATHs, as
+// users of Terraform and Go tools type them. With no PATH it returns ".".
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var paths []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		paths = append(paths, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(paths) == 0 {
+		return []string{"."}, nil
+	}
+	return paths, nil
+}
+
+// suiteRun is what the suites of one command share: the flags, the
+// streams' colours, the views on standard output and the report files.
+type suiteRun struct {
+	cmd         string
+	f           suiteFlags
+	env         Env
+	several     bool // more than one PATH: suites are named
+	stdoutColor bool
+	stderrColor bool
+
+	jsonView *report.JSON // -json on standard output (plan, run)
+	gjson    *guarded     // jsonView, guarded (run)
+
+	junitFile *os.File
+	junits    []*report.JUnit
+
+	jsonFile  *os.File
+	jsonFileV *report.JSON
+	gjsonFile *guarded
+
+	validateDiags []report.Diagnostic // validate -json
+	suites        int                 // suites begun so far
+	redactor      *spec.Redactor      // the latest suite's, for the reports' errors
+}
+
+func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
+	var f suiteFlags
+	fs := newFlagSet(cmd, env)
+	f.register(fs, cmd)
+	paths, err := parseArgs(fs, args)
+	if err != nil {
+		return flagError(err, cmd, fs, env)
+	}
+	if isSet(fs, "parallelism") && f.parallelism < 1 {
+		fmt.Fprintf(env.Stderr, "fnprobe %s: -parallelism must be at least 1, got %d\n", cmd, f.parallelism)
+		return executor.ExitConfig
+	}
+	if f.timeout < 0 {
+		fmt.Fprintf(env.Stderr, "fnprobe %s: -timeout must be positive, got %s\n", cmd, f.timeout)
+		return executor.ExitConfig
+	}
+	if cmd == "graph" && len(paths) > 1 {
+		fmt.Fprintf(env.Stderr, "fnprobe graph: expected at most one PATH, got %d: %s\n", len(paths), strings.Join(paths, " "))
+		return executor.ExitConfig
+	}
+	r := &suiteRun{
+		cmd: cmd, f: f, env: env, several: len(paths) > 1,
+		stdoutColor: useColor(env.IsTerminal, f.colorFlags, env.Getenv),
+		stderrColor: useColor(env.StderrIsTerminal, f.colorFlags, env.Getenv),
+	}
+	base := report.Options{Version: Version, Width: env.Width, Color: r.stdoutColor}
+	if f.jsonOut && cmd != "validate" {
+		r.jsonView = report.NewJSON(env.Stdout, base)
+		r.gjson = &guarded{next: r.jsonView}
+	}
+	if cmd == "run" {
+		if code := r.openReports(base); code != executor.ExitOK {
+			return code
+		}
+	}
+
+	code := executor.ExitOK
+	for i, path := range paths {
+		code = worst(code, r.suite(ctx, path, i == len(paths)-1))
+		if interrupted(ctx) || env.stdout != nil && env.stdout.Err() != nil {
+			break // nobody would see the rest, or nobody wants it
+		}
+	}
+	if cmd == "validate" && f.jsonOut {
+		if err := report.WriteValidateJSON(env.Stdout, r.validateDiags); err != nil {
+			code = worst(code, executor.ExitUnanswered)
+		}
+	}
+	if cmd == "run" {
+		code = worst(code, r.closeReports())
+	}
+	return code
+}
+
+// openReports opens the -junit and -json-out files before anything is
+// loaded or invoked, so that a path that cannot be written is a
+// command-line error (exit 2) and not a surprise after the run.
+func (r *suiteRun) openReports(base report.Options) int {
+	for _, rep := range []struct {
+		path, flag, what string
+		file             **os.File
+	}{
+		{r.f.junit, "junit", "JUnit", &r.junitFile},
+		{r.f.jsonFileName, "json-out", "JSON", &r.jsonFile},
+	} {
+		if rep.path == "" {
+			continue
+		}
+		f, err := openReport(rep.path)
+		if err != nil {
+			r.showDiags(base, hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Cannot write the %s report", rep.what),
+				Detail:   fmt.Sprintf("The -%s file cannot be written, so nothing was invoked: %s.", rep.flag, err),
+			}})
+			r.closeReports()
+			return executor.ExitConfig
+		}
+		*rep.file = f
+	}
+	if r.jsonFile != nil {
+		r.jsonFileV = report.NewJSON(r.jsonFile, base)
+		r.gjsonFile = &guarded{next: r.jsonFileV}
+	}
+	return executor.ExitOK
+}
+
+// closeReports writes the JUnit file and closes the JSON one (those not
+// done yet), returning exit 3 (or 4 for a report's panic) if either failed.
+func (r *suiteRun) closeReports() int {
+	return worst(r.writeJUnit(), r.closeJSON())
+}
+
+// reportFailed says that the report what could not be written and returns
+// the exit code for it.
+func (r *suiteRun) reportFailed(what, path string, err error) int {
+	fmt.Fprintf(r.env.Stderr, "fnprobe: writing the %s report %s: %s\n", what, path, report.EscapeLine(r.redactor.String(err.Error())))
+	var ie *internalError
+	if errors.As(err, &ie) {
+		return executor.ExitInternal
+	}
+	return executor.ExitUnanswered
+}
+
+// closeJSON closes the -json-out file. The last suite's run calls it
+// after sending the file its summary and before printing its own, so that
+// the summary on standard output can tell.
+func (r *suiteRun) closeJSON() int {
+	if r.jsonFile == nil {
+		return executor.ExitOK
+	}
+	var err error
+	if r.gjsonFile != nil {
+		if err = r.gjsonFile.panicked(); err == nil {
+			err = r.jsonFileV.Err()
+		}
+	}
+	if cerr := closeReport(r.jsonFile); err == nil {
+		err = cerr
+	}
+	r.jsonFile = nil
+	if err != nil && r.gjsonFile != nil {
+		return r.reportFailed("JSON", r.f.jsonFileName, err)
+	}
+	return executor.ExitOK
+}
+
+// writeJUnit writes the JUnit file, one testsuite per suite. The last
+// suite's run calls it before sending the other reports their summary.
+func (r *suiteRun) writeJUnit() int {
+	if r.junitFile == nil {
+		return executor.ExitOK
+	}
+	f := r.junitFile
+	r.junitFile = nil
+	if r.junits == nil { // nothing ran: the file was opened to check it
+		f.Close()
+		return executor.ExitOK
+	}
+	if err := writeReport(f, report.JUnitFile(r.junits)); err != nil {
+		return r.reportFailed("JUnit", r.f.junit, err)
+	}
+	return executor.ExitOK
+}
+
+// showDiags reports diagnostics of the command (not of a run): as JSON
+// events with -json, on standard error otherwise, and into the -json-out
+// and JUnit reports.
+func (r *suiteRun) showDiags(opts report.Options, diags hcl.Diagnostics) {
+	if len(diags) == 0 {
+		return
+	}
+	diags = spec.CapDiagnostics(diags)
+	if r.cmd == "validate" && r.f.jsonOut {
+		for _, d := range diags {
+			r.validateDiags = append(r.validateDiags, report.NewDiagnostic(d, opts.Files, opts.Redactor))
+		}
+		return
+	}
+	if r.jsonFileV != nil {
+		r.gjsonFile.Event(executor.Event{Type: executor.EventDiagnostic, Diags: diags})
+	}
+	if r.jsonView != nil {
+		r.jsonView.Diagnostics(diags)
+		return
+	}
+	opts.Color = r.stderrColor
+	report.WriteDiagnostics(r.env.Stderr, diags, opts)
+}
+
+// suite validates, plans or runs the suite at path and returns its exit
+// code; last says it is the command's last suite.
+func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
+	env, cmd, f := r.env, r.cmd, r.f
+	// Secrets drivers may read from the environment are redacted too,
+	// whether or not the suite names them.
+	redactor := secretEnvRedactor(env)
+	r.redactor = redactor
+	parser := spec.NewParser()
+	ropts := report.Options{
+		Files:    parser.Files(), // the parser's own map: files parsed later appear in it
+		Redactor: redactor,
+		Color:    r.stdoutColor,
+		Version:  Version,
+		Width:    env.Width,
+		Quiet:    f.quiet,
+	}
+	if r.several {
+		ropts.Suite = path
+		// validate's success line names the suite; the others get a
+		// header, after a blank line from the previous suite's output.
+		if !f.jsonOut && cmd != "validate" {
+			if r.suites > 0 {
+				fmt.Fprintln(env.Stdout)
+			}
+			fmt.Fprintf(env.Stdout, "%s\n\n", paint(r.stdoutColor, "Suite "+redactor.String(path)+":"))
+		}
+	}
+	r.suites++
+	for _, v := range []*report.JSON{r.jsonView, r.jsonFileV} {
+		if v != nil {
+			v.Begin(ropts)
+		}
+	}
+	var junit *report.JUnit
+	if r.junitFile != nil {
+		junit = report.NewJUnit(ropts)
+		r.junits = append(r.junits, junit)
+	}
+	showDiags := func(diags hcl.Diagnostics) {
+		r.showDiags(ropts, diags)
+		if junit != nil && diags.HasErrors() {
+			junit.Event(executor.Event{Type: executor.EventDiagnostic, Diags: diags})
+		}
+	}
+
+	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv, Context: ctx})
+	if diags.HasErrors() {
+		showDiags(diags)
+		return configExit(ctx)
+	}
+	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{
+		Vars: f.vars, VarFiles: f.varFiles, AllowUnset: cmd == "validate", Redactor: redactor, Context: ctx,
+	})
+	diags = append(diags, moreDiags...)
+	for name, v := range vals {
+		if cfg.Variables[name].Sensitive {
+			redactor.AddValue(v)
+		}
+	}
+	if diags.HasErrors() {
+		showDiags(diags)
+		return configExit(ctx)
+	}
+	plan, moreDiags := planner.Build(cfg, planner.Options{
+		Registry: env.Registry, Vars: vals, Targets: f.targets, Tags: f.tags,
+		Validate: cmd == "validate", Redactor: redactor,
+	})
+	diags = append(diags, moreDiags...)
+	if plan != nil {
+		for _, s := range plan.Secrets {
+			redactor.AddValue(s)
+		}
+	}
+	showDiags(diags)
+	if diags.HasErrors() {
+		return configExit(ctx)
+	}
+	switch cmd {
+	case "validate":
+		if !f.jsonOut {
+			the := "The suite"
+			if r.several {
+				the = "The suite " + redactor.String(path)
+			}
+			fmt.Fprintf(env.Stdout, "Success! %s is valid: %d invocation%s.\n", the, len(plan.Instances), plural(len(plan.Instances)))
+		}
+		return executor.ExitOK
+	case "plan":
+		if r.jsonView != nil {
+			writePlanJSON(env.Stdout, plan, redactor, time.Now(), ropts.Suite)
+		} else {
+			writePlan(env.Stdout, plan, ropts.Color, redactor)
+		}
+		return executor.ExitOK
+	case "graph":
+		writeGraph(env.Stdout, plan, redactor)
+		return executor.ExitOK
+	}
+
+	if len(plan.Selected) == 0 && !f.allowEmpty {
+		showDiags(hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Nothing selected",
+			Detail:   "No invocation matches the suite, -target and -tag given, so nothing would be checked. A gate that checked nothing must not pass; use -allow-empty if an empty run is expected.",
+		}})
+		return executor.ExitConfig
+	}
+	return r.run(ctx, plan, ropts, junit, last)
+}
+
+// paint makes s bold when colour is on.
+func paint(color bool, s string) string {
+	if color {
+		return "\x1b[1m" + s + "\x1b[0m"
+	}
+	return s
+}
+
+// run invokes the plan of one suite and sends its events to every report.
+// A write error on standard output cancels the run; every report still
+// gets the summary, whatever happened to the others, and the exit code
+// says the worst of it (see worst).
+func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Options, junit *report.JUnit, last bool) int {
+	env, f := r.env, r.f
+
+	// Each report is guarded: a panic in one is an internal error and
+	// ends that report, not the run nor the other reports. The order is
+	// the order the held summary is released in: JUnit and the JSON file
+	// first, so that standard output comes last; the progress line before
+	// the human view, so that it is cleared before the summary.
+	var observers, files []executor.Observer
+	var gjunit *guarded
+	if junit != nil {
+		gjunit = &guarded{next: junit}
+		files = append(files, gjunit)
+	}
+	if r.gjsonFile != nil {
+		files = append(files, r.gjsonFile)
+	}
+	var view executor.Observer
+	var gview *guarded
+	var progress *guarded
+	var stopTicker func()
+	if r.jsonView != nil {
+		view, gview = r.jsonView, r.gjson
+		observers = append(observers, gview)
+	} else {
+		large := len(plan.Selected) > progressThreshold && !f.quiet
+		if large {
+			live := env.IsTerminal && env.Getenv("TERM") != "dumb"
+			p := report.NewProgress(env.Stdout, live, nil)
+			progress = &guarded{next: p}
+			observers = append(observers, progress)
+			if !live {
+				stopTicker = r.tick(p, progress)
+			}
+			ropts.Compact = true
+		}
+		view = report.NewHuman(env.Stdout, ropts)
+		gview = &guarded{next: view}
+		observers = append(observers, gview)
+	}
+	held := &heldSummary{next: report.Multi(append(append([]executor.Observer(nil), files...), observers...)...)}
+
+	if f.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, f.timeout, executor.ErrRunTimeout)
+		defer cancel()
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if env.stdout != nil {
+		env.stdout.onError(func(err error) { cancel(fmt.Errorf("%w: %w", errOutput, err)) })
+		defer env.stdout.onError(func(error) {})
+	}
+
+	var summary *executor.Summary
+	var runErr error
+	if perr := safely(func() {
+		summary, runErr = executor.Run(ctx, plan, executor.Options{
+			Parallelism: f.parallelism,
+			FailFast:    f.failFast,
+			AllowEmpty:  f.allowEmpty,
+			Observer:    held,
+		})
+	}); perr != nil {
+		runErr = perr
+	}
+	if stopTicker != nil {
+		stopTicker()
+	}
+	code := executor.ExitOK
+	if summary != nil {
+		code = summary.ExitCode
+	}
+	if runErr != nil {
+		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", report.EscapeLine(ropts.Redactor.String(runErr.Error())))
+		code = worst(code, executor.ExitInternal)
+	}
+	if errors.Is(context.Cause(ctx), errOutput) || env.stdout != nil && env.stdout.Err() != nil {
+		code = worst(code, executor.ExitUnanswered) // Main says why
+	}
+	if interrupted(ctx) {
+		code = worst(code, executor.ExitInterrupted)
+	}
+
+	// The report files first, so that the summary on standard output can
+	// tell whether they were written. A report that panicked is not
+	// written (JUnit) or ends early (JSON): an empty or truncated file,
+	// which no CI takes for a pass.
+	if gjunit != nil {
+		held.release(code, gjunit)
+		if err := gjunit.panicked(); err != nil {
+			fmt.Fprintf(env.Stderr, "fnprobe: writing the JUnit report %s: %s", f.junit, ropts.Redactor.String(err.Error()))
+			code = worst(code, executor.ExitInternal)
+			r.junitFile.Truncate(0)
+			r.junitFile.Close()
+			r.junitFile = nil
+		}
+	}
+	if last {
+		code = worst(code, r.writeJUnit())
+	}
+	if r.gjsonFile != nil {
+		held.release(code, r.gjsonFile)
+	}
+	if last {
+		code = worst(code, r.closeJSON())
+	}
+	if !held.release(code, observers...) && progress != nil {
+		// No summary (an internal error): clear the live line anyway.
+		progress.Event(executor.Event{Type: executor.EventSummary})
+	}
+	for _, g := range []*guarded{progress, gview} {
+		if g == nil {
+			continue
+		}
+		if err := g.panicked(); err != nil {
+			fmt.Fprintf(env.Stderr, "fnprobe: %s", ropts.Redactor.String(err.Error()))
+			code = worst(code, executor.ExitInternal)
+		}
+	}
+	switch {
+	case env.stdout != nil && env.stdout.Err() != nil:
+		code = worst(code, executor.ExitUnanswered) // Main says why
+	case viewErr(view) != nil:
+		// The view failed without a write error: it could not encode
+		// what it was given, a bug.
+		fmt.Fprintf(env.Stderr, "fnprobe: internal error (this is a bug in fnprobe; please report it): %s\n", report.EscapeLine(ropts.Redactor.String(viewErr(view).Error())))
+		code = worst(code, executor.ExitInternal)
+	}
+	if err := closeDrivers(env.Registry); err != nil {
+		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", report.EscapeLine(ropts.Redactor.String(err.Error())))
+	}
+	return code
+}
+
+// tick prints progress's line every report.ProgressInterval until the
+// returned function is called. A panic in it is recorded in guard, as for
+// the progress's events.
+func (r *suiteRun) tick(progress *report.Progress, guard *guarded) (stop func()) {
+	newTicker := r.env.NewTicker
+	if newTicker == nil {
+		newTicker = func(d time.Duration) (<-chan time.Time, func()) {
+			t := time.NewTicker(d)
+			return t.C, t.Stop
+		}
+	}
+	c, stopTicker := newTicker(report.ProgressInterval)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-c:
+				// The tick only triggers: elapsed time is the wall clock's,
+				// as the run's start was.
+				if guard.panicked() == nil {
+					if err := safely(func() { progress.Tick(time.Now()) }); err != nil {
+						guard.record(err)
+					}
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		stopTicker()
+		close(done)
+		<-finished
+	}
+}
