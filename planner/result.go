@@ -43,23 +43,34 @@ var unknownResult = cty.UnknownVal(ResultType)
 
 const unsupportedAttr = "Unsupported attribute"
 
-// suggestAttributes completes HCL's "Unsupported attribute" diagnostics
-// about the traversals trs with a did-you-mean, found among the
-// attributes of the object the traversal reached (the result object, a
-// local's object ...).
+// suggestAttributes completes HCL's "Unsupported attribute" and "Invalid
+// index" diagnostics about the traversals trs with a did-you-mean, found
+// among the attributes of the object the traversal reached (the result
+// object, a local's object ...).
 func suggestAttributes(diags hcl.Diagnostics, trs []hcl.Traversal, ctx *hcl.EvalContext) {
 	for _, d := range diags {
-		if d.Summary != unsupportedAttr || d.Subject == nil {
-			continue
-		}
-		var name string
-		if _, err := fmt.Sscanf(d.Detail, "This object does not have an attribute named %q.", &name); err != nil {
+		if (d.Summary != unsupportedAttr && d.Summary != "Invalid index") || d.Subject == nil {
 			continue
 		}
 		for _, tr := range trs {
 			for i, step := range tr {
-				a, ok := step.(hcl.TraverseAttr)
-				if !ok || i == 0 || a.Name != name || a.SrcRange != *d.Subject {
+				if i == 0 {
+					continue
+				}
+				var name string
+				index := false
+				switch st := step.(type) {
+				case hcl.TraverseAttr:
+					if st.SrcRange != *d.Subject || d.Summary != unsupportedAttr {
+						continue
+					}
+					name = st.Name
+				case hcl.TraverseIndex:
+					if st.SrcRange != *d.Subject || st.Key.Type() != cty.String || !st.Key.IsKnown() || st.Key.IsNull() {
+						continue
+					}
+					name, index = st.Key.AsString(), true
+				default:
 					continue
 				}
 				obj, moreDiags := tr[:i].TraverseAbs(ctx)
@@ -70,20 +81,34 @@ func suggestAttributes(diags hcl.Diagnostics, trs []hcl.Traversal, ctx *hcl.Eval
 				if !obj.Type().IsObjectType() {
 					continue
 				}
-				names := make([]string, 0, len(obj.Type().AttributeTypes()))
-				for n := range obj.Type().AttributeTypes() {
-					names = append(names, n)
-				}
-				sort.Strings(names)
-				prefix := traversalText(tr[:i])
-				if s := spec.Suggest(name, names); s != "" {
-					d.Detail += fmt.Sprintf(" Did you mean %s.%s?", prefix, s)
-				} else if obj.Type().Equals(ResultType) {
-					d.Detail += fmt.Sprintf(" %s is a result, whose attributes are %s.", prefix, strings.Join(names, ", "))
-				}
+				// invocation.NAME["KEY"] on a block without for_each.
+				oneResult := index && i == 2 && tr.RootName() == "invocation"
+				d.Detail += attributeHint(traversalText(tr[:i]), name, obj.Type(), oneResult)
 			}
 		}
 	}
+}
+
+// attributeHint is what follows an error about the attribute name of an
+// object of type ty reached by the traversal prefix.
+func attributeHint(prefix, name string, ty cty.Type, oneResult bool) string {
+	names := make([]string, 0, len(ty.AttributeTypes()))
+	for n := range ty.AttributeTypes() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	isResult := ty.Equals(ResultType)
+	hint := ""
+	if isResult && oneResult && !ty.HasAttribute(name) {
+		hint = fmt.Sprintf(" %s is one result: its block has no for_each.", prefix)
+	}
+	if s := spec.Suggest(name, names); s != "" {
+		return hint + fmt.Sprintf(" Did you mean %s.%s?", prefix, s)
+	}
+	if isResult {
+		return hint + fmt.Sprintf(" A result's attributes are %s.", strings.Join(names, ", "))
+	}
+	return hint
 }
 
 // traversalText renders a traversal as written: self, invocation.a["k"].

@@ -79,7 +79,7 @@ func (c *Config) Decoded() bool { return c != nil && c.decoded }
 
 // Invalid reports whether decoding found an error: the planner then
 // checks everything it can but returns no plan.
-func (c *Config) Invalid() bool { return c.invalid }
+func (c *Config) Invalid() bool { return c == nil || c.invalid }
 
 // SortDiagnostics orders diagnostics as they are shown: those without a
 // source (the command line) first, then by file, line and column; equal

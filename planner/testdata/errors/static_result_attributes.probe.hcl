@@ -31,7 +31,7 @@ invocation "each" {
 locals {
   id     = invocation.create.jsn.id # ERROR: Unsupported attribute | Did you mean invocation.create.json?
   result = invocation.create
-  code   = local.result.status_code # ERROR: Unsupported attribute | local.result is a result, whose attributes are async_id, attempts
+  code   = local.result.status_code # ERROR: Unsupported attribute | A result's attributes are async_id, attempts
   ok     = invocation.each["a"].json.ok
 }
 
@@ -51,4 +51,13 @@ output "o" {
 
 output "fine" {
   value = [invocation.get.function_duration_ms, invocation.get.billed_duration_ms, invocation.get.version, invocation.get.instance_id, invocation.get.error_message, invocation.get.error_code, invocation.get.error_type]
+}
+
+invocation "indexed" {
+  function = function.echo
+  payload  = invocation.create["a"] # ERROR: Invalid index | invocation.create is one result: its block has no for_each.
+  headers  = { b = invocation.create["bdy"] } # ERROR: Invalid index | Did you mean invocation.create.body?
+  expect {
+    body = self["stauts"] # ERROR: Invalid index | Did you mean self.status?
+  }
 }
