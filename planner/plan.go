@@ -688,8 +688,11 @@ func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals
 	}
 	if items == nil {
 		// The keys depend on a variable without a value (validate) or
-		// on an error: the function's instances are not known.
-		return cty.DynamicVal.Mark(spec.Unset), diags
+		// on an error (reported): the function's instances are not known.
+		if p.validate {
+			return cty.DynamicVal.Mark(spec.Unset), diags
+		}
+		return spec.BrokenVal, diags
 	}
 	inst := map[string]cty.Value{}
 	for _, it := range items {

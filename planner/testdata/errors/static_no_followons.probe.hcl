@@ -72,3 +72,14 @@ invocation "e" {
 output "o" {
   value = [local.m, local.cycle, invocation.b]
 }
+
+function "each_broken" {
+  provider = provider.local
+  for_each = toset([var.n])
+  command  = ["echo", each.key]
+}
+
+invocation "from_each_broken" {
+  for_each = toset(["a"])
+  function = function.each_broken[each.key]
+}
