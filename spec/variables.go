@@ -100,7 +100,9 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 			a := attrs[n]
 			decl, ok := c.Variables[n]
 			if !ok {
-				diags = append(diags, undeclaredVariable(n, c, hcl.DiagWarning, a.NameRange.Ptr()))
+				if !c.Failed("variable", n) { // else its block's error is reported
+					diags = append(diags, undeclaredVariable(n, c, hcl.DiagWarning, a.NameRange.Ptr()))
+				}
 				continue
 			}
 			val, moreDiags := constValue(a.Expr, "a variable")
@@ -141,7 +143,9 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 		}
 		decl, declared := c.Variables[name]
 		if !declared {
-			diags = append(diags, undeclaredVariable(name, c, hcl.DiagError, nil))
+			if !c.Failed("variable", name) { // else its block's error is reported
+				diags = append(diags, undeclaredVariable(name, c, hcl.DiagError, nil))
+			}
 			continue
 		}
 		if decl.Sensitive {

@@ -1,3 +1,4 @@
+# VAR: n=3
 # Each mistake is reported once: what refers to a block, a variable or a
 # value that failed is not reported again.
 variable "n" {
