@@ -276,6 +276,13 @@ func (p *Plan) exprRefs(sc scope, exprs ...hcl.Expression) ([]Ref, hcl.Diagnosti
 			continue
 		}
 		rs, moreDiags := refs(p.Config, sc, e)
+		if !moreDiags.HasErrors() {
+			for _, tr := range e.Variables() {
+				if d := resultRefProblem(p.Config, tr); d != nil {
+					moreDiags = append(moreDiags, d)
+				}
+			}
+		}
 		if moreDiags.HasErrors() {
 			p.bad[e.Range()] = true
 		}

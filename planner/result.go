@@ -135,3 +135,59 @@ func traversalText(tr hcl.Traversal) string {
 	}
 	return sb.String()
 }
+
+// resultRefProblem checks a reference to a result (self.ATTR,
+// invocation.NAME.ATTR, invocation.NAME[KEY].ATTR) against ResultType
+// without evaluating anything: HCL drops the errors of an operand it does
+// not need (the right side of && when the left is unknown), yet
+// self.stauts is a mistake wherever it is. The diagnostic is the one
+// evaluation gives, with its did-you-mean.
+func resultRefProblem(cfg *spec.Config, tr hcl.Traversal) *hcl.Diagnostic {
+	at := 1 // the step naming the attribute
+	switch tr.RootName() {
+	case "self":
+	case "invocation":
+		if len(tr) < 2 {
+			return nil
+		}
+		inv := cfg.Invocations[attrName(tr[1])]
+		if inv == nil {
+			return nil
+		}
+		at = 2
+		if inv.ForEach != nil {
+			at = 3 // after the key
+		}
+	default:
+		return nil
+	}
+	if len(tr) <= at {
+		return nil
+	}
+	prefix := traversalText(tr[:at])
+	oneResult := tr.RootName() == "invocation" && at == 2
+	switch st := tr[at].(type) {
+	case hcl.TraverseAttr:
+		if ResultType.HasAttribute(st.Name) {
+			return nil
+		}
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  unsupportedAttr,
+			Detail:   fmt.Sprintf("This object does not have an attribute named %q.", st.Name) + attributeHint(prefix, st.Name, ResultType, false),
+			Subject:  st.SrcRange.Ptr(),
+		}
+	case hcl.TraverseIndex:
+		if st.Key.Type() != cty.String || !st.Key.IsKnown() || st.Key.IsNull() || ResultType.HasAttribute(st.Key.AsString()) {
+			return nil
+		}
+		name := st.Key.AsString()
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid index",
+			Detail:   "The given key does not identify an element in this collection value." + attributeHint(prefix, name, ResultType, oneResult),
+			Subject:  st.SrcRange.Ptr(),
+		}
+	}
+	return nil
+}

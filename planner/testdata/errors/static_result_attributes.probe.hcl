@@ -61,3 +61,18 @@ invocation "indexed" {
     body = self["stauts"] # ERROR: Invalid index | Did you mean self.status?
   }
 }
+
+# HCL skips the right side of && when the left side is unknown; the mistake
+# is reported anyway.
+invocation "short_circuit" {
+  function = function.echo
+  retry {
+    until = self.json.state == "done" && self.stauts == 200 # ERROR: Unsupported attribute | Did you mean self.status?
+  }
+  assert {
+    condition = self.json.ok ? self.bdy == "" : true # ERROR: Unsupported attribute | Did you mean self.body?
+  }
+  assert {
+    condition = self.json.ok || invocation.each["a"].eror # ERROR: Unsupported attribute | Did you mean invocation.each["a"].error?
+  }
+}
