@@ -169,6 +169,7 @@ var (
 	selfDurRE   = regexp.MustCompile(`(duration_ms is )[0-9.]+`)
 	requestIDRE = regexp.MustCompile(`("request_id":)"[0-9a-f-]{8,}"`)
 	junitTimeRE = regexp.MustCompile(`\b(time|timestamp)="[^"]*"`)
+	loopbackRE  = regexp.MustCompile(`\b127\.0\.0\.1:[0-9]{5}\b`) // -emulate's (ephemeral) port
 )
 
 // normalize makes output comparable across runs: durations, timestamps,
@@ -180,6 +181,7 @@ func normalize(s, dir string, env map[string]string) string {
 			s = strings.ReplaceAll(s, v, "$"+k)
 		}
 	}
+	s = loopbackRE.ReplaceAllString(s, "127.0.0.1:PORT")
 	s = tsRE.ReplaceAllString(s, `"@timestamp":"T"`)
 	s = jsonDurRE.ReplaceAllString(s, `"$1":D`)
 	s = selfDurRE.ReplaceAllString(s, "${1}D")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fnprobe/fnprobe/planner"
+	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/report"
 	"github.com/fnprobe/fnprobe/spec"
 )
@@ -37,6 +38,9 @@ func writePlan(w io.Writer, p *planner.Plan, color bool, r *spec.Redactor) {
 		fmt.Fprintf(w, "  %s\n", bold(inst.Addr))
 		fmt.Fprintf(w, "      function   = %s (%s)\n", clean(inst.Function.Addr), clean(inst.Function.Provider.Addr))
 		fmt.Fprintf(w, "      type       = %s\n", clean(inst.Type))
+		if e := providers.String(inst.Function.Provider.Config, "endpoint"); e != "" {
+			fmt.Fprintf(w, "      endpoint   = %s\n", clean(e)) // the provider's, or -emulate's
+		}
 		if len(inst.Tags) > 0 {
 			fmt.Fprintf(w, "      tags       = [%s]\n", strings.Join(cleanAll(inst.Tags), ", "))
 		}

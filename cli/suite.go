@@ -60,6 +60,7 @@ type suiteFlags struct {
 	allowEmpty, quiet   bool
 	timeout             time.Duration
 	junit, jsonFileName string
+	emulate             emulateFlags
 }
 
 func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
@@ -84,6 +85,7 @@ func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
 		fs.DurationVar(&f.timeout, "timeout", 0, "bound the whole run, e.g. 5m (default: none)")
 		fs.BoolVar(&f.allowEmpty, "allow-empty", false, "exit 0 when nothing is selected (default: exit 2)")
 	}
+	f.emulate.register(fs, cmd)
 }
 
 // parseArgs parses flags that may appear before or after the PATHs, as
@@ -129,6 +131,7 @@ type suiteRun struct {
 	validateDiags []report.Diagnostic // validate -json
 	suites        int                 // suites begun so far
 	redactor      *spec.Redactor      // the latest suite's, for the reports' errors
+	emu           *emulation          // -emulate
 }
 
 func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
@@ -167,8 +170,13 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		}
 	}
 
-	code := executor.ExitOK
+	var code int // executor.ExitOK unless -emulate's configuration is invalid
+	r.emu, code = loadEmulation(ctx, f.emulate, r.emulationDiags(base))
+	defer r.emu.Close()
 	for i, path := range paths {
+		if code != executor.ExitOK && i == 0 {
+			break // -emulate's configuration is invalid
+		}
 		code = worst(code, r.suite(ctx, path, i == len(paths)-1))
 		if interrupted(ctx) || env.stdout != nil && env.stdout.Err() != nil {
 			break // nobody would see the rest, or nobody wants it
@@ -373,6 +381,9 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 		Validate: cmd == "validate", Redactor: redactor,
 	})
 	diags = append(diags, moreDiags...)
+	if !diags.HasErrors() {
+		diags = append(diags, r.emu.aim(cmd, plan, redactor)...)
+	}
 	if plan != nil {
 		for _, s := range plan.Secrets {
 			redactor.AddValue(s)

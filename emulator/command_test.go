@@ -45,14 +45,14 @@ func TestCommandExitCodes(t *testing.T) {
 	}{
 		{"unknown flag", []string{"-bogus"}, 2, "flag provided but not defined"},
 		{"extra argument", []string{"x"}, 2, "unexpected argument"},
-		{"bad config", []string{"-config", bad}, 2, "bad.hcl line 2:"},
+		{"bad config", []string{"-config", bad}, 2, "bad.hcl line 2"},
 		{"missing config", []string{"-config", filepath.Join(dir, "none.hcl")}, 2, "Cannot read emulator configuration"},
 		{"bad listen address", []string{"-listen", "256.0.0.1:bad"}, 1, "emulate:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errb syncBuffer
-			code := Command(context.Background(), tt.args, &out, &errb)
+			code := Command(context.Background(), tt.args, &out, &errb, nil)
 			if code != tt.code || !strings.Contains(errb.String(), tt.stderr) {
 				t.Errorf("code %d stderr %q; want %d and %q", code, errb.String(), tt.code, tt.stderr)
 			}
@@ -64,7 +64,7 @@ func TestCommandServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
 	done := make(chan int)
-	go func() { done <- Command(ctx, []string{"-listen", "127.0.0.1:0"}, &out, &errb) }()
+	go func() { done <- Command(ctx, []string{"-listen", "127.0.0.1:0"}, &out, &errb, nil) }()
 	var url string
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if s := out.String(); strings.HasPrefix(s, "listening on ") {

@@ -62,11 +62,22 @@ func faultSchema() *hcl.BodySchema {
 
 // LoadConfig reads and parses an emulator configuration file.
 func LoadConfig(path string) (*Config, hcl.Diagnostics) {
+	return LoadConfigWith(hclparse.NewParser(), path)
+}
+
+// LoadConfigWith reads and parses an emulator configuration file with p,
+// so that p.Files() holds it for rendering diagnostics with snippets (the
+// CLI passes the parser of the suite).
+func LoadConfigWith(p *hclparse.Parser, path string) (*Config, hcl.Diagnostics) {
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read emulator configuration", Detail: err.Error()}}
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read emulator configuration",
+			Detail:   fmt.Sprintf("The emulator configuration cannot be read: %s.", err),
+		}}
 	}
-	return ParseConfig(src, path)
+	return parseWith(p, src, path)
 }
 
 // ParseConfig parses an emulator configuration in HCL native syntax
@@ -74,7 +85,10 @@ func LoadConfig(path string) (*Config, hcl.Diagnostics) {
 // runs in the directory of the configuration file, or in its `dir`, taken
 // relative to that file, so a config works from any working directory.
 func ParseConfig(src []byte, filename string) (*Config, hcl.Diagnostics) {
-	p := hclparse.NewParser()
+	return parseWith(hclparse.NewParser(), src, filename)
+}
+
+func parseWith(p *hclparse.Parser, src []byte, filename string) (*Config, hcl.Diagnostics) {
 	var f *hcl.File
 	var diags hcl.Diagnostics
 	if strings.HasSuffix(filename, ".json") {
@@ -228,6 +242,7 @@ func (d *decoder) list(a *hcl.Attribute) []string {
 
 func (d *decoder) credential(b *hcl.Block) sim.Credential {
 	c := sim.Credential{Provider: b.Labels[0]}
+	d.checkKind(b)
 	content, diags := b.Body.Content(credentialSchema())
 	d.diags = append(d.diags, diags...)
 	for name, a := range content.Attributes {

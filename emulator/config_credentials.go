@@ -1,9 +1,59 @@
 package emulator
 
 import (
+	"fmt"
+	"strings"
+
+	"github.com/agext/levenshtein"
 	"github.com/fnprobe/fnprobe/emulator/sim"
 	"github.com/hashicorp/hcl/v2"
 )
+
+// checkKind reports a credential block whose label names no cloud the
+// emulator serves, with a did-you-mean.
+func (d *decoder) checkKind(b *hcl.Block) {
+	kinds := CredentialKinds()
+	given := b.Labels[0]
+	for _, k := range kinds {
+		if k == given {
+			return
+		}
+	}
+	detail := fmt.Sprintf("The emulator serves credentials of kind %s; %q is none of them.", strings.Join(quoteAll(kinds), ", "), given)
+	s := suggest(given, kinds)
+	if b, ok := Bindings()[given]; ok {
+		s = b.Credential // a provider type: credential "aws_lambda"
+	}
+	for _, k := range kinds {
+		if s == "" && len(given) >= 3 && strings.HasPrefix(k, given) {
+			s = k // credential "huawei"
+		}
+	}
+	if s != "" {
+		detail = fmt.Sprintf("Did you mean %q? The emulator serves credentials of kind %s.", s, strings.Join(quoteAll(kinds), ", "))
+	}
+	d.errorAt(b.LabelRanges[0], "Unknown credential kind", detail)
+}
+
+// suggest returns the candidate closest to given, within an edit distance
+// of 2, or "" — as the suite's diagnostics suggest names.
+func suggest(given string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		if d := levenshtein.Distance(given, c, nil); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+func quoteAll(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
 
 // checkCredential reports a credential block that is neither an access key
 // (access_key_id + access_key_secret) nor a token.

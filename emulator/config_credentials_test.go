@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/fnprobe/fnprobe/emulator/sim"
@@ -72,12 +73,37 @@ func TestParseConfigCredentialErrors(t *testing.T) {
 		{"secret only", "credential \"aws\" {\n  access_key_secret = \"x\"\n}\n", "Missing required argument"},
 		{"empty token", "credential \"tencent\" {\n  token = \"\"\n}\n", "Empty token"},
 		{"expired not bool", "credential \"tencent\" {\n  token = \"t\"\n  expired = \"maybe\"\n}\n", "Invalid value for expired"},
+		{"unknown kind", "credential \"gcp\" {\n  token = \"t\"\n}\n", "Unknown credential kind"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, diags := ParseConfig([]byte(tt.src), "emulator.hcl")
 			if !diags.HasErrors() || diags[0].Summary != tt.summary || diags[0].Subject == nil {
 				t.Errorf("diags %v, want %q", diags, tt.summary)
+			}
+		})
+	}
+}
+
+// TestParseConfigCredentialKind: a credential's label must name a cloud
+// the emulator serves; a near miss, a provider type or a prefix gets a
+// did-you-mean, on the label.
+func TestParseConfigCredentialKind(t *testing.T) {
+	tests := []struct{ label, detail string }{
+		{"gcp", `The emulator serves credentials of kind "alicloud", "aws", "huaweicloud", "tencent"; "gcp" is none of them.`},
+		{"alicoud", `Did you mean "alicloud"?`},
+		{"tencent_cloudbase", `Did you mean "tencent"?`},
+		{"huawei", `Did you mean "huaweicloud"?`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.label, func(t *testing.T) {
+			src := "credential \"" + tt.label + "\" {\n  token = \"t\"\n}\n"
+			_, diags := ParseConfig([]byte(src), "emulator.hcl")
+			if len(diags) != 1 || diags[0].Summary != "Unknown credential kind" || !strings.HasPrefix(diags[0].Detail, tt.detail) {
+				t.Fatalf("diags %v, want one whose detail starts %q", diags, tt.detail)
+			}
+			if r := diags[0].Subject; r == nil || r.Start.Line != 1 || r.Start.Column != 12 {
+				t.Errorf("subject %v, want the label", r)
 			}
 		})
 	}

@@ -15,7 +15,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/fnprobe/fnprobe/emulator/sim"
@@ -24,6 +23,7 @@ import (
 	"github.com/fnprobe/fnprobe/providers/huawei"
 	"github.com/fnprobe/fnprobe/providers/tencent"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
 )
 
 // Server is the emulator's http.Handler.
@@ -125,12 +125,22 @@ func (r *Running) Close() {
 	r.Env.Close()
 }
 
+// DiagnosticWriter renders configuration diagnostics on w, with snippets
+// from files; the CLI passes one printing them as `fnprobe validate` does.
+type DiagnosticWriter func(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File)
+
 // Command implements `fnprobe emulate -listen ADDR [-config FILE]`. It
 // serves until ctx is cancelled and returns the exit code: 0 after a clean
 // stop, 1 when it cannot listen or serve, 2 for bad flags or configuration.
 // It logs every request on stderr, and warns there when it listens beyond
-// loopback.
-func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// loopback. Configuration diagnostics go through diags (nil: HCL's own
+// text format).
+func Command(ctx context.Context, args []string, stdout, stderr io.Writer, diags DiagnosticWriter) int {
+	if diags == nil {
+		diags = func(w io.Writer, d hcl.Diagnostics, files map[string]*hcl.File) {
+			_ = hcl.NewDiagnosticTextWriter(w, files, 100, false).WriteDiagnostics(d)
+		}
+	}
 	fs := flag.NewFlagSet("emulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:9000", "`address` to listen on")
@@ -153,12 +163,11 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := DefaultConfig()
 	if *config != "" {
-		var diags hcl.Diagnostics
-		var files map[string]*hcl.File
-		cfg, diags, files = loadWithFiles(*config)
-		if diags.HasErrors() {
-			w := hcl.NewDiagnosticTextWriter(stderr, files, 100, false)
-			_ = w.WriteDiagnostics(diags)
+		p := hclparse.NewParser()
+		var d hcl.Diagnostics
+		cfg, d = LoadConfigWith(p, *config)
+		if d.HasErrors() {
+			diags(stderr, d, p.Files())
 			return 2
 		}
 	}
@@ -204,15 +213,4 @@ func exposureWarning(addr net.Addr, config string) string {
 	return fmt.Sprintf("emulate: warning: listening on %s, reachable from other machines; "+
 		"anyone who can connect can invoke the emulated functions with %s — "+
 		"listen on 127.0.0.1 unless that is intended", addr, creds)
-}
-
-// loadWithFiles loads a configuration and returns the parsed files for
-// rendering diagnostics with snippets.
-func loadWithFiles(path string) (*Config, hcl.Diagnostics, map[string]*hcl.File) {
-	cfg, diags := LoadConfig(path)
-	files := map[string]*hcl.File{}
-	if src, err := os.ReadFile(path); err == nil {
-		files[path] = &hcl.File{Bytes: src}
-	}
-	return cfg, diags, files
 }

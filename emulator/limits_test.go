@@ -313,7 +313,7 @@ func TestCommandWarnsBeyondLoopback(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			var out, errb syncBuffer
 			done := make(chan int)
-			go func() { done <- Command(ctx, []string{"-listen", tt.listen}, &out, &errb) }()
+			go func() { done <- Command(ctx, []string{"-listen", tt.listen}, &out, &errb, nil) }()
 			waitFor(t, func() bool { return strings.HasPrefix(out.String(), "listening on ") }, "listening line")
 			_, port, _ := net.SplitHostPort(strings.TrimPrefix(strings.TrimSpace(out.String()), "listening on http://"))
 			resp, err := http.Get("http://127.0.0.1:" + port + "/nowhere")

@@ -28,6 +28,14 @@ type Limits struct {
 	// MaxConns bounds the connections served at once; further clients
 	// wait in the listen backlog until one closes.
 	MaxConns int
+	// BodyBudget bounds the bytes of request bodies held at once, across
+	// every connection. Each body reserves its Content-Length (the API's
+	// payload limit when it declares none) before it is read and keeps
+	// it until its answer is written; a request that cannot reserve
+	// waits, in arrival order, until its BodyReadTimeout runs out, and is
+	// then answered as a body that could not be read. A body larger than
+	// the whole budget is answered as too large.
+	BodyBudget int64
 }
 
 // DefaultLimits are the limits `fnprobe emulate` and Start use.
@@ -38,6 +46,7 @@ func DefaultLimits() Limits {
 		IdleTimeout:       90 * time.Second, // FC's own keep-alive timeout (PROTOCOLS.md §1.6)
 		MaxHeaderBytes:    64 << 10,
 		MaxConns:          1024,
+		BodyBudget:        256 << 20, // 8 bodies at FC's 32 MB sync limit
 	}
 }
 
@@ -58,6 +67,9 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxConns <= 0 {
 		l.MaxConns = d.MaxConns
 	}
+	if l.BodyBudget <= 0 {
+		l.BodyBudget = d.BodyBudget
+	}
 	return l
 }
 
@@ -66,6 +78,7 @@ func (l Limits) withDefaults() Limits {
 func (l Limits) serve(s *Server, ln net.Listener) (*http.Server, <-chan error) {
 	l = l.withDefaults()
 	s.SetBodyReadTimeout(l.BodyReadTimeout)
+	s.SetBodyBudget(l.BodyBudget)
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: l.ReadHeaderTimeout,

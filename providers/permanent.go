@@ -45,3 +45,8 @@ func IsPermanent(err error) *PermanentError {
 	}
 	return nil
 }
+
+// ConfigHint is the hint of a driver's configuration error found at
+// invocation time (no credentials, no region): the configuration does not
+// change during a run, so retrying cannot heal it.
+const ConfigHint = "Set it in the provider block or in the environment; to run offline, fnprobe run -emulate CONFIG supplies the emulator's endpoint and credentials."

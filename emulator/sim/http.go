@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,9 +24,15 @@ var ErrBodyTooLarge = errors.New("request body too large")
 // every hash as it is read, so a caller checks a declared digest without a
 // second pass. A longer body gives ErrBodyTooLarge — at once when its
 // Content-Length says so — after up to drain more bytes of it are read
-// and discarded, so that a client still sending can read the answer. The
-// memory a call holds is bounded by limit. Other errors are the body's
-// read errors (a read deadline, a reset), as they are.
+// and discarded, so that a client still sending can read the answer. Other
+// errors are the body's read errors (a read deadline, a reset), as they
+// are, and ErrBodyBudget.
+//
+// Memory: the buffer grows with the bytes that arrive, never beyond the
+// declared Content-Length (or limit+1 without one). Under a Server with a
+// body budget (SetBodyBudget), that much is reserved from the budget
+// before the first byte is read, waiting while other requests hold it,
+// and given back when the handler returns.
 //
 // Call it only once the request's headers are authenticated: an answer
 // that leaves the body unread closes the connection instead (see Server).
@@ -35,6 +40,18 @@ func ReadBody(r *http.Request, limit, drain int64, hashes ...hash.Hash) ([]byte,
 	if r.ContentLength > limit {
 		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, drain))
 		return nil, ErrBodyTooLarge
+	}
+	// The buffer's bound: the declared length (net/http ends the body
+	// there), else one byte over the limit, to tell a body over it.
+	bound := limit + 1
+	if r.ContentLength >= 0 {
+		bound = r.ContentLength
+	}
+	if err := reserve(r, bound); err != nil {
+		if errors.Is(err, ErrBodyTooLarge) {
+			_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, drain))
+		}
+		return nil, err
 	}
 	var src io.Reader = io.LimitReader(r.Body, limit+1)
 	if len(hashes) > 0 {
@@ -44,22 +61,56 @@ func ReadBody(r *http.Request, limit, drain int64, hashes ...hash.Hash) ([]byte,
 		}
 		src = io.TeeReader(src, io.MultiWriter(ws...))
 	}
-	// Allocate for what arrives, not for what is declared: a client
-	// declaring a large body and sending nothing must not cost its size.
-	size := int64(4 << 10)
-	if r.ContentLength >= 0 {
-		size = min(r.ContentLength, 1<<20)
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
-	if _, err := buf.ReadFrom(src); err != nil {
+	body, err := readAll(src, bound)
+	if err != nil {
 		return nil, err
 	}
-	if int64(buf.Len()) > limit {
+	if int64(len(body)) > limit {
 		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, drain))
 		return nil, ErrBodyTooLarge
 	}
-	return buf.Bytes(), nil
+	return body, nil
 }
+
+// readAll reads src to its end into a buffer that starts small and
+// doubles as bytes arrive — a client declaring a large body and sending
+// nothing must not cost its size — but never holds more than bound
+// bytes: a byte beyond them is errBeyond.
+func readAll(src io.Reader, bound int64) ([]byte, error) {
+	buf := make([]byte, 0, min(bound, 4<<10))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) >= bound {
+				var one [1]byte
+				n, err := src.Read(one[:])
+				switch {
+				case n > 0:
+					return nil, errBeyond
+				case err == io.EOF:
+					return buf, nil
+				case err != nil:
+					return nil, err
+				}
+				continue
+			}
+			grown := make([]byte, len(buf), min(bound, max(2*int64(cap(buf)), 4<<10)))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := src.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// errBeyond is a body longer than its declared Content-Length, which
+// net/http does not let happen.
+var errBeyond = errors.New("request body longer than declared")
 
 // WriteJSON answers status with v as a JSON body (Content-Type
 // application/json). The caller sets the other headers first.

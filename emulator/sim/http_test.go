@@ -194,3 +194,22 @@ func TestReadBodyAllocatesForWhatArrives(t *testing.T) {
 		t.Errorf("allocated %d bytes for a 3-byte body declaring 32 MB", n)
 	}
 }
+
+// TestReadAllStaysWithinItsBound: the buffer grows with what arrives and
+// never holds more than its bound (what the body budget reserved).
+func TestReadAllStaysWithinItsBound(t *testing.T) {
+	for _, n := range []int{0, 1, 4 << 10, 4<<10 + 1, 100_000} {
+		body := strings.Repeat("x", n)
+		got, err := readAll(iotest.OneByteReader(strings.NewReader(body)), int64(n))
+		if err != nil || string(got) != body || cap(got) > n {
+			t.Errorf("n=%d: %d bytes, cap %d, %v", n, len(got), cap(got), err)
+		}
+		got, err = readAll(strings.NewReader(body), int64(n)+1000)
+		if err != nil || string(got) != body || cap(got) > n+1000 {
+			t.Errorf("n=%d, bound n+1000: %d bytes, cap %d, %v", n, len(got), cap(got), err)
+		}
+		if _, err := readAll(strings.NewReader(body+"y"), int64(n)); !errors.Is(err, errBeyond) {
+			t.Errorf("n=%d: one byte beyond the bound: %v", n, err)
+		}
+	}
+}

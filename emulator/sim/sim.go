@@ -246,6 +246,7 @@ type Server struct {
 	mux         *http.ServeMux
 	log         *slog.Logger
 	bodyTimeout time.Duration
+	budget      *bodyBudget
 }
 
 // NewServer builds a Server over env for the given providers. It logs
@@ -307,7 +308,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// net/http looks at the request's own body after the handler to
 		// decide on a graceful close (FIN, then a pause for the client to
 		// read the answer, rather than a reset): give it back.
-		defer func() { r.Body = orig }()
+		defer func(r *http.Request) { r.Body = orig }(r)
+		if s.budget != nil {
+			var deadline time.Time
+			if s.bodyTimeout > 0 {
+				deadline = start.Add(s.bodyTimeout)
+			}
+			var release func()
+			r, release = s.budget.withAccount(r, deadline)
+			defer release()
+		}
 	}
 	if s.log != nil {
 		defer func() { s.logRequest(r, x, time.Since(start)) }()

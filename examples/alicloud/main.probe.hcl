@@ -1,6 +1,7 @@
 # A post-deployment smoke test for Alibaba Cloud Function Compute.
 #
-# Offline, against the emulator:   examples/run-offline.sh examples/alicloud
+# Offline, against the emulator:
+#   fnprobe run -emulate examples/alicloud/emulator.hcl examples/alicloud
 # Against the cloud: export ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET, set
 # -var account_id=... -var region=..., and run `fnprobe run examples/alicloud`.
 
@@ -23,23 +24,20 @@ settings {
 }
 
 # FC 3.0: endpoint is empty (the cloud's default) unless FNPROBE_ENDPOINT is
-# set; credentials fall back to the ALIBABA_CLOUD_* environment variables.
+# set. No credentials here: the driver reads ALIBABA_CLOUD_ACCESS_KEY_ID and
+# _SECRET, and -emulate fills in the emulator's.
 provider "alicloud_fc3" {
-  region            = var.region
-  account_id        = var.account_id
-  endpoint          = env("FNPROBE_ENDPOINT")
-  access_key_id     = env("ALIBABA_CLOUD_ACCESS_KEY_ID", "emulator")
-  access_key_secret = env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "emulator-secret")
+  region     = var.region
+  account_id = var.account_id
+  endpoint   = env("FNPROBE_ENDPOINT")
 }
 
 # FC 2.0, API 2021-04-06 (ACS3 signatures), for a function in a service.
 provider "alicloud_fc2" {
-  api_version       = "2021-04-06"
-  region            = var.region
-  account_id        = var.account_id
-  endpoint          = env("FNPROBE_ENDPOINT")
-  access_key_id     = env("ALIBABA_CLOUD_ACCESS_KEY_ID", "emulator")
-  access_key_secret = env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "emulator-secret")
+  api_version = "2021-04-06"
+  region      = var.region
+  account_id  = var.account_id
+  endpoint    = env("FNPROBE_ENDPOINT")
 }
 
 locals {

@@ -1,8 +1,12 @@
 # AWS Lambda smoke test.
 #
-# Offline, against the emulator:   examples/run-offline.sh examples/aws
+# Offline, against the emulator:
+#   fnprobe run -emulate examples/aws/emulator.hcl examples/aws
 # Against AWS: export AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and
 # AWS_SESSION_TOKEN), then `fnprobe run -var region=eu-west-1 examples/aws`.
+# The provider names no credentials: the driver reads them from the
+# environment, and -emulate fills in the emulator's. FNPROBE_ENDPOINT, when
+# set, aims it at another endpoint (a `fnprobe emulate` of your own).
 
 variable "region" {
   type    = string
@@ -17,10 +21,8 @@ settings {
 }
 
 provider "aws_lambda" {
-  region     = var.region
-  endpoint   = env("FNPROBE_ENDPOINT")
-  access_key = env("AWS_ACCESS_KEY_ID", "emulator")
-  secret_key = env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
+  region   = var.region
+  endpoint = env("FNPROBE_ENDPOINT")
 }
 
 function "create_order" {

@@ -1,6 +1,7 @@
 # Huawei Cloud FunctionGraph smoke test.
 #
-# Offline, against the emulator:   examples/run-offline.sh examples/huaweicloud
+# Offline, against the emulator:
+#   fnprobe run -emulate examples/huaweicloud/emulator.hcl examples/huaweicloud
 # Against FunctionGraph: export HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK, then
 # `fnprobe run -var project_id=... -var region=cn-north-4 examples/huaweicloud`.
 
@@ -18,8 +19,6 @@ provider "huaweicloud_functiongraph" {
   region     = var.region
   project_id = var.project_id
   endpoint   = env("FNPROBE_ENDPOINT")
-  access_key = env("HUAWEICLOUD_SDK_AK", "emulator")
-  secret_key = env("HUAWEICLOUD_SDK_SK", "emulator-secret")
 }
 
 # Addressed by package, name and alias: the URN is built from them.

@@ -1,43 +1,35 @@
 # The same function, deployed on five clouds, checked with one for_each.
 #
-# Offline:   examples/run-offline.sh examples/multicloud
-# For real, point each provider at its cloud (unset FNPROBE_ENDPOINT) and
-# export each cloud's credentials.
+# Offline:
+#   fnprobe run -emulate examples/multicloud/emulator.hcl examples/multicloud
+# For real, export each cloud's credentials (and leave FNPROBE_ENDPOINT
+# unset): each provider then calls its cloud.
 
 provider "alicloud_fc2" {
-  region            = "cn-hangzhou"
-  account_id        = "1234567890"
-  endpoint          = env("FNPROBE_ENDPOINT")
-  access_key_id     = env("ALIBABA_CLOUD_ACCESS_KEY_ID", "emulator")
-  access_key_secret = env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "emulator-secret")
+  region     = "cn-hangzhou"
+  account_id = "1234567890"
+  endpoint   = env("FNPROBE_ENDPOINT")
 }
 
 provider "alicloud_fc3" {
-  region            = "cn-hangzhou"
-  endpoint          = env("FNPROBE_ENDPOINT")
-  access_key_id     = env("ALIBABA_CLOUD_ACCESS_KEY_ID", "emulator")
-  access_key_secret = env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "emulator-secret")
+  region   = "cn-hangzhou"
+  endpoint = env("FNPROBE_ENDPOINT")
 }
 
 provider "aws_lambda" {
-  region     = "us-east-1"
-  endpoint   = env("FNPROBE_ENDPOINT")
-  access_key = env("AWS_ACCESS_KEY_ID", "emulator")
-  secret_key = env("AWS_SECRET_ACCESS_KEY", "emulator-secret")
+  region   = "us-east-1"
+  endpoint = env("FNPROBE_ENDPOINT")
 }
 
 provider "huaweicloud_functiongraph" {
   region     = "cn-north-4"
   project_id = "0123456789abcdef0123456789abcdef"
   endpoint   = env("FNPROBE_ENDPOINT")
-  access_key = env("HUAWEICLOUD_SDK_AK", "emulator")
-  secret_key = env("HUAWEICLOUD_SDK_SK", "emulator-secret")
 }
 
 provider "tencent_cloudbase" {
-  env_id       = "demo-env"
-  endpoint     = env("FNPROBE_ENDPOINT")
-  access_token = env("TCB_ACCESS_TOKEN", "emulator-token")
+  env_id   = "demo-env"
+  endpoint = env("FNPROBE_ENDPOINT")
 }
 
 function "fc2" {

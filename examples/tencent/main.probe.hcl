@@ -1,6 +1,7 @@
 # Tencent CloudBase smoke test.
 #
-# Offline, against the emulator:   examples/run-offline.sh examples/tencent
+# Offline, against the emulator:
+#   fnprobe run -emulate examples/tencent/emulator.hcl examples/tencent
 # Against CloudBase: export TCB_ACCESS_TOKEN (an API key works), then
 # `fnprobe run -var env_id=your-env-id examples/tencent`.
 
@@ -10,9 +11,8 @@ variable "env_id" {
 }
 
 provider "tencent_cloudbase" {
-  env_id       = var.env_id
-  endpoint     = env("FNPROBE_ENDPOINT")
-  access_token = env("TCB_ACCESS_TOKEN", "emulator-token")
+  env_id   = var.env_id
+  endpoint = env("FNPROBE_ENDPOINT")
 }
 
 function "hello" {

@@ -307,7 +307,7 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	}
 	cfg, err := d.config(req.Provider)
 	if err != nil {
-		return nil, err
+		return nil, providers.Permanent(err, providers.ConfigHint)
 	}
 	name := providers.String(req.Function, "name")
 	service := providers.String(req.Function, "service")

@@ -119,3 +119,15 @@ func (a *fcAPI) serve(w http.ResponseWriter, r *http.Request, service, name, qua
 	}
 	a.taskOp(w, r, reqID, service, t, id, op)
 }
+
+// fcBinding aims the alicloud_fc2 and alicloud_fc3 drivers at the emulator.
+var fcBinding = sim.Binding{
+	Credential: credentialProvider, Endpoint: "endpoint",
+	AccessKeyID: "access_key_id", Secret: "access_key_secret", SecurityToken: "security_token",
+}
+
+// Binding implements sim.Bound.
+func (FC3Emulator) Binding() sim.Binding { return fcBinding }
+
+// Binding implements sim.Bound.
+func (FC2Emulator) Binding() sim.Binding { return fcBinding }

@@ -269,7 +269,7 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	qualifier := providers.String(req.Function, "qualifier")
 	cfg, err := d.config(req.Provider, name)
 	if err != nil {
-		return nil, err
+		return nil, providers.Permanent(err, providers.ConfigHint)
 	}
 	u := cfg.endpoint + "/" + APIVersion + "/functions/" + EscapePath(name) + "/invocations"
 	if qualifier != "" {

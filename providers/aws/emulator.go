@@ -432,3 +432,13 @@ func logTail(reqID, version string, out sim.Outcome) string {
 		reqID, version, out.Log, reqID, reqID, ms, max(1, int(math.Ceil(ms))), out.MemoryMB)
 	return sim.Tail(log, logTailBytes)
 }
+
+// Binding implements sim.Bound: it aims the aws_lambda driver at the
+// emulator.
+func (LambdaEmulator) Binding() sim.Binding {
+	return sim.Binding{
+		Credential: CredentialProvider, Endpoint: "endpoint",
+		AccessKeyID: "access_key", Secret: "secret_key", SecurityToken: "session_token",
+		Region: "region",
+	}
+}

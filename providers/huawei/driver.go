@@ -264,7 +264,7 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	}
 	cfg, err := d.config(req.Provider, req.Function)
 	if err != nil {
-		return nil, err
+		return nil, providers.Permanent(err, providers.ConfigHint)
 	}
 	headers := map[string]string{"Content-Type": "application/json"}
 	suffix := "/invocations"

@@ -423,3 +423,13 @@ func (a *fgAPI) list(w http.ResponseWriter, r *http.Request, reqID string, fn *s
 	w.Header().Set("X-Cff-Request-Id", reqID)
 	sim.WriteJSON(w, http.StatusOK, map[string]any{"invocations": invs, "count": len(invs), "next_marker": 0})
 }
+
+// Binding implements sim.Bound: it aims the huaweicloud_functiongraph
+// driver at the emulator, with an access key or an IAM token.
+func (FunctionGraphEmulator) Binding() sim.Binding {
+	return sim.Binding{
+		Credential: CredentialProvider, Endpoint: "endpoint",
+		AccessKeyID: "access_key", Secret: "secret_key", SecurityToken: "security_token",
+		Token: "auth_token", ProjectID: "project_id", Region: "region",
+	}
+}

@@ -145,7 +145,7 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	}
 	cfg, err := d.config(req.Provider)
 	if err != nil {
-		return nil, err
+		return nil, providers.Permanent(err, providers.ConfigHint)
 	}
 	name := providers.String(req.Function, "name")
 	u := cfg.endpoint + "/v1/functions/" + url.PathEscape(name)

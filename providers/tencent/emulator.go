@@ -183,3 +183,9 @@ func (a *tcbAPI) invoke(w http.ResponseWriter, r *http.Request) {
 	}
 	d.WriteBody(w, http.StatusOK, out.Body)
 }
+
+// Binding implements sim.Bound: it aims the tencent_cloudbase driver at the
+// emulator, with a bearer token.
+func (CloudBaseEmulator) Binding() sim.Binding {
+	return sim.Binding{Credential: CredentialProvider, Endpoint: "endpoint", Token: "access_token"}
+}
