@@ -56,6 +56,7 @@ func TestPayloadFileHostile(t *testing.T) {
 		{"fifo", "it is a named pipe (FIFO), not a regular file"},
 		{".", "it is a directory, not a file"},
 	} {
+		// Known before the run: validate refuses it (exit 2).
 		writeProbe(t, dir, `provider "local" {}
 
 function "echo" {
@@ -67,10 +68,33 @@ invocation "x" {
   payload_file = "`+c.path+`"
 }
 `)
-		code, stdout, stderr := mainBounded(t, "run", "-no-color", dir)
+		code, stdout, stderr := mainBounded(t, "validate", "-no-color", dir)
 		out := stdout + stderr
+		if code != 2 || !strings.Contains(out, "Cannot read payload_file") || !strings.Contains(out, c.want) || !strings.Contains(out, "main.probe.hcl line 9") {
+			t.Errorf("validate %s: exit %d, output:\n%s", c.path, code, out)
+		}
+		// After another invocation (which might write it), the
+		// executor refuses it at run time (exit 1), without reading.
+		writeProbe(t, dir, `provider "local" {}
+
+function "echo" {
+  command = ["cat"]
+}
+
+invocation "x" {
+  function     = function.echo
+  payload_file = "`+c.path+`"
+  depends_on   = [invocation.first]
+}
+
+invocation "first" {
+  function = function.echo
+}
+`)
+		code, stdout, stderr = mainBounded(t, "run", "-no-color", dir)
+		out = stdout + stderr
 		if code != 1 || !strings.Contains(out, "Cannot read payload_file") || !strings.Contains(out, c.want) || !strings.Contains(out, "main.probe.hcl line 9") {
-			t.Errorf("%s: exit %d, output:\n%s", c.path, code, out)
+			t.Errorf("run %s: exit %d, output:\n%s", c.path, code, out)
 		}
 	}
 }

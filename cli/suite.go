@@ -291,7 +291,7 @@ func (r *suiteRun) showDiags(opts report.Options, diags hcl.Diagnostics) {
 	if len(diags) == 0 {
 		return
 	}
-	diags = spec.CapDiagnostics(diags)
+	diags = spec.CapDiagnostics(spec.SortDiagnostics(diags))
 	if r.cmd == "validate" && r.f.jsonOut {
 		for _, d := range diags {
 			r.validateDiags = append(r.validateDiags, report.NewDiagnostic(d, opts.Files, opts.Redactor))
@@ -355,8 +355,11 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 		}
 	}
 
+	// One pass: once the files are decoded, every stage runs whatever
+	// the stages before it found, and the diagnostics are shown together,
+	// sorted (spec.SortDiagnostics in showDiags).
 	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv, Context: ctx})
-	if diags.HasErrors() {
+	if !cfg.Decoded() {
 		showDiags(diags)
 		return configExit(ctx)
 	}
@@ -369,7 +372,7 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 			redactor.AddValue(v)
 		}
 	}
-	if diags.HasErrors() {
+	if interrupted(ctx) {
 		showDiags(diags)
 		return configExit(ctx)
 	}

@@ -176,3 +176,21 @@ func Reason(err error) string {
 	}
 	return err.Error()
 }
+
+// CheckFile reports, without reading it, why ReadFile would refuse the
+// file at path: it cannot be found or opened, it is not a regular file, or
+// it holds more than max bytes. validate uses it on a payload_file known
+// before the run.
+func CheckFile(path string, max int64) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if err := regular(path, st); err != nil {
+		return err
+	}
+	if st.Size() > max {
+		return TooLarge(path, max)
+	}
+	return nil
+}

@@ -30,23 +30,24 @@ type pipeline struct {
 }
 
 // run chains spec.Load → VariableValues → planner.Build as cli.suiteCommand
-// does, stopping after the first stage that reports an error. It returns the
-// plan (nil on error), the variable values and every diagnostic.
+// does, in one pass: after decoding, every stage runs whatever the stages
+// before it found. It returns the plan (nil on error), the variable values
+// and every diagnostic, sorted as they are shown.
 func (o pipeline) run(path string) (*planner.Plan, map[string]cty.Value, hcl.Diagnostics) {
 	reg := testRegistry()
 	parser := spec.NewParser()
 	getenv := func(name string) string { return o.Env[name] }
 	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: reg, Getenv: getenv})
-	if diags.HasErrors() {
-		return nil, nil, diags
+	if !cfg.Decoded() {
+		return nil, nil, spec.SortDiagnostics(diags)
 	}
 	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{Vars: o.Vars, VarFiles: o.VarFiles})
 	diags = append(diags, moreDiags...)
-	if diags.HasErrors() {
-		return nil, vals, diags
-	}
 	plan, moreDiags := planner.Build(cfg, planner.Options{Registry: reg, Vars: vals, Targets: o.Targets, Tags: o.Tags})
-	diags = append(diags, moreDiags...)
+	diags = spec.SortDiagnostics(append(diags, moreDiags...))
+	if diags.HasErrors() {
+		plan = nil
+	}
 	return plan, vals, diags
 }
 

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,6 +98,18 @@ func (p *Plan) expandInvocations() hcl.Diagnostics {
 		inv := cfg.Invocations[name]
 		b := p.blockInfo(inv, g.edges[Addr{KindInvocation, name}])
 		p.invocations[name] = b
+		// The checks, evaluated with self an unknown result: a reference
+		// to an attribute the result does not have, or an expected value
+		// of a type that can never match, is certain to fail once the
+		// function has answered, after everything before it has run.
+		// Once per block, for every key at once (each unknown): a
+		// for_each over thousands of keys must not cost thousands of
+		// evaluations.
+		var each *eachVals
+		if inv.ForEach != nil {
+			each = &eachVals{cty.UnknownVal(cty.String), cty.DynamicVal}
+		}
+		diags = append(diags, p.checkAnswerExprs(inv, p.planContext(inv.DeclRange.Filename, each))...)
 		if inv.ForEach == nil {
 			inst, moreDiags := p.instance(b, "", false, nil)
 			diags = append(diags, moreDiags...)
@@ -109,6 +120,9 @@ func (p *Plan) expandInvocations() hcl.Diagnostics {
 		}
 		items, moreDiags := p.forEachItems(inv.ForEach, p.planContext(inv.DeclRange.Filename, nil), "invocation."+name)
 		diags = append(diags, moreDiags...)
+		if moreDiags.HasErrors() {
+			p.failedInv[name] = true
+		}
 		for _, it := range items {
 			inst, moreDiags := p.instance(b, it.key, true, &eachVals{cty.StringVal(it.key), it.value})
 			diags = append(diags, moreDiags...)
@@ -116,9 +130,6 @@ func (p *Plan) expandInvocations() hcl.Diagnostics {
 				p.addInstance(inst)
 			}
 		}
-	}
-	if diags.HasErrors() {
-		return diags
 	}
 	sort.Slice(p.Instances, func(i, j int) bool { return p.Instances[i].Addr < p.Instances[j].Addr })
 	for _, inst := range p.Instances {
@@ -166,13 +177,13 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		if expr == nil {
 			return cty.NilVal, false
 		}
-		v, moreDiags := p.Config.Eval(expr, ctx, fmt.Sprintf("the %s of %s", what, inst.Addr))
+		v, moreDiags := p.eval(expr, ctx, fmt.Sprintf("the %s of %s", what, inst.Addr))
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
 			return cty.NilVal, false
 		}
-		if p.validate && spec.FromUnset(v) {
-			return cty.NilVal, false // depends on an unset variable: checked at plan
+		if p.excused(v) {
+			return cty.NilVal, false // depends on an unset variable (checked at plan), or on an error
 		}
 		if !v.IsWhollyKnown() {
 			diags = append(diags, &hcl.Diagnostic{
@@ -304,64 +315,49 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		if c.expr == nil {
 			continue
 		}
-		v, moreDiags := p.Config.Eval(c.expr, ctx, fmt.Sprintf("the %s of %s", c.name, inst.Addr))
+		v, moreDiags := p.eval(c.expr, ctx, fmt.Sprintf("the %s of %s", c.name, inst.Addr))
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
 			continue
 		}
 		if !v.IsWhollyKnown() {
 			inst.Unknown = append(inst.Unknown, c.name)
+			// Known only after the run, but of a type that can never
+			// convert (enabled = invocation.a.status): certain to fail.
+			if uv, _ := v.UnmarkDeep(); c.ty != cty.DynamicPseudoType && !spec.FromBroken(v) && !canConvert(uv.Type(), c.ty) {
+				invalid(c.expr, c.name, fmt.Sprintf("%s must be a %s, not a %s.", c.name, c.ty.FriendlyName(), uv.Type().FriendlyName()))
+			}
 			continue
 		}
 		if c.ty != cty.DynamicPseudoType {
 			if _, err := convert.Convert(v, c.ty); err != nil {
 				invalid(c.expr, c.name, fmt.Sprintf("%s must be a %s: %s.", c.name, c.ty.FriendlyName(), err))
+				continue
+			}
+		}
+		if c.name == "payload_file" {
+			if d := p.checkPayloadFile(b, v, c.expr); d != nil {
+				diags = append(diags, d)
 			}
 		}
 	}
 	if len(inst.Unknown) > 0 {
 		inst.UnknownFrom = b.invRefs
 	}
-	// expect checks whose expected value does not depend on the answer
-	// are checked now, so validate reports a bad duration or pattern.
-	for _, c := range inv.Expect.Checks() {
-		if (c.Name != "max_duration" && c.Name != "body_matches") || readsSelf(c.Expr) {
-			continue
-		}
-		v, moreDiags := c.Expr.Value(ctx)
-		diags = append(diags, moreDiags...)
-		if moreDiags.HasErrors() || !v.IsWhollyKnown() {
-			continue
-		}
-		v, _ = v.UnmarkDeep()
-		switch c.Name {
-		case "max_duration":
-			if _, err := spec.DurationValue(v); err != nil {
-				invalid(c.Expr, c.Name, "max_duration "+err.Error()+".")
-			}
-		case "body_matches":
-			s, err := convert.Convert(v, cty.String)
-			if err != nil || s.IsNull() {
-				invalid(c.Expr, c.Name, "body_matches must be a regular expression string.")
-			} else if _, err := regexp.Compile(s.AsString()); err != nil {
-				invalid(c.Expr, c.Name, fmt.Sprintf("body_matches is not a valid regular expression: %s.", err))
-			}
-		}
-	}
 	if diags.HasErrors() {
+		p.failedInv[inv.Name] = true
+		return nil, diags
+	}
+	if inst.Function == nil {
+		// Its function failed (reported), or depends on a variable
+		// without a value (validate): nothing to invoke.
+		p.failedInv[inv.Name] = true
+		if !p.validate {
+			p.broken = true
+		}
 		return nil, diags
 	}
 	return inst, diags
-}
-
-// readsSelf reports whether expr refers to the invocation's own result.
-func readsSelf(expr hcl.Expression) bool {
-	for _, tr := range expr.Variables() {
-		if tr.RootName() == "self" {
-			return true
-		}
-	}
-	return false
 }
 
 func boolOf(v cty.Value, expr hcl.Expression, what string, diags hcl.Diagnostics) (bool, hcl.Diagnostics) {
@@ -391,7 +387,7 @@ func (p *Plan) checkOutputs() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, name := range spec.SortedKeys(p.Config.Outputs) {
 		o := p.Config.Outputs[name]
-		_, moreDiags := p.Config.Eval(o.Value, p.planContext(o.DeclRange.Filename, nil), "output."+name)
+		_, moreDiags := p.eval(o.Value, p.planContext(o.DeclRange.Filename, nil), "output."+name)
 		diags = append(diags, moreDiags...)
 	}
 	return diags
@@ -467,6 +463,9 @@ func (p *Plan) resolveTarget(t string) ([]*Instance, string) {
 	addr := instanceAddr("invocation", name, key, true)
 	if i := p.byAddr[addr]; i != nil {
 		return []*Instance{i}, ""
+	}
+	if p.failedInv[name] {
+		return nil, "" // its instances could not be planned: reported
 	}
 	return nil, fmt.Sprintf("The target %q names no instance: invocation.%s has no key %q.", t, name, key)
 }

@@ -67,6 +67,23 @@ type Plan struct {
 	invocations  map[string]*block
 	byAddr       map[string]*Instance
 	invInstances map[string][]*Instance
+
+	// What failed, so that nothing reports it again (see spec.Broken):
+	// expressions with a reference error, by range; blocks whose body
+	// has one or that sit in a cycle; invocation blocks with an instance
+	// that failed to plan.
+	bad       map[hcl.Range]bool
+	badBlock  map[Addr]bool
+	failedInv map[string]bool
+	// broken: a value is missing, with no error to say why; failedVars:
+	// a variable's value was rejected (VariableValues said why). Either
+	// way there is no plan.
+	broken     bool
+	failedVars bool
+	// provProblems: provider problems reported, once per provider.
+	provProblems map[string]bool
+	// filesChecked: payload_file paths checked, and what was found.
+	filesChecked map[string]error
 }
 
 // block is what the planner knows of an invocation block.
@@ -142,8 +159,13 @@ func Build(cfg *spec.Config, opts Options) (*Plan, hcl.Diagnostics) {
 		invocations:  map[string]*block{},
 		byAddr:       map[string]*Instance{},
 		invInstances: map[string][]*Instance{},
+		bad:          map[hcl.Range]bool{},
+		badBlock:     map[Addr]bool{},
+		failedInv:    map[string]bool{},
+		provProblems: map[string]bool{},
+		filesChecked: map[string]error{},
 	}
-	p.vars = objectOf(opts.Vars)
+	p.vars = p.varsObject(opts.Vars)
 	p.validate = opts.Validate
 	p.redactor = opts.Redactor
 	for name, v := range opts.Vars {
@@ -152,41 +174,122 @@ func Build(cfg *spec.Config, opts Options) (*Plan, hcl.Diagnostics) {
 		}
 	}
 
+	// One pass: every stage runs, whatever the stages before it found,
+	// and what failed stands as spec.BrokenVal so that nothing is
+	// reported twice.
 	g, diags := p.buildGraph()
-	if diags.HasErrors() {
-		return nil, diags
-	}
 	p.graph = g
 	comps := g.sccs()
-	if cyc := g.cycles(comps); cyc.HasErrors() {
-		return nil, append(diags, cyc...)
-	}
+	diags = append(diags, g.cycles(comps, p.badBlock)...)
 	for _, c := range comps {
-		a := c[0]
-		if a.Kind != KindInvocation && a.Kind != KindOutput {
-			p.order = append(p.order, a)
+		for _, a := range c {
+			if a.Kind != KindInvocation && a.Kind != KindOutput {
+				p.order = append(p.order, a)
+			}
 		}
 	}
 
 	diags = append(diags, p.evaluateBlocks()...)
-	if diags.HasErrors() {
-		return nil, diags
-	}
 	diags = append(diags, p.expandInvocations()...)
-	if diags.HasErrors() {
-		return nil, diags
-	}
 	diags = append(diags, p.checkOutputs()...)
-	if diags.HasErrors() {
-		return nil, diags
-	}
 	sel, moreDiags := p.selectInstances(opts.Targets, opts.Tags)
 	diags = append(diags, moreDiags...)
 	p.Selected = sel
-	if diags.HasErrors() {
+	diags = spec.SortDiagnostics(diags)
+	if diags.HasErrors() || cfg.Invalid() || p.failedVars {
 		return nil, diags
 	}
+	if p.broken {
+		// A value was missing with no error to say why (a caller that
+		// skipped VariableValues): never hand out such a plan.
+		return nil, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Incomplete configuration",
+			Detail:   "Some values are missing (a variable without a value?), so the suite cannot be planned.",
+			Subject:  p.firstRange(),
+		})
+	}
 	return p, diags
+}
+
+// varsObject is the var object: the resolved values, and spec.BrokenVal
+// for a variable whose declaration or value was rejected (reported).
+func (p *Plan) varsObject(vals map[string]cty.Value) cty.Value {
+	m := make(map[string]cty.Value, len(vals))
+	for k, v := range vals {
+		m[k] = v
+		if spec.FromBroken(v) {
+			p.failedVars = true
+		}
+	}
+	for name := range p.Config.Variables {
+		if _, ok := m[name]; !ok {
+			m[name], p.broken = spec.BrokenVal, true
+		}
+	}
+	for _, name := range p.Config.FailedNames("variable") {
+		if _, ok := m[name]; !ok {
+			m[name], p.broken = spec.BrokenVal, true
+		}
+	}
+	return objectOf(m)
+}
+
+// firstRange is a range to hang a diagnostic on that has no better one.
+func (p *Plan) firstRange() *hcl.Range {
+	for _, name := range spec.SortedKeys(p.Config.Variables) {
+		return p.Config.Variables[name].DeclRange.Ptr()
+	}
+	return nil
+}
+
+// excused reports a value unknown because of something reported already
+// (spec.Broken) or, when validating, of a variable without a value.
+func (p *Plan) excused(v cty.Value) bool {
+	if v.IsWhollyKnown() {
+		return false // the common case, and a large value: walk it once
+	}
+	return spec.FromBroken(v) || (p.validate && spec.FromUnset(v))
+}
+
+// eval evaluates an expression of the suite. An expression with a
+// reference error (reported by buildGraph) is not evaluated again: it is
+// spec.BrokenVal. Attribute errors get a did-you-mean.
+func (p *Plan) eval(expr hcl.Expression, ctx *hcl.EvalContext, what string) (cty.Value, hcl.Diagnostics) {
+	if p.bad[expr.Range()] {
+		return spec.BrokenVal, nil
+	}
+	v, diags := p.Config.Eval(expr, ctx, what)
+	if diags.HasErrors() {
+		suggestAttributes(diags, expr.Variables(), ctx)
+		return spec.BrokenVal, diags
+	}
+	return v, diags
+}
+
+// exprRefs is refs, remembering the expressions with a reference error.
+func (p *Plan) exprRefs(sc scope, exprs ...hcl.Expression) ([]Ref, hcl.Diagnostics) {
+	var out []Ref
+	var diags hcl.Diagnostics
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		rs, moreDiags := refs(p.Config, sc, e)
+		if !moreDiags.HasErrors() {
+			for _, tr := range e.Variables() {
+				if d := resultRefProblem(p.Config, tr); d != nil {
+					moreDiags = append(moreDiags, d)
+				}
+			}
+		}
+		if moreDiags.HasErrors() {
+			p.bad[e.Range()] = true
+		}
+		diags = append(diags, moreDiags...)
+		out = append(out, rs...)
+	}
+	return out, diags
 }
 
 func objectOf(m map[string]cty.Value) cty.Value {
@@ -203,7 +306,7 @@ func (p *Plan) buildGraph() (*graph, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	for _, name := range spec.SortedKeys(cfg.Locals) {
 		l := cfg.Locals[name]
-		rs, moreDiags := refs(cfg, scope{}, l.Expr)
+		rs, moreDiags := p.exprRefs(scope{}, l.Expr)
 		diags = append(diags, moreDiags...)
 		p.localRefs[name] = rs
 		g.add(Addr{KindLocal, name}, l.DeclRange, rs)
@@ -212,18 +315,24 @@ func (p *Plan) buildGraph() (*graph, hcl.Diagnostics) {
 		pr := cfg.Providers[addr]
 		rs, moreDiags := bodyRefs(cfg, scope{}, pr.Config, pr.Spec)
 		diags = append(diags, moreDiags...)
+		if moreDiags.HasErrors() {
+			p.badBlock[Addr{KindProvider, addr}] = true
+		}
 		g.add(Addr{KindProvider, addr}, pr.DeclRange, rs)
 	}
 	for _, name := range spec.SortedKeys(cfg.Functions) {
 		fn := cfg.Functions[name]
 		sc := scope{each: fn.ForEach != nil}
-		rs, moreDiags := refs(cfg, scope{}, fn.ForEach, fn.Provider)
+		rs, moreDiags := p.exprRefs(scope{}, fn.ForEach, fn.Provider)
 		diags = append(diags, moreDiags...)
 		pr, _ := cfg.ProviderFor(providerAddrOf(fn))
 		if pr != nil {
 			more, moreDiags := bodyRefs(cfg, sc, fn.Config, p.Registry[pr.Type].Schema().Function)
 			diags = append(diags, moreDiags...)
 			rs = append(rs, more...)
+			if moreDiags.HasErrors() {
+				p.badBlock[Addr{KindFunction, name}] = true
+			}
 		}
 		g.add(Addr{KindFunction, name}, fn.DeclRange, rs)
 	}
@@ -232,27 +341,27 @@ func (p *Plan) buildGraph() (*graph, hcl.Diagnostics) {
 		each := inv.ForEach != nil
 		plain := scope{each: each, owner: name}
 		checks := scope{each: each, self: true, owner: name}
-		rs, moreDiags := refs(cfg, scope{owner: name}, inv.ForEach)
+		rs, moreDiags := p.exprRefs(scope{owner: name}, inv.ForEach)
 		diags = append(diags, moreDiags...)
-		more, moreDiags := refs(cfg, plain, inv.Function, inv.Payload, inv.PayloadFile, inv.Type, inv.Logs,
+		more, moreDiags := p.exprRefs(plain, inv.Function, inv.Payload, inv.PayloadFile, inv.Type, inv.Logs,
 			inv.Wait, inv.Timeout, inv.Headers, inv.Tags, inv.Enabled)
 		diags = append(diags, moreDiags...)
 		rs = append(rs, more...)
 		if inv.Retry != nil {
-			more, moreDiags := refs(cfg, plain, inv.Retry.Attempts, inv.Retry.Backoff)
+			more, moreDiags := p.exprRefs(plain, inv.Retry.Attempts, inv.Retry.Backoff)
 			diags = append(diags, moreDiags...)
 			rs = append(rs, more...)
-			more, moreDiags = refs(cfg, checks, inv.Retry.Until)
+			more, moreDiags = p.exprRefs(checks, inv.Retry.Until)
 			diags = append(diags, moreDiags...)
 			rs = append(rs, more...)
 		}
 		for _, c := range inv.Expect.Checks() {
-			more, moreDiags := refs(cfg, checks, c.Expr)
+			more, moreDiags := p.exprRefs(checks, c.Expr)
 			diags = append(diags, moreDiags...)
 			rs = append(rs, more...)
 		}
 		for _, a := range inv.Asserts {
-			more, moreDiags := refs(cfg, checks, a.Condition, a.ErrorMessage)
+			more, moreDiags := p.exprRefs(checks, a.Condition, a.ErrorMessage)
 			diags = append(diags, moreDiags...)
 			rs = append(rs, more...)
 		}
@@ -277,7 +386,7 @@ func (p *Plan) buildGraph() (*graph, hcl.Diagnostics) {
 	}
 	for _, name := range spec.SortedKeys(cfg.Outputs) {
 		o := cfg.Outputs[name]
-		rs, moreDiags := refs(cfg, scope{}, o.Value)
+		rs, moreDiags := p.exprRefs(scope{}, o.Value)
 		diags = append(diags, moreDiags...)
 		g.add(Addr{KindOutput, name}, o.DeclRange, rs)
 	}
@@ -313,38 +422,65 @@ func providerAddrOf(fn *spec.Function) string {
 }
 
 // evaluateBlocks evaluates locals, providers and functions in dependency
-// order, with every invocation result unknown.
+// order, with every invocation result unknown (of the result type). What
+// fails is spec.BrokenVal for what depends on it.
 func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 	cfg := p.Config
 	var diags hcl.Diagnostics
 	unk := make(map[string]cty.Value, len(cfg.Invocations))
-	for name := range cfg.Invocations {
-		unk[name] = cty.DynamicVal
+	for name, inv := range cfg.Invocations {
+		if inv.ForEach != nil {
+			unk[name] = cty.UnknownVal(cty.Map(ResultType))
+		} else {
+			unk[name] = unknownResult
+		}
 	}
 	p.unknownInvs = objectOf(unk)
 	locals := map[string]cty.Value{}
 	funcs := map[string]cty.Value{}
 	provs := map[string]map[string]cty.Value{}
+	brokenTypes := map[string]bool{} // provider types with no valid block
+	for _, addr := range cfg.FailedNames("provider") {
+		typ, alias, _ := strings.Cut(addr, ".")
+		if alias == "" {
+			brokenTypes[typ] = true
+		} else {
+			if provs[typ] == nil {
+				provs[typ] = map[string]cty.Value{}
+			}
+			provs[typ][alias] = spec.BrokenVal
+		}
+	}
+	for _, name := range cfg.FailedNames("function") {
+		funcs[name] = spec.BrokenVal
+	}
 	// A block's context holds only what it refers to: building objects of
 	// every local or function for each block would make planning
 	// quadratic in the size of the suite.
 	var refsOf []Ref
 	ctxFor := func(filename string, each *eachVals) *hcl.EvalContext {
 		ls, fs, ps := map[string]cty.Value{}, map[string]cty.Value{}, map[string]map[string]cty.Value{}
+		var bt map[string]bool
 		for _, r := range refsOf {
 			switch r.Addr.Kind {
 			case KindLocal:
 				if v, ok := locals[r.Addr.Name]; ok {
 					ls[r.Addr.Name] = v
+				} else {
+					ls[r.Addr.Name] = spec.BrokenVal // in a cycle
 				}
 			case KindFunction:
 				if v, ok := funcs[r.Addr.Name]; ok {
 					fs[r.Addr.Name] = v
+				} else {
+					fs[r.Addr.Name] = spec.BrokenVal
 				}
 			case KindProvider:
 				typ, _, _ := strings.Cut(r.Addr.Name, ".")
 				if pv, ok := provs[typ]; ok {
 					ps[typ] = pv
+				} else {
+					bt = brokenTypes
 				}
 			}
 		}
@@ -352,7 +488,7 @@ func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 			"var":        p.vars,
 			"local":      objectOf(ls),
 			"function":   objectOf(fs),
-			"provider":   providerObject(ps),
+			"provider":   providerObject(ps, bt),
 			"invocation": p.unknownInvs,
 		}
 		if each != nil {
@@ -370,27 +506,28 @@ func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 					p.runtime[a] = true
 				}
 			}
-			v, moreDiags := p.Config.Eval(l.Expr, ctxFor(l.DeclRange.Filename, nil), "local."+a.Name)
+			if p.badBlock[a] {
+				locals[a.Name] = spec.BrokenVal
+				continue
+			}
+			v, moreDiags := p.eval(l.Expr, ctxFor(l.DeclRange.Filename, nil), "local."+a.Name)
 			diags = append(diags, moreDiags...)
 			locals[a.Name] = v
 		case KindProvider:
 			pr := cfg.Providers[a.Name]
-			v, moreDiags := hcldec.Decode(pr.Config, pr.Spec, ctxFor(pr.DeclRange.Filename, nil))
+			ok, moreDiags := p.evaluateProvider(a, pr, ctxFor)
 			diags = append(diags, moreDiags...)
-			if moreDiags.HasErrors() {
+			if !ok {
+				if pr.Alias == "" {
+					brokenTypes[pr.Type] = true
+				} else {
+					if provs[pr.Type] == nil {
+						provs[pr.Type] = map[string]cty.Value{}
+					}
+					provs[pr.Type][pr.Alias] = spec.BrokenVal
+				}
 				continue
 			}
-			if d := spec.CheckValue(v, "provider."+a.Name, pr.DeclRange.Ptr()); d != nil {
-				diags = append(diags, d)
-				continue
-			}
-			v, moreDiags = p.knownConfig(v, pr.Sensitive, "provider."+a.Name, pr.DeclRange)
-			diags = append(diags, moreDiags...)
-			if moreDiags.HasErrors() {
-				continue
-			}
-			drv := p.Registry[pr.Type]
-			p.Providers[a.Name] = &ProviderInstance{Addr: "provider." + a.Name, Type: pr.Type, Config: v, Driver: drv}
 			pv := cty.ObjectVal(map[string]cty.Value{
 				"type":    cty.StringVal(pr.Type),
 				"alias":   cty.StringVal(pr.Alias),
@@ -407,21 +544,51 @@ func (p *Plan) evaluateBlocks() hcl.Diagnostics {
 				provs[pr.Type][pr.Alias] = pv
 			}
 		case KindFunction:
-			v, moreDiags := p.evaluateFunction(cfg.Functions[a.Name], ctxFor)
-			diags = append(diags, moreDiags...)
-			if v != cty.NilVal {
-				funcs[a.Name] = v
+			fn := cfg.Functions[a.Name]
+			if p.badBlock[a] {
+				funcs[a.Name] = spec.BrokenVal
+				continue
 			}
+			v, moreDiags := p.evaluateFunction(fn, ctxFor)
+			diags = append(diags, moreDiags...)
+			funcs[a.Name] = v
 		}
 	}
 	p.localObj = objectOf(locals)
 	p.functionObj = objectOf(funcs)
-	p.providerObj = providerObject(provs)
+	p.providerObj = providerObject(provs, brokenTypes)
 	return diags
 }
 
-func providerObject(provs map[string]map[string]cty.Value) cty.Value {
+// evaluateProvider decodes a provider block and, when it is valid, makes
+// its ProviderInstance.
+func (p *Plan) evaluateProvider(a Addr, pr *spec.Provider, ctxFor func(string, *eachVals) *hcl.EvalContext) (bool, hcl.Diagnostics) {
+	if p.badBlock[a] {
+		return false, nil
+	}
+	ctx := ctxFor(pr.DeclRange.Filename, nil)
+	v, diags := hcldec.Decode(pr.Config, pr.Spec, ctx)
+	if diags.HasErrors() {
+		suggestAttributes(diags, hcldec.Variables(pr.Config, pr.Spec), ctx)
+		return false, diags
+	}
+	if d := spec.CheckValue(v, "provider."+a.Name, pr.DeclRange.Ptr()); d != nil {
+		return false, append(diags, d)
+	}
+	v, moreDiags := p.knownConfig(v, pr.Sensitive, "provider."+a.Name, pr.DeclRange)
+	diags = append(diags, moreDiags...)
+	if moreDiags.HasErrors() || v == cty.NilVal || p.Config.Failed("provider", a.Name) {
+		return false, diags
+	}
+	p.Providers[a.Name] = &ProviderInstance{Addr: "provider." + a.Name, Type: pr.Type, Config: v, Driver: p.Registry[pr.Type]}
+	return true, diags
+}
+
+func providerObject(provs map[string]map[string]cty.Value, broken map[string]bool) cty.Value {
 	m := make(map[string]cty.Value, len(provs))
+	for t := range broken {
+		m[t] = spec.BrokenVal
+	}
 	for t, attrs := range provs {
 		m[t] = objectOf(attrs)
 	}
@@ -442,6 +609,9 @@ func (p *Plan) addSecret(v cty.Value) {
 // knownConfig checks that a decoded provider or function body is known
 // before anything runs, records its secrets and returns it unmarked.
 func (p *Plan) knownConfig(v cty.Value, sensitive []string, what string, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	if spec.FromBroken(v) {
+		return cty.NilVal, nil // reported already
+	}
 	if p.validate && spec.FromUnset(v) {
 		unmarked, _ := v.UnmarkDeep()
 		return unmarked, nil
@@ -471,25 +641,36 @@ func (p *Plan) knownConfig(v cty.Value, sensitive []string, what string, rng hcl
 }
 
 func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals) *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
-	pr := p.Providers[providerAddrOf(fn)]
-	if pr == nil {
-		return cty.NilVal, nil // the provider failed to configure: reported already
+	paddr := providerAddrOf(fn)
+	pr := p.Providers[paddr]
+	// When the provider failed (reported on its block), the body is still
+	// checked against its type's schema, but the function stands broken.
+	var sch providers.Schema
+	switch decl := p.Config.Providers[paddr]; {
+	case pr != nil:
+		sch = pr.Driver.Schema()
+	case decl != nil && p.Registry[decl.Type] != nil:
+		sch = p.Registry[decl.Type].Schema()
+	default:
+		return spec.BrokenVal, nil
 	}
-	sch := pr.Driver.Schema()
+	broken := pr == nil || p.Config.Failed("function", fn.Name)
 	one := func(addr string, each *eachVals) (cty.Value, hcl.Diagnostics) {
-		v, diags := hcldec.Decode(fn.Config, sch.Function, ctxFor(fn.DeclRange.Filename, each))
+		ctx := ctxFor(fn.DeclRange.Filename, each)
+		v, diags := hcldec.Decode(fn.Config, sch.Function, ctx)
 		if diags.HasErrors() {
-			return cty.NilVal, diags
+			suggestAttributes(diags, hcldec.Variables(fn.Config, sch.Function), ctx)
+			return spec.BrokenVal, diags
 		}
 		if d := spec.CheckValue(v, addr, fn.DeclRange.Ptr()); d != nil {
-			return cty.NilVal, append(diags, d)
+			return spec.BrokenVal, append(diags, d)
 		}
 		v, diags = p.knownConfig(v, nil, addr, fn.DeclRange)
-		if diags.HasErrors() {
-			return cty.NilVal, diags
+		if diags.HasErrors() || v == cty.NilVal || broken {
+			return spec.BrokenVal, diags
 		}
 		if val, ok := pr.Driver.(providers.FunctionValidator); ok && v.IsWhollyKnown() && pr.Config.IsWhollyKnown() {
-			diags = append(diags, validationDiags(val.ValidateFunction(pr.Config, v), fn, sch.Function, addr)...)
+			diags = append(diags, p.validationDiags(val.ValidateFunction(pr.Config, v), fn, pr, sch.Function, addr)...)
 		}
 		p.Functions[addr] = &FunctionInstance{
 			Addr: addr, Name: fn.Name, Provider: pr, Config: v,
@@ -510,26 +691,52 @@ func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals
 	}
 	items, diags := p.forEachItems(fn.ForEach, ctxFor(fn.DeclRange.Filename, nil), "function."+fn.Name)
 	if diags.HasErrors() {
-		return cty.NilVal, diags
+		return spec.BrokenVal, diags
+	}
+	if items == nil {
+		// The keys depend on a variable without a value (validate) or
+		// on an error (reported): the function's instances are not known.
+		if p.validate {
+			return cty.DynamicVal.Mark(spec.Unset), diags
+		}
+		return spec.BrokenVal, diags
 	}
 	inst := map[string]cty.Value{}
 	for _, it := range items {
 		v, moreDiags := one(instanceAddr("function", fn.Name, it.key, true), &eachVals{cty.StringVal(it.key), it.value})
 		diags = append(diags, moreDiags...)
-		if v != cty.NilVal {
-			inst[it.key] = v
-		}
+		inst[it.key] = v
 	}
 	return objectOf(inst), diags
 }
 
-func validationDiags(problems map[string]string, fn *spec.Function, s hcldec.ObjectSpec, addr string) hcl.Diagnostics {
+func (p *Plan) validationDiags(problems map[string]string, fn *spec.Function, pr *ProviderInstance, s hcldec.ObjectSpec, addr string) hcl.Diagnostics {
 	if len(problems) == 0 {
 		return nil // the common case: no need to decode the body again
 	}
 	var diags hcl.Diagnostics
 	content, _ := fn.Config.Content(hcldec.ImpliedSchema(s))
 	for _, attr := range spec.SortedKeys(problems) {
+		if attr == "provider" {
+			// The provider's own problem: said once, on its block,
+			// not on every function that uses it.
+			key := pr.Addr + "\x00" + problems[attr]
+			if p.provProblems[key] {
+				continue
+			}
+			p.provProblems[key] = true
+			rng := fn.DeclRange
+			if decl := p.Config.Providers[strings.TrimPrefix(pr.Addr, "provider.")]; decl != nil {
+				rng = decl.DeclRange
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid provider configuration",
+				Detail:   fmt.Sprintf("%s: %s.", pr.Addr, strings.TrimPrefix(problems[attr], pr.Type+" provider: ")),
+				Subject:  rng.Ptr(),
+			})
+			continue
+		}
 		rng := fn.DeclRange
 		if content != nil {
 			if a, ok := content.Attributes[attr]; ok {
@@ -554,13 +761,14 @@ type item struct {
 // forEachItems evaluates a for_each expression: a map, an object or a set of
 // strings, known before anything runs.
 func (p *Plan) forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what string) ([]item, hcl.Diagnostics) {
-	validate := p.validate
-	v, diags := p.Config.Eval(expr, ctx, "the for_each of "+what)
+	v, diags := p.eval(expr, ctx, "the for_each of "+what)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	if validate && spec.FromUnset(v) {
-		return nil, diags // keys depend on an unset variable: nothing to expand yet
+	// Walking a large set is slow: know once whether it is known.
+	known := v.IsWhollyKnown()
+	if !known && (spec.FromBroken(v) || (p.validate && spec.FromUnset(v))) {
+		return nil, diags // keys depend on an unset variable, or on an error: nothing to expand
 	}
 	bad := func(detail string) ([]item, hcl.Diagnostics) {
 		return nil, append(diags, &hcl.Diagnostic{
@@ -571,7 +779,7 @@ func (p *Plan) forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what stri
 	if v.HasMark(spec.Sensitive) || v.ContainsMarked() {
 		return bad(fmt.Sprintf("The for_each of %s uses a sensitive value; its keys would become visible in addresses.", what))
 	}
-	if !v.IsWhollyKnown() {
+	if !known {
 		return bad(fmt.Sprintf("The for_each of %s depends on an invocation result, so its keys cannot be known before the run. for_each must be known when planning.", what))
 	}
 	if v.IsNull() {

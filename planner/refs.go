@@ -105,7 +105,7 @@ func ref(cfg *spec.Config, sc scope, tr hcl.Traversal) (*Ref, hcl.Diagnostics) {
 		if name == "" {
 			return needName("variable")
 		}
-		if _, ok := cfg.Variables[name]; !ok {
+		if _, ok := cfg.Variables[name]; !ok && !cfg.Failed("variable", name) {
 			return undeclared("input variable", spec.SortedKeys(cfg.Variables))
 		}
 		return nil, nil
@@ -121,7 +121,7 @@ func ref(cfg *spec.Config, sc scope, tr hcl.Traversal) (*Ref, hcl.Diagnostics) {
 		if name == "" {
 			return needName("function")
 		}
-		if _, ok := cfg.Functions[name]; !ok {
+		if _, ok := cfg.Functions[name]; !ok && !cfg.Failed("function", name) {
 			return undeclared("function", spec.SortedKeys(cfg.Functions))
 		}
 		return &Ref{Addr{KindFunction, name}, rng}, nil
@@ -129,7 +129,7 @@ func ref(cfg *spec.Config, sc scope, tr hcl.Traversal) (*Ref, hcl.Diagnostics) {
 		if name == "" {
 			return needName("invocation")
 		}
-		if _, ok := cfg.Invocations[name]; !ok {
+		if _, ok := cfg.Invocations[name]; !ok && !cfg.Failed("invocation", name) {
 			return undeclared("invocation", spec.SortedKeys(cfg.Invocations))
 		}
 		if name == sc.owner {
@@ -148,7 +148,10 @@ func ref(cfg *spec.Config, sc scope, tr hcl.Traversal) (*Ref, hcl.Diagnostics) {
 				}
 			}
 		}
-		if _, ok := cfg.Providers[addr]; !ok {
+		if len(tr) > 2 && cfg.Failed("provider", name+"."+attrName(tr[2])) {
+			addr = name + "." + attrName(tr[2])
+		}
+		if _, ok := cfg.Providers[addr]; !ok && !cfg.Failed("provider", addr) {
 			return undeclared("provider", spec.SortedKeys(cfg.Providers))
 		}
 		return &Ref{Addr{KindProvider, addr}, rng}, nil
@@ -172,6 +175,13 @@ func ref(cfg *spec.Config, sc scope, tr hcl.Traversal) (*Ref, hcl.Diagnostics) {
 	}
 	detail += " References start with var, local, provider, function, invocation, self or each."
 	return bad("Unknown reference", detail)
+}
+
+func attrName(t hcl.Traverser) string {
+	if a, ok := t.(hcl.TraverseAttr); ok {
+		return a.Name
+	}
+	return ""
 }
 
 // graph is the block-level reference graph.
@@ -271,8 +281,9 @@ func (g *graph) sccs() [][]Addr {
 	return out
 }
 
-// cycles reports every cycle with its members and their ranges, sorted.
-func (g *graph) cycles(comps [][]Addr) hcl.Diagnostics {
+// cycles reports every cycle with its members and their ranges, sorted,
+// and marks the members in broken: none of them can be evaluated.
+func (g *graph) cycles(comps [][]Addr, broken map[Addr]bool) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	var cyc [][]Addr
 	for _, c := range comps {
@@ -289,6 +300,9 @@ func (g *graph) cycles(comps [][]Addr) hcl.Diagnostics {
 	}
 	sort.Slice(cyc, func(i, j int) bool { return addrLess(cyc[i][0], cyc[j][0]) })
 	for _, c := range cyc {
+		for _, a := range c {
+			broken[a] = true
+		}
 		detail := "These blocks refer to each other, so none of them can be evaluated first:\n"
 		for _, a := range c {
 			rng := g.ranges[a]

@@ -38,6 +38,12 @@ type Config struct {
 	// templates: hcl.Expression → its shape, what Eval checks before
 	// evaluating it (see shapeOf).
 	templates sync.Map
+
+	// failed: blocks declared with errors (see Failed); decoded: every
+	// file was parsed and decoded; invalid: decoding reported an error.
+	failed  map[blockKey]bool
+	decoded bool
+	invalid bool
 }
 
 // Settings are the runner defaults of the `settings` block.

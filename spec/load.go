@@ -144,6 +144,10 @@ func Load(parser *Parser, path string, opts LoadOptions) (*Config, hcl.Diagnosti
 		// Syntax errors: decoding a half-parsed file only adds noise.
 		return cfg, diags
 	}
+	defer func() {
+		cfg.decoded = cfg.ctx.Err() == nil
+		cfg.invalid = diags.HasErrors()
+	}()
 	var functionBlocks []*hcl.Block
 	for _, f := range bodies {
 		content, moreDiags := f.Body.Content(fileSchema)
@@ -185,6 +189,20 @@ func Load(parser *Parser, path string, opts LoadOptions) (*Config, hcl.Diagnosti
 	return cfg, diags
 }
 
+// keep decides what becomes of a block decoded with diags: a duplicate is
+// dropped (the first declaration stands), and a block with errors is kept
+// for the planner to check further but recorded as failed, so that nothing
+// that refers to it reports the same mistake again.
+func (d *decoder) keep(kind, name string, dup, diags hcl.Diagnostics) bool {
+	if dup.HasErrors() {
+		return false
+	}
+	if diags.HasErrors() {
+		d.cfg.markFailed(kind, name)
+	}
+	return true
+}
+
 func hasAttribute(body hcl.Body, name string) bool {
 	content, _, _ := body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: name}}})
 	_, ok := content.Attributes[name]
@@ -215,6 +233,10 @@ type decoder struct {
 	reg         providers.Registry
 	declared    map[string]hcl.Range // "kind.name" → where first declared
 	settingsSet bool
+	// unstoredProviders counts provider blocks of an unknown type: they
+	// count when a function without a provider argument looks for the
+	// suite's only provider.
+	unstoredProviders int
 }
 
 // declare records a named block and reports a duplicate.
@@ -407,7 +429,8 @@ var validationSchema = &hcl.BodySchema{
 func (d *decoder) variable(b *hcl.Block) hcl.Diagnostics {
 	name := b.Labels[0]
 	diags := d.validName("variable", name, b.LabelRanges[0])
-	diags = append(diags, d.declare("variable", name, b.DefRange, b.LabelRanges[0])...)
+	dup := d.declare("variable", name, b.DefRange, b.LabelRanges[0])
+	diags = append(diags, dup...)
 	v := &Variable{Name: name, Type: cty.DynamicPseudoType, DeclRange: b.DefRange}
 	content, moreDiags := b.Body.Content(variableSchema)
 	diags = append(diags, moreDiags...)
@@ -469,7 +492,9 @@ func (d *decoder) variable(b *hcl.Block) hcl.Diagnostics {
 		}
 		v.Validations = append(v.Validations, val)
 	}
-	if !diags.HasErrors() {
+	// A variable with errors is not kept: its type or default is not
+	// known, and "no value for required variable" would follow.
+	if d.keep("variable", name, dup, diags) && !diags.HasErrors() {
 		d.cfg.Variables[name] = v
 	}
 	return diags
@@ -528,10 +553,20 @@ var providerSchema = &hcl.BodySchema{
 func (d *decoder) provider(b *hcl.Block) hcl.Diagnostics {
 	typ := b.Labels[0]
 	drv, ok := d.reg[typ]
+	content, remain, diags := b.Body.PartialContent(providerSchema)
 	if !ok {
+		// Functions that use it fail with it, silently: the mistake is
+		// the type, reported here once.
+		addr := typ
+		if a, ok := content.Attributes["alias"]; ok {
+			if v, moreDiags := a.Expr.Value(nil); !moreDiags.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+				addr = typ + "." + v.AsString()
+			}
+		}
+		d.cfg.markFailed("provider", addr)
+		d.unstoredProviders++
 		return hcl.Diagnostics{unsupportedProvider(typ, d.reg, b.LabelRanges[0])}
 	}
-	content, remain, diags := b.Body.PartialContent(providerSchema)
 	p := &Provider{Type: typ, Config: remain, DeclRange: b.DefRange}
 	if a, ok := content.Attributes["alias"]; ok {
 		s, moreDiags := constString(a.Expr, "alias")
@@ -558,8 +593,9 @@ func (d *decoder) provider(b *hcl.Block) hcl.Diagnostics {
 	// with a did-you-mean even when values cannot be evaluated yet.
 	_, moreDiags := remain.Content(hcldec.ImpliedSchema(p.Spec))
 	diags = append(diags, moreDiags...)
-	diags = append(diags, d.declare("provider", p.Addr(), b.DefRange, b.DefRange)...)
-	if !diags.HasErrors() {
+	dup := d.declare("provider", p.Addr(), b.DefRange, b.DefRange)
+	diags = append(diags, dup...)
+	if d.keep("provider", p.Addr(), dup, diags) {
 		d.cfg.Providers[p.Addr()] = p
 	}
 	return diags
@@ -582,7 +618,8 @@ var functionSchema = &hcl.BodySchema{
 func (d *decoder) function(b *hcl.Block) hcl.Diagnostics {
 	name := b.Labels[0]
 	diags := d.validName("function", name, b.LabelRanges[0])
-	diags = append(diags, d.declare("function", name, b.DefRange, b.LabelRanges[0])...)
+	dup := d.declare("function", name, b.DefRange, b.LabelRanges[0])
+	diags = append(diags, dup...)
 	content, remain, moreDiags := b.Body.PartialContent(functionSchema)
 	diags = append(diags, moreDiags...)
 	fn := &Function{Name: name, Config: remain, DeclRange: b.DefRange}
@@ -596,8 +633,10 @@ func (d *decoder) function(b *hcl.Block) hcl.Diagnostics {
 		p, moreDiags = d.providerRef(a.Expr)
 		diags = append(diags, moreDiags...)
 	} else {
-		switch len(d.cfg.Providers) {
+		switch len(d.cfg.Providers) + d.unstoredProviders {
 		case 1:
+			// The only provider; when its type is unknown, that was
+			// reported on its block and p stays nil.
 			for _, only := range d.cfg.Providers {
 				p = only
 			}
@@ -617,8 +656,12 @@ func (d *decoder) function(b *hcl.Block) hcl.Diagnostics {
 		spec := d.reg[p.Type].Schema().Function
 		_, moreDiags := remain.Content(hcldec.ImpliedSchema(spec))
 		diags = append(diags, moreDiags...)
+	} else {
+		// No provider (its problem is reported): the body cannot be
+		// read, and references to the function are not errors.
+		d.cfg.markFailed("function", name)
 	}
-	if !diags.HasErrors() {
+	if d.keep("function", name, dup, diags) && p != nil {
 		d.cfg.Functions[name] = fn
 	}
 	return diags
@@ -645,8 +688,13 @@ func (d *decoder) providerRef(expr hcl.Expression) (*Provider, hcl.Diagnostics) 
 	if p, ok := d.cfg.Providers[addr]; ok {
 		return p, nil
 	}
+	if d.cfg.Failed("provider", addr) {
+		return nil, nil // its block has an unknown type, reported there
+	}
 	drv, known := d.reg[typ]
 	if !known {
+		// Reported once, at the first reference.
+		d.cfg.markFailed("provider", addr)
 		return nil, hcl.Diagnostics{unsupportedProvider(typ, d.reg, tr[1].SourceRange())}
 	}
 	if len(tr) == 3 {
@@ -735,7 +783,8 @@ var assertSchema = &hcl.BodySchema{
 func (d *decoder) invocation(b *hcl.Block) hcl.Diagnostics {
 	name := b.Labels[0]
 	diags := d.validName("invocation", name, b.LabelRanges[0])
-	diags = append(diags, d.declare("invocation", name, b.DefRange, b.LabelRanges[0])...)
+	dup := d.declare("invocation", name, b.DefRange, b.LabelRanges[0])
+	diags = append(diags, dup...)
 	content, moreDiags := b.Body.Content(invocationSchema)
 	diags = append(diags, moreDiags...)
 	inv := &Invocation{Name: name, DeclRange: b.DefRange}
@@ -858,7 +907,7 @@ func (d *decoder) invocation(b *hcl.Block) hcl.Diagnostics {
 			inv.Asserts = append(inv.Asserts, as)
 		}
 	}
-	if !diags.HasErrors() {
+	if d.keep("invocation", name, dup, diags) {
 		d.cfg.Invocations[name] = inv
 	}
 	return diags
@@ -873,13 +922,16 @@ var outputSchema = &hcl.BodySchema{
 func (d *decoder) output(b *hcl.Block) hcl.Diagnostics {
 	name := b.Labels[0]
 	diags := d.validName("output", name, b.LabelRanges[0])
-	diags = append(diags, d.declare("output", name, b.DefRange, b.LabelRanges[0])...)
+	dup := d.declare("output", name, b.DefRange, b.LabelRanges[0])
+	diags = append(diags, dup...)
 	content, moreDiags := b.Body.Content(outputSchema)
 	diags = append(diags, moreDiags...)
-	if moreDiags.HasErrors() {
+	va, ok := content.Attributes["value"]
+	if !ok {
+		d.cfg.markFailed("output", name)
 		return diags
 	}
-	o := &Output{Name: name, Value: content.Attributes["value"].Expr, DeclRange: b.DefRange}
+	o := &Output{Name: name, Value: va.Expr, DeclRange: b.DefRange}
 	if a, ok := content.Attributes["description"]; ok {
 		s, moreDiags := constString(a.Expr, "description")
 		diags = append(diags, moreDiags...)
@@ -890,7 +942,7 @@ func (d *decoder) output(b *hcl.Block) hcl.Diagnostics {
 		diags = append(diags, moreDiags...)
 		o.Sensitive = s
 	}
-	if !diags.HasErrors() {
+	if d.keep("output", name, dup, diags) {
 		d.cfg.Outputs[name] = o
 	}
 	return diags

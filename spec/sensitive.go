@@ -28,19 +28,7 @@ const Unset = "unset"
 // FromUnset reports whether v is not wholly known because of an unset
 // variable (rather than because of an invocation result).
 func FromUnset(v cty.Value) bool {
-	if v.IsWhollyKnown() {
-		return false
-	}
-	if v.HasMark(Unset) {
-		return true
-	}
-	_, pvm := v.UnmarkDeepWithPaths()
-	for _, pm := range pvm {
-		if _, ok := pm.Marks[Unset]; ok {
-			return true
-		}
-	}
-	return false
+	return fromMark(v, Unset)
 }
 
 // Redacted is what is printed in place of a sensitive value.

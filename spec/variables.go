@@ -31,6 +31,9 @@ type VarOptions struct {
 	Context context.Context
 }
 
+// A variable whose value was rejected (reported in the diagnostics) has
+// BrokenVal, so that what reads it is not reported again.
+
 // EnvVarPrefix prefixes environment variables that set suite variables.
 const EnvVarPrefix = "FNPROBE_VAR_"
 
@@ -97,7 +100,9 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 			a := attrs[n]
 			decl, ok := c.Variables[n]
 			if !ok {
-				diags = append(diags, undeclaredVariable(n, c, hcl.DiagWarning, a.NameRange.Ptr()))
+				if !c.Failed("variable", n) { // else its block's error is reported
+					diags = append(diags, undeclaredVariable(n, c, hcl.DiagWarning, a.NameRange.Ptr()))
+				}
 				continue
 			}
 			val, moreDiags := constValue(a.Expr, "a variable")
@@ -138,7 +143,9 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 		}
 		decl, declared := c.Variables[name]
 		if !declared {
-			diags = append(diags, undeclaredVariable(name, c, hcl.DiagError, nil))
+			if !c.Failed("variable", name) { // else its block's error is reported
+				diags = append(diags, undeclaredVariable(name, c, hcl.DiagError, nil))
+			}
 			continue
 		}
 		if decl.Sensitive {
@@ -160,6 +167,8 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 		switch {
 		case ok:
 		case failed[name]:
+			// Reported; what reads it is not reported again.
+			out[name] = BrokenVal
 			continue
 		case decl.Default != cty.NilVal:
 			src = source{val: decl.Default}
@@ -172,6 +181,7 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 				Detail:   fmt.Sprintf("The variable %q has no default, so a value must be given with -var, -var-file, a *%s file or the %s%s environment variable.", name, SuffixAutoVars, EnvVarPrefix, name),
 				Subject:  decl.DeclRange.Ptr(),
 			})
+			out[name] = BrokenVal
 			continue
 		}
 		val := src.val
@@ -181,6 +191,7 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 		}
 		if d := CheckValue(val, "var."+name, rng); d != nil {
 			diags = append(diags, d)
+			out[name] = BrokenVal
 			continue
 		}
 		if decl.Sensitive {
@@ -188,9 +199,8 @@ func (c *Config) VariableValues(parser *Parser, opts VarOptions) (map[string]cty
 		}
 		out[name] = val
 	}
-	if diags.HasErrors() {
-		return out, diags
-	}
+	// Variables that got a value are validated even when another one
+	// failed: every mistake is reported in one pass.
 	diags = append(diags, c.validateVariables(out)...)
 	return out, diags
 }
@@ -199,6 +209,9 @@ func (c *Config) validateVariables(vals map[string]cty.Value) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, name := range sortedKeys(c.Variables) {
 		decl := c.Variables[name]
+		if v, ok := vals[name]; !ok || FromBroken(v) {
+			continue // its value was rejected, and reported
+		}
 		for _, v := range decl.Validations {
 			ctx := &hcl.EvalContext{
 				Variables: map[string]cty.Value{"var": cty.ObjectVal(map[string]cty.Value{name: vals[name]})},

@@ -19,7 +19,7 @@ invocation "b" {
   timeout  = 30 # ERROR: Invalid timeout | must be a duration string
 
   expect {
-    max_duration = "fast" # ERROR: Invalid max_duration | not "fast"
+    max_duration = "fast" # ERROR: Invalid expect.max_duration | not "fast"
   }
 }
 
@@ -27,8 +27,8 @@ invocation "c" {
   function = function.echo
 
   expect {
-    max_duration = 5 # ERROR: Invalid max_duration | must be a duration string
-    body_matches = "([a-z]+" # ERROR: Invalid body_matches | not a valid regular expression
+    max_duration = 5 # ERROR: Invalid expect.max_duration | must be a duration string
+    body_matches = "([a-z]+" # ERROR: Invalid expect.body_matches | not a valid regular expression
   }
 }
 

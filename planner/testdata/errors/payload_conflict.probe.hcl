@@ -7,5 +7,5 @@ function "echo" {
 invocation "a" {
   function     = function.echo
   payload      = "{}"
-  payload_file = "order.json" # ERROR: Conflicting payload arguments | Only one of payload and payload_file
+  payload_file = "order.json" # ERROR: Conflicting payload arguments | Only one of payload and payload_file # ERROR: Cannot read payload_file | order.json: no such file or directory
 }
