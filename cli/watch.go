@@ -206,7 +206,7 @@ func showWatchDiags(env Env, jsonView *report.JSON, opts report.Options, cf colo
 	if len(diags) == 0 {
 		return
 	}
-	diags = spec.CapDiagnostics(diags)
+	diags = spec.CapDiagnostics(spec.SortDiagnostics(diags))
 	if jsonView != nil {
 		jsonView.Diagnostics(diags)
 		return
@@ -219,8 +219,8 @@ func showWatchDiags(env Env, jsonView *report.JSON, opts report.Options, cf colo
 // as run does (suiteRun.suite), registering every secret with the
 // returned Redactor. The diagnostics are returned, not shown.
 //
-// TODO: suiteRun.suite does the same steps; share this once issue 8's
-// changes to them (cfg.Decoded, the one-pass pipeline) have landed.
+// TODO: suiteRun.suite does the same steps, interleaved with what only
+// run, plan and validate do; share them in one function.
 //
 // With -emulate (emu not nil), every cloud provider of the plan is aimed
 // at the in-process emulator, as run does.
@@ -228,8 +228,10 @@ func loadPlan(ctx context.Context, env Env, path string, f suiteFlags, emu *emul
 	redactor := secretEnvRedactor(env)
 	parser := spec.NewParser()
 	l := &loadedSuite{parser: parser, redactor: redactor, emu: emu}
+	// One pass, as run: once the files are decoded, every stage runs
+	// whatever the stages before it found.
 	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv, Context: ctx})
-	if diags.HasErrors() {
+	if !cfg.Decoded() {
 		return l, diags
 	}
 	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{
@@ -241,7 +243,7 @@ func loadPlan(ctx context.Context, env Env, path string, f suiteFlags, emu *emul
 			redactor.AddValue(v)
 		}
 	}
-	if diags.HasErrors() {
+	if interrupted(ctx) {
 		return l, diags
 	}
 	l.cfg, l.vals = cfg, vals
