@@ -83,7 +83,7 @@ func suggestAttributes(diags hcl.Diagnostics, trs []hcl.Traversal, ctx *hcl.Eval
 				}
 				// invocation.NAME["KEY"] on a block without for_each.
 				oneResult := index && i == 2 && tr.RootName() == "invocation"
-				d.Detail += attributeHint(traversalText(tr[:i]), name, obj.Type(), oneResult)
+				d.Detail += attributeHint(spec.TraversalString(tr[:i]), name, obj.Type(), oneResult)
 			}
 		}
 	}
@@ -109,31 +109,6 @@ func attributeHint(prefix, name string, ty cty.Type, oneResult bool) string {
 		return hint + fmt.Sprintf(" A result's attributes are %s.", strings.Join(names, ", "))
 	}
 	return hint
-}
-
-// traversalText renders a traversal as written: self, invocation.a["k"].
-func traversalText(tr hcl.Traversal) string {
-	var sb strings.Builder
-	for _, t := range tr {
-		switch t := t.(type) {
-		case hcl.TraverseRoot:
-			sb.WriteString(t.Name)
-		case hcl.TraverseAttr:
-			sb.WriteString("." + t.Name)
-		case hcl.TraverseIndex:
-			switch {
-			case t.Key.Type() == cty.String && t.Key.IsKnown() && !t.Key.IsNull():
-				fmt.Fprintf(&sb, "[%q]", t.Key.AsString())
-			case t.Key.Type() == cty.Number && t.Key.IsKnown() && !t.Key.IsNull():
-				sb.WriteString("[" + t.Key.AsBigFloat().Text('f', -1) + "]")
-			default:
-				sb.WriteString("[...]")
-			}
-		case hcl.TraverseSplat:
-			sb.WriteString("[*]")
-		}
-	}
-	return sb.String()
 }
 
 // resultRefProblem checks a reference to a result (self.ATTR,
@@ -164,7 +139,7 @@ func resultRefProblem(cfg *spec.Config, tr hcl.Traversal) *hcl.Diagnostic {
 	if len(tr) <= at {
 		return nil
 	}
-	prefix := traversalText(tr[:at])
+	prefix := spec.TraversalString(tr[:at])
 	oneResult := tr.RootName() == "invocation" && at == 2
 	switch st := tr[at].(type) {
 	case hcl.TraverseAttr:

@@ -354,7 +354,7 @@ func constValue(expr hcl.Expression, what string) (cty.Value, hcl.Diagnostics) {
 		return cty.DynamicVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Constant value required",
-			Detail:   fmt.Sprintf("The value of %s must be a constant; it cannot refer to %s.", what, traversalString(vars[0])),
+			Detail:   fmt.Sprintf("The value of %s must be a constant; it cannot refer to %s.", what, TraversalString(vars[0])),
 			Subject:  vars[0].SourceRange().Ptr(),
 		}}
 	}
@@ -948,7 +948,10 @@ func (d *decoder) output(b *hcl.Block) hcl.Diagnostics {
 	return diags
 }
 
-func traversalString(tr hcl.Traversal) string {
+// TraversalString renders a traversal as written: self,
+// invocation.a["k"], local.x[0]; an index that is not a known string or
+// number is shown as [...].
+func TraversalString(tr hcl.Traversal) string {
 	var sb strings.Builder
 	for _, t := range tr {
 		switch t := t.(type) {
@@ -958,9 +961,9 @@ func traversalString(tr hcl.Traversal) string {
 			sb.WriteString("." + t.Name)
 		case hcl.TraverseIndex:
 			switch {
-			case t.Key.Type() == cty.String:
+			case t.Key.Type() == cty.String && t.Key.IsKnown() && !t.Key.IsNull():
 				fmt.Fprintf(&sb, "[%q]", t.Key.AsString())
-			case t.Key.Type() == cty.Number:
+			case t.Key.Type() == cty.Number && t.Key.IsKnown() && !t.Key.IsNull():
 				sb.WriteString("[" + t.Key.AsBigFloat().Text('f', -1) + "]")
 			default:
 				sb.WriteString("[...]")
