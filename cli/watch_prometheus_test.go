@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -47,19 +45,7 @@ func TestWatchWithPrometheus(t *testing.T) {
 		cancel(executor.ErrInterrupted)
 		<-done
 	}()
-	var addr string
-	for deadline := time.Now().Add(30 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "watching" {
-				addr = line.Addr
-			}
-		}
-	}
-	if addr == "" {
-		t.Fatalf("no 'watching' line:\n%s", stderr.String())
-	}
+	addr := watchAddr(t, &stderr)
 
 	// A free loopback port for Prometheus.
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -1,9 +1,7 @@
 package cli_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -67,19 +65,7 @@ invocation "fail" {
 		cancel(executor.ErrInterrupted)
 		<-done
 	}()
-	var addr string
-	for deadline := time.Now().Add(30 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "watching" {
-				addr = line.Addr
-			}
-		}
-	}
-	if addr == "" {
-		t.Fatalf("no 'watching' line:\n%s", stderr.String())
-	}
+	addr := watchAddr(t, &stderr)
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	runs := func() int {
 		resp, err := client.Get("http://" + addr + "/metrics")

@@ -65,19 +65,7 @@ func TestWatchCommand(t *testing.T) {
 
 	// The address comes from the "watching" log line. These loops wait
 	// for something to happen; they assert nothing about time.
-	var addr string
-	for deadline := time.Now().Add(30 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "watching" {
-				addr = line.Addr
-			}
-		}
-	}
-	if addr == "" {
-		t.Fatalf("no 'watching' line:\n%s", stderr.String())
-	}
+	addr := watchAddr(t, &stderr)
 	var metrics string
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		resp, err := http.Get("http://" + addr + "/metrics")
@@ -355,19 +343,7 @@ func TestWatchEmulate(t *testing.T) {
 		cancel(executor.ErrInterrupted)
 		<-done
 	}()
-	var addr string
-	for deadline := time.Now().Add(30 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "watching" {
-				addr = line.Addr
-			}
-		}
-	}
-	if addr == "" {
-		t.Fatalf("no 'watching' line:\n%s", stderr.String())
-	}
+	addr := watchAddr(t, &stderr)
 	var metrics string
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		resp, err := http.Get("http://" + addr + "/metrics")
@@ -382,4 +358,22 @@ func TestWatchEmulate(t *testing.T) {
 		}
 	}
 	t.Errorf("no two passing runs against the emulator:\n%s\nlogs:\n%s", metrics, stderr.String())
+}
+
+// watchAddr waits for the "watching" log line (JSON logs) on stderr and
+// returns the address it names. The loop waits for something to happen; it
+// asserts nothing about time.
+func watchAddr(t *testing.T, stderr *syncBuffer) string {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "watching" && line.Addr != "" {
+				return line.Addr
+			}
+		}
+	}
+	t.Fatalf("no 'watching' line:\n%s", stderr.String())
+	return ""
 }
