@@ -492,7 +492,10 @@ func TestHugeJSONNotDecoded(t *testing.T) {
 	srv, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("[" + strings.Repeat("0,", 3_000_000) + "0]"))
 	})
+	// A generous attempt timeout: 6 MB of JSON under -race on a loaded
+	// 2-core machine takes seconds; the test is about the verdict.
 	p := httpSuite(t, srv.URL, `
+  timeout = "2m"
   expect { json = [0] }
   assert { condition = length(self.body) > 6000000 }
 `)
