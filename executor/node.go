@@ -101,7 +101,7 @@ func causeText(ctx context.Context) string {
 	}
 }
 
-// request evaluates what is sent: payload, headers.
+// request evaluates what is sent: payload, headers, path, query, method.
 func (e *executor) request(inst *planner.Instance, ctx *hcl.EvalContext) (*providers.Request, hcl.Diagnostics) {
 	b := inst.Block
 	fn := inst.Function
@@ -161,6 +161,40 @@ func (e *executor) request(inst *planner.Instance, ctx *hcl.EvalContext) (*provi
 			for k, hv := range m.AsValueMap() {
 				if !hv.IsNull() {
 					req.Headers[k] = hv.AsString()
+				}
+			}
+		}
+	}
+	for _, a := range []struct {
+		expr hcl.Expression
+		name string
+		ty   cty.Type
+	}{{b.Path, "path", cty.String}, {b.Query, "query", cty.Map(cty.String)}, {b.Method, "method", cty.String}} {
+		if a.expr == nil {
+			continue
+		}
+		v, diags := a.expr.Value(ctx)
+		if diags.HasErrors() {
+			return nil, diags
+		}
+		v, _ = v.UnmarkDeep()
+		cv, err := convert.Convert(v, a.ty)
+		if err != nil || !cv.IsWhollyKnown() {
+			return nil, hcl.Diagnostics{exprDiag(a.expr, ctx, "Invalid "+a.name, fmt.Sprintf("%s must be a %s.", a.name, a.ty.FriendlyName()))}
+		}
+		if cv.IsNull() {
+			continue
+		}
+		switch a.name {
+		case "path":
+			req.Path = cv.AsString()
+		case "method":
+			req.Method = cv.AsString()
+		case "query":
+			req.Query = map[string]string{}
+			for k, qv := range cv.AsValueMap() {
+				if !qv.IsNull() {
+					req.Query[k] = qv.AsString()
 				}
 			}
 		}

@@ -300,8 +300,16 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		{"payload_file", inv.PayloadFile, cty.String},
 		{"headers", inv.Headers, cty.Map(cty.String)},
 		{"enabled", inv.Enabled, cty.Bool},
+		{"path", inv.Path, cty.String},
+		{"query", inv.Query, cty.Map(cty.String)},
+		{"method", inv.Method, cty.String},
 	} {
 		if c.expr == nil {
+			continue
+		}
+		if addressing[c.name] && inst.Function != nil && !sch.Addressing {
+			invalid(c.expr, c.name, fmt.Sprintf("%s is only supported by the http provider; function %s is served by provider type %s, whose functions are not addressed by URL.",
+				c.name, inst.Function.Addr, inst.Function.Provider.Type))
 			continue
 		}
 		v, moreDiags := p.Config.Eval(c.expr, ctx, fmt.Sprintf("the %s of %s", c.name, inst.Addr))
@@ -314,8 +322,13 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 			continue
 		}
 		if c.ty != cty.DynamicPseudoType {
-			if _, err := convert.Convert(v, c.ty); err != nil {
+			cv, err := convert.Convert(v, c.ty)
+			if err != nil {
 				invalid(c.expr, c.name, fmt.Sprintf("%s must be a %s: %s.", c.name, c.ty.FriendlyName(), err))
+				continue
+			}
+			if addressing[c.name] {
+				inst.setAddressing(c.name, cv)
 			}
 		}
 	}
@@ -352,6 +365,31 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		return nil, diags
 	}
 	return inst, diags
+}
+
+// addressing names the invocation arguments that address the request at
+// run time, honoured by providers whose Schema says Addressing.
+var addressing = map[string]bool{"path": true, "query": true, "method": true}
+
+// setAddressing records an addressing argument known before the run.
+func (inst *Instance) setAddressing(name string, v cty.Value) {
+	v, _ = v.UnmarkDeep()
+	if v.IsNull() {
+		return
+	}
+	switch name {
+	case "path":
+		inst.Path = v.AsString()
+	case "method":
+		inst.Method = v.AsString()
+	case "query":
+		inst.Query = map[string]string{}
+		for k, ev := range v.AsValueMap() {
+			if !ev.IsNull() {
+				inst.Query[k] = ev.AsString()
+			}
+		}
+	}
 }
 
 // readsSelf reports whether expr refers to the invocation's own result.
