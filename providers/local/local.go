@@ -524,6 +524,21 @@ func mergeEnv(base []string, layers ...map[string]string) []string {
 	return env
 }
 
+// Describe implements providers.Describer: the command and the directory
+// it runs in, as "command "sh" "-c" "..." in DIR".
+func (d *Driver) Describe(req *providers.Request) providers.Target {
+	argv := providers.StringList(req.Function, "command")
+	quoted := make([]string, len(argv))
+	for i, a := range argv {
+		quoted[i] = strconv.Quote(a)
+	}
+	s := "command " + strings.Join(quoted, " ")
+	if dir := workDir(req); dir != "" {
+		s += " in " + dir
+	}
+	return providers.Target{Endpoint: s}
+}
+
 func describeCommand(program, dir string) string {
 	if dir == "" {
 		return fmt.Sprintf("command %q", program)
