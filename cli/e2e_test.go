@@ -169,6 +169,7 @@ var (
 	selfDurRE   = regexp.MustCompile(`(duration_ms is )[0-9.]+`)
 	requestIDRE = regexp.MustCompile(`("request_id":)"[0-9a-f-]{8,}"`)
 	junitTimeRE = regexp.MustCompile(`\b(time|timestamp)="[^"]*"`)
+	httpDateRE  = regexp.MustCompile(`(< Date: |"name":"Date","value":"|"date":")[^"\n]*`)
 )
 
 // normalize makes output comparable across runs: durations, timestamps,
@@ -187,6 +188,7 @@ func normalize(s, dir string, env map[string]string) string {
 	s = durationRE.ReplaceAllString(s, "Dms")
 	s = strings.ReplaceAll(s, "<Dms", "Dms")
 	s = junitTimeRE.ReplaceAllString(s, `$1="T"`)
+	s = httpDateRE.ReplaceAllString(s, "${1}DATE")
 	return sortProgress(s)
 }
 

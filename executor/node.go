@@ -282,13 +282,18 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		var stop context.CancelFunc
 		actx, stop = context.WithTimeout(ctx, timeout)
 		cancel = stop
+		var tracer *providers.Tracer // nil unless -verbose: records nothing
+		if e.opts.Trace {
+			tracer = &providers.Tracer{}
+			actx = providers.WithTracer(actx, tracer)
+		}
 		t0 := time.Now()
 		res, err = driver.Invoke(actx, req)
 		dur = time.Since(t0)
 		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 		if ctx.Err() != nil {
 			// Cancelled from outside: the answer, if any, is not trusted.
-			e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx)}})
+			e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx), Trace: tracer.Exchanges()}})
 			return cutShort(n, "while invoking")
 		}
 		if err == nil && res == nil {
@@ -323,13 +328,15 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 				selfCtx = withSelf(evalCtx, self)
 				untilMet, diags = e.untilHolds(until, selfCtx)
 				if actx.Err() == nil && diags.HasErrors() {
-					e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: attemptInfo(n, res, nil, dur)})
+					ai := attemptInfo(n, res, nil, dur)
+					ai.Trace = tracer.Exchanges()
+					e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: ai})
 					return &ResultInfo{Status: StatusFail, Attempts: n, Value: self, Diags: diags}
 				}
 			}
 			switch {
 			case ctx.Err() != nil:
-				e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx)}})
+				e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx), Trace: tracer.Exchanges()}})
 				return cutShort(n, "while checking the answer")
 			case actx.Err() != nil:
 				// Reading the answer took the attempt past its deadline.
@@ -347,6 +354,7 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		}
 		ai := attemptInfo(n, res, err, dur)
 		ai.Retry, ai.Reason, ai.Wait = retry, reason, wait
+		ai.Trace = tracer.Exchanges()
 		e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: ai})
 		if !retry {
 			break

@@ -223,6 +223,29 @@ func attrValue(obj cty.Value, name string) cty.Value {
 // left behind (`sleep 300 &`) do not outlive the invocation, and cannot keep
 // it waiting by holding stdout or stderr open.
 func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers.Result, error) {
+	tr := providers.TracerFrom(ctx)
+	if tr == nil {
+		return d.invoke(ctx, req)
+	}
+	// The trace shows the command, its directory and its stdin; then its
+	// exit status, the exit code (or signal) header and its stdout.
+	body, size := providers.Preview(req.Payload)
+	id := tr.Request(providers.Message{Command: providers.StringList(req.Function, "command"), Dir: workDir(req), Body: body, Size: size})
+	res, err := d.invoke(ctx, req)
+	if err != nil {
+		tr.Fail(id, err)
+		return res, err
+	}
+	h := make(map[string][]string, len(res.Headers))
+	for k, v := range res.Headers {
+		h[k] = []string{v}
+	}
+	body, size = providers.Preview(res.Body)
+	tr.Response(id, providers.Message{Status: res.Status, Headers: providers.Headers(h), Body: body, Size: size})
+	return res, nil
+}
+
+func (d *Driver) invoke(ctx context.Context, req *providers.Request) (*providers.Result, error) {
 	if req.Type != "" && req.Type != providers.TypeSync {
 		return nil, &providers.TypeError{Provider: TypeName, Type: req.Type}
 	}

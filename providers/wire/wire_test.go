@@ -29,7 +29,11 @@ func TestNewClient(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := NewClient(tt.pool)
-			tr, ok := c.Transport.(*http.Transport)
+			tt0, ok := c.Transport.(traceTransport)
+			if !ok {
+				t.Fatalf("transport is %T", c.Transport)
+			}
+			tr, ok := tt0.next.(*http.Transport)
 			if !ok {
 				t.Fatalf("transport is %T", c.Transport)
 			}
