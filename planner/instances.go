@@ -335,6 +335,21 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 	if len(inst.Unknown) > 0 {
 		inst.UnknownFrom = b.invRefs
 	}
+	// Addressing known now is checked now: a path that climbs above the
+	// function's URL fails validate, not the run.
+	if v, ok := driverOf(inst).(providers.AddressingValidator); ok && (inst.Path != "" || inst.Method != "" || len(inst.Query) > 0) {
+		problems := v.ValidateAddressing(&providers.Request{
+			Provider: inst.Function.Provider.Config, Function: inst.Function.Config,
+			Path: inst.Path, Query: inst.Query, Method: inst.Method,
+		})
+		for _, name := range spec.SortedKeys(problems) {
+			expr := map[string]hcl.Expression{"path": inv.Path, "query": inv.Query, "method": inv.Method}[name]
+			if expr == nil {
+				expr = inv.Function
+			}
+			invalid(expr, name, problems[name]+".")
+		}
+	}
 	// expect checks whose expected value does not depend on the answer
 	// are checked now, so validate reports a bad duration or pattern.
 	for _, c := range inv.Expect.Checks() {
@@ -370,6 +385,14 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 // addressing names the invocation arguments that address the request at
 // run time, honoured by providers whose Schema says Addressing.
 var addressing = map[string]bool{"path": true, "query": true, "method": true}
+
+// driverOf returns the driver of the instance's function, or nil.
+func driverOf(inst *Instance) providers.Driver {
+	if inst.Function == nil {
+		return nil
+	}
+	return inst.Function.Provider.Driver
+}
 
 // setAddressing records an addressing argument known before the run.
 func (inst *Instance) setAddressing(name string, v cty.Value) {

@@ -162,6 +162,15 @@ type Describer interface {
 	Describe(req *Request) Target
 }
 
+// AddressingValidator is implemented by drivers with Schema.Addressing
+// that can check an invocation's path, query and method before anything
+// runs. req carries Provider, Function and the addressing known before the
+// run (unset or unknown parts are empty). It returns a message per
+// problem, keyed by "path", "query" or "method".
+type AddressingValidator interface {
+	ValidateAddressing(req *Request) map[string]string
+}
+
 // Closer is implemented by drivers that hold resources (idle connections).
 type Closer interface {
 	Close() error

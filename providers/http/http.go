@@ -117,6 +117,25 @@ func (d *Driver) Describe(req *providers.Request) providers.Target {
 	return providers.Target{Endpoint: target.Redacted(), Method: method}
 }
 
+// ValidateAddressing implements providers.AddressingValidator: a path
+// with empty, "." or ".." segments and a method that is no HTTP token are
+// refused before anything runs.
+func (d *Driver) ValidateAddressing(req *providers.Request) map[string]string {
+	problems := map[string]string{}
+	if req.Path != "" {
+		if _, err := appendPath(&url.URL{Scheme: "https", Host: "h", Path: "/"}, req.Path); err != nil {
+			problems["path"] = err.Error()
+		}
+	}
+	if req.Method != "" && !isToken(normalizeMethod(req.Method)) {
+		problems["method"] = fmt.Sprintf("method %q is not a valid HTTP method name", req.Method)
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return problems
+}
+
 // address returns the URL and method of a request: the function's URL
 // (resolved against the provider's base_url) with the invocation's path
 // appended and its query merged, and the invocation's method, else the

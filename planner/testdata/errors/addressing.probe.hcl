@@ -39,3 +39,20 @@ invocation "bad_types" {
   path     = ["a"] # ERROR: Invalid path | path must be a string
   query    = "a=b" # ERROR: Invalid query | query must be a map of string
 }
+
+invocation "climbs" {
+  function = function.api
+  path     = "../admin" # ERROR: Invalid path | path "../admin" has a ".." segment; a path cannot climb above the function's URL
+  method   = "GE T" # ERROR: Invalid method | method "GE T" is not a valid HTTP method name
+}
+
+invocation "empty_segment" {
+  function = function.api
+  path     = "a//b" # ERROR: Invalid path | has an empty segment
+}
+
+invocation "fine" {
+  function = function.api
+  path     = "/a b/%2F/c?d/"
+  method   = "patch"
+}
