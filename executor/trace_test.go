@@ -24,7 +24,7 @@ func TestTraceEachAttempt(t *testing.T) {
 				sawTracer.Store(true)
 			}
 			c := n.Add(1)
-			id := tr.Request(providers.Message{Method: req.Method, URL: "https://api/x/" + req.Path, Headers: []providers.Header{{"X-Amz-Security-Token", "t0k3n"}}})
+			id := tr.Request(providers.Message{Method: req.Method, URL: "https://api/x/" + req.Path, Headers: []providers.Header{{Name: "X-Amz-Security-Token", Value: "t0k3n"}}})
 			body := fmt.Sprintf(`{"count":%d}`, c)
 			tr.Response(id, providers.Message{Status: 200, Body: []byte(body), Size: int64(len(body))})
 			return ok(body)
