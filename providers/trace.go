@@ -113,6 +113,20 @@ func (t *Tracer) ResponseBody(id int, p []byte) {
 	}
 }
 
+// ResponseSize records the whole size of the response body to request id,
+// once it has been read to its end (a chunked answer has no length up
+// front).
+func (t *Tracer) ResponseSize(id int, n int64) {
+	if t == nil || id < 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if id < len(t.ex) && t.ex[id].Response != nil {
+		t.ex[id].Response.Size = n
+	}
+}
+
 // Fail records why request id got no answer.
 func (t *Tracer) Fail(id int, err error) {
 	if t == nil || id < 0 || err == nil {

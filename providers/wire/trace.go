@@ -58,6 +58,9 @@ func (b *tracedBody) Read(p []byte) (int, error) {
 		b.tr.ResponseBody(b.id, p[:n])
 	}
 	b.read += int64(n)
+	if err == io.EOF {
+		b.tr.ResponseSize(b.id, b.read)
+	}
 	return n, err
 }
 
