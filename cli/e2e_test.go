@@ -170,6 +170,7 @@ var (
 	requestIDRE = regexp.MustCompile(`("request_id":)"[0-9a-f-]{8,}"`)
 	junitTimeRE = regexp.MustCompile(`\b(time|timestamp)="[^"]*"`)
 	loopbackRE  = regexp.MustCompile(`\b127\.0\.0\.1:[0-9]{5}\b`) // -emulate's (ephemeral) port
+	httpDateRE  = regexp.MustCompile(`(< Date: |"name":"Date","value":"|"date":")[^"\n]*`)
 )
 
 // normalize makes output comparable across runs: durations, timestamps,
@@ -189,6 +190,7 @@ func normalize(s, dir string, env map[string]string) string {
 	s = durationRE.ReplaceAllString(s, "Dms")
 	s = strings.ReplaceAll(s, "<Dms", "Dms")
 	s = junitTimeRE.ReplaceAllString(s, `$1="T"`)
+	s = httpDateRE.ReplaceAllString(s, "${1}DATE")
 	return sortProgress(s)
 }
 
@@ -212,6 +214,8 @@ func sortProgress(s string) string {
 //	/close         closes the connection without answering
 //	/garbage       answers bytes that are not HTTP
 //	/hang          never answers (until the client gives up)
+//	/reflect/...   answers {"method", "path" (escaped), "query"} of the request
+//	/jobs/ID       answers {"state":"running"} twice per ID, then "done"
 func startHTTP(t *testing.T) string {
 	var mu sync.Mutex
 	counts := map[string]int{}
@@ -240,6 +244,22 @@ func startHTTP(t *testing.T) string {
 			return
 		}
 		fmt.Fprintf(w, `{"calls":%d}`, c)
+	})
+	mux.HandleFunc("/reflect/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"method":%q,"path":%q,"query":%q,"id":"ord 42/?#"}`, r.Method, r.URL.EscapedPath(), r.URL.RawQuery)
+	})
+	mux.HandleFunc("/jobs/{id}", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		counts["job/"+r.PathValue("id")]++
+		c := counts["job/"+r.PathValue("id")]
+		mu.Unlock()
+		state := "running"
+		if c > 2 {
+			state = "done"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":%q,"state":%q,"polls":%d}`, r.PathValue("id"), state, c)
 	})
 	hijack := func(w http.ResponseWriter, then func(net.Conn)) {
 		conn, _, err := http.NewResponseController(w).Hijack()

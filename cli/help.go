@@ -56,6 +56,7 @@ var commandHelps = map[string]commandHelp{
 			"fnprobe run -var-file staging.probevars.hcl -parallelism 4 suites/orders",
 			"fnprobe run -junit out/junit.xml -json-out out/events.jsonl suites/*",
 			"fnprobe run -tag smoke -fail-fast -timeout 5m",
+			"fnprobe run -verbose -target invocation.read 2> trace.log",
 			"fnprobe run -emulate examples/aws/emulator.hcl examples/aws   # offline",
 		},
 	},

@@ -38,8 +38,19 @@ func writePlan(w io.Writer, p *planner.Plan, color bool, r *spec.Redactor) {
 		fmt.Fprintf(w, "  %s\n", bold(inst.Addr))
 		fmt.Fprintf(w, "      function   = %s (%s)\n", clean(inst.Function.Addr), clean(inst.Function.Provider.Addr))
 		fmt.Fprintf(w, "      type       = %s\n", clean(inst.Type))
-		if e := providers.String(inst.Function.Provider.Config, "endpoint"); e != "" {
-			fmt.Fprintf(w, "      endpoint   = %s\n", clean(e)) // the provider's, or -emulate's
+		t := planTarget(inst)
+		if t.Endpoint != "" {
+			ep := t.Endpoint
+			if t.Method != "" {
+				ep = t.Method + " " + ep
+			}
+			fmt.Fprintf(w, "      endpoint   = %s\n", clean(ep))
+		}
+		if t.Region != "" {
+			fmt.Fprintf(w, "      region     = %s\n", clean(t.Region))
+		}
+		if t.Qualifier != "" {
+			fmt.Fprintf(w, "      qualifier  = %s\n", clean(t.Qualifier))
 		}
 		if len(inst.Tags) > 0 {
 			fmt.Fprintf(w, "      tags       = [%s]\n", strings.Join(cleanAll(inst.Tags), ", "))
@@ -48,17 +59,60 @@ func writePlan(w io.Writer, p *planner.Plan, color bool, r *spec.Redactor) {
 			fmt.Fprintf(w, "      depends on = %s\n", "invocation."+strings.Join(cleanAll(deps), ", invocation."))
 		}
 		for _, a := range inst.Unknown {
-			from := "invocation." + strings.Join(cleanAll(inst.UnknownFrom), ", invocation.")
-			if len(inst.UnknownFrom) == 0 {
-				from = "its dependencies"
-			}
-			fmt.Fprintf(w, "      %-10s = (known after %s)\n", clean(a), from)
+			fmt.Fprintf(w, "      %-10s = (known after %s)\n", clean(a), clean(knownAfter(inst)))
 		}
 		fmt.Fprintln(w)
 	}
 	if n := len(p.Instances) - len(p.Selected); n > 0 {
 		fmt.Fprintf(w, "%d invocation%s not selected by -target / -tag.\n", n, plural(n))
 	}
+}
+
+// knownAfter names what the instance's unknown attributes wait for.
+func knownAfter(inst *planner.Instance) string {
+	if len(inst.UnknownFrom) == 0 {
+		return "its dependencies"
+	}
+	return "invocation." + strings.Join(inst.UnknownFrom, ", invocation.")
+}
+
+// planTarget is where an instance goes, as its driver describes it
+// (providers.Describer), with the addressing known only at run time marked
+// "(known after ...)": https://api/orders/(known after invocation.create).
+func planTarget(inst *planner.Instance) providers.Target {
+	d, ok := inst.Function.Provider.Driver.(providers.Describer)
+	if !ok {
+		return providers.Target{}
+	}
+	t := d.Describe(&providers.Request{
+		Provider: inst.Function.Provider.Config, Function: inst.Function.Config, Type: inst.Type,
+		Logs: inst.Logs, Wait: inst.Wait, BaseDir: inst.Function.BaseDir,
+		Path: inst.Path, Query: inst.Query, Method: inst.Method,
+	})
+	later := "(known after " + knownAfter(inst) + ")"
+	for _, a := range inst.Unknown {
+		switch a {
+		case "path":
+			if t.Endpoint != "" {
+				base, query, hasQuery := strings.Cut(t.Endpoint, "?")
+				t.Endpoint = strings.TrimSuffix(base, "/") + "/" + later
+				if hasQuery {
+					t.Endpoint += "?" + query
+				}
+			}
+		case "query":
+			if t.Endpoint != "" {
+				sep := "?"
+				if strings.Contains(t.Endpoint, "?") {
+					sep = "&"
+				}
+				t.Endpoint += sep + later
+			}
+		case "method":
+			t.Method = later
+		}
+	}
+	return t
 }
 
 // planJSON is the `plan -json` event: the common fields of every JSON
@@ -84,6 +138,10 @@ type planInvocation struct {
 	Tags      []string `json:"tags"`
 	DependsOn []string `json:"depends_on"`
 	Unknown   []string `json:"known_after_invocation"`
+	Endpoint  string   `json:"endpoint,omitempty"`
+	Method    string   `json:"method,omitempty"`
+	Region    string   `json:"region,omitempty"`
+	Qualifier string   `json:"qualifier,omitempty"`
 }
 
 // writePlanJSON prints the plan as one JSON event on one line; suite is
@@ -111,6 +169,8 @@ func writePlanJSON(w io.Writer, p *planner.Plan, r *spec.Redactor, now time.Time
 		for _, d := range inst.Deps {
 			pi.DependsOn = append(pi.DependsOn, r.String(d.Addr))
 		}
+		t := planTarget(inst)
+		pi.Endpoint, pi.Method, pi.Region, pi.Qualifier = r.String(t.Endpoint), r.String(t.Method), r.String(t.Region), r.String(t.Qualifier)
 		out.Plan.Invocations = append(out.Plan.Invocations, pi)
 	}
 	b, _ := json.Marshal(out)

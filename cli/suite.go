@@ -58,6 +58,7 @@ type suiteFlags struct {
 	parallelism         int
 	failFast, jsonOut   bool
 	allowEmpty, quiet   bool
+	verbose             bool
 	timeout             time.Duration
 	junit, jsonFileName string
 	emulate             emulateFlags
@@ -80,6 +81,7 @@ func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
 		fs.StringVar(&f.jsonFileName, "json-out", "", "also write the JSON event stream to `FILE`, while the human view goes to standard output")
 		fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to `FILE`")
 		fs.BoolVar(&f.quiet, "quiet", false, "print only failures and the summary: no line per invocation, no outputs")
+		fs.BoolVar(&f.verbose, "verbose", false, "trace the request and response of every attempt on standard error (credentials masked); JSON events carry it too")
 		fs.IntVar(&f.parallelism, "parallelism", 0, "at most `N` invocations in flight at once, N ≥ 1 (default: settings.parallelism, else 10)")
 		fs.BoolVar(&f.failFast, "fail-fast", false, "after the first failure, start nothing new")
 		fs.DurationVar(&f.timeout, "timeout", 0, "bound the whole run, e.g. 5m (default: none)")
@@ -478,6 +480,13 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 		gview = &guarded{next: view}
 		observers = append(observers, gview)
 	}
+	if f.verbose {
+		// The trace goes to stderr, as Terraform's TF_LOG and Hurl's
+		// --verbose do: stdout stays the report.
+		topts := ropts
+		topts.Color = false
+		observers = append(observers, &guarded{next: report.NewTrace(env.Stderr, topts)})
+	}
 	held := &heldSummary{next: report.Multi(append(append([]executor.Observer(nil), files...), observers...)...)}
 
 	if f.timeout > 0 {
@@ -500,6 +509,7 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 			FailFast:    f.failFast,
 			AllowEmpty:  f.allowEmpty,
 			Observer:    held,
+			Trace:       f.verbose,
 		})
 	}); perr != nil {
 		runErr = perr

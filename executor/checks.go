@@ -220,13 +220,25 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 			}
 			return fail("Body is not JSON", "Expected a JSON body to match, but the body is not JSON: "+excerpt(string(res.Body)))
 		}
-		if path, msg := subset("json", want, got); msg != "" {
-			if sensitive {
-				msg = "the value differs (the expected value is sensitive)"
-			}
-			return fail("JSON body does not match", fmt.Sprintf("%s: %s.", path, msg))
+		diffs, total := jsonDiffs(want, got)
+		switch {
+		case total == 0:
+			return nil
+		case sensitive:
+			// Which paths differ would tell the sensitive value apart.
+			return fail("JSON body does not match", fmt.Sprintf("%s: the value differs (the expected value is sensitive).", diffs[0].path))
+		case total == 1:
+			return fail("JSON body does not match", diffs[0].String()+".")
 		}
-		return nil
+		lines := make([]string, 0, len(diffs)+2)
+		lines = append(lines, fmt.Sprintf("The body differs at %d paths:", total))
+		for _, d := range diffs {
+			lines = append(lines, "- "+d.String()+".")
+		}
+		if total > len(diffs) {
+			lines = append(lines, fmt.Sprintf("- and %d more.", total-len(diffs)))
+		}
+		return fail("JSON body does not match", strings.Join(lines, "\n"))
 	case "body_matches":
 		s, ok := str()
 		if !ok {
@@ -284,26 +296,59 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 	return invalid("unknown check")
 }
 
-// subset reports whether want is contained in got: objects match when every
-// expected key matches, lists element by element with the same length,
-// primitives by value. It returns the path and a message for the first
-// difference.
-func subset(path string, want, got cty.Value) (string, string) {
+// maxJSONDiffs bounds the differences an expect.json failure lists; the
+// rest are counted.
+const maxJSONDiffs = 20
+
+// jsonDiff is one path at which a body differs from expect.json.
+type jsonDiff struct{ path, msg string }
+
+func (d jsonDiff) String() string { return d.path + ": " + d.msg }
+
+// jsonDiffs returns the first maxJSONDiffs paths at which got does not
+// contain want (see subset), in the order of a depth-first walk with
+// object keys sorted, and how many there are in all.
+func jsonDiffs(want, got cty.Value) ([]jsonDiff, int) {
+	var out []jsonDiff
+	n := 0
+	subset("json", want, got, func(path, msg string) bool {
+		if n++; n <= maxJSONDiffs {
+			out = append(out, jsonDiff{path, msg})
+		}
+		return true
+	})
+	return out, n
+}
+
+// matches reports whether want is contained in got.
+func matches(want, got cty.Value) bool {
+	return subset("", want, got, func(string, string) bool { return false })
+}
+
+// subset reports each difference between want and got to report, with its
+// path: objects match when every expected key matches, lists element by
+// element with the same length, sets in any order, primitives by value. A
+// difference inside an object or a list does not stop the walk, so every
+// mismatching path is reported; a list of the wrong length, or a value of
+// the wrong kind, is one difference. report returns false to stop the walk
+// (matches needs only the first difference); subset returns false when it
+// was stopped.
+func subset(path string, want, got cty.Value, report func(path, msg string) bool) bool {
 	wt := want.Type()
 	if want.IsNull() {
-		if got.IsNull() {
-			return "", ""
+		if !got.IsNull() {
+			return report(path, fmt.Sprintf("expected null, got %s", describe(got)))
 		}
-		return path, fmt.Sprintf("expected null, got %s", describe(got))
+		return true
 	}
 	if got.IsNull() {
-		return path, fmt.Sprintf("expected %s, got null", describe(want))
+		return report(path, fmt.Sprintf("expected %s, got null", describe(want)))
 	}
 	gt := got.Type()
 	switch {
 	case wt.IsObjectType() || wt.IsMapType():
 		if !(gt.IsObjectType() || gt.IsMapType()) {
-			return path, fmt.Sprintf("expected an object, got %s", describe(got))
+			return report(path, fmt.Sprintf("expected an object, got %s", describe(got)))
 		}
 		wm, gm := want.AsValueMap(), got.AsValueMap()
 		keys := make([]string, 0, len(wm))
@@ -318,67 +363,68 @@ func subset(path string, want, got cty.Value) (string, string) {
 				sub = fmt.Sprintf("%s[%q]", path, k)
 			}
 			if !ok {
-				return sub, "missing from the body"
+				if !report(sub, "missing from the body") {
+					return false
+				}
+				continue
 			}
-			if p, m := subset(sub, wm[k], gv); m != "" {
-				return p, m
+			if !subset(sub, wm[k], gv, report) {
+				return false
 			}
 		}
-		return "", ""
+		return true
 	case wt.IsSetType():
 		// A set has no order: each expected element must match its own
 		// element of the body's list, in any order.
 		if !(gt.IsTupleType() || gt.IsListType() || gt.IsSetType()) {
-			return path, fmt.Sprintf("expected a list, got %s", describe(got))
+			return report(path, fmt.Sprintf("expected a list, got %s", describe(got)))
 		}
 		wl, gl := want.AsValueSlice(), got.AsValueSlice()
 		if len(wl) != len(gl) {
-			return path, fmt.Sprintf("expected %d elements, got %d", len(wl), len(gl))
+			return report(path, fmt.Sprintf("expected %d elements, got %d", len(wl), len(gl)))
 		}
 		used := make([]bool, len(gl))
 		for _, w := range wl {
 			found := false
 			for j, g := range gl {
-				if !used[j] {
-					if _, m := subset(path, w, g); m == "" {
-						used[j], found = true, true
-						break
-					}
+				if !used[j] && matches(w, g) {
+					used[j], found = true, true
+					break
 				}
 			}
-			if !found {
-				return path, fmt.Sprintf("no element matches %s", describe(w))
+			if !found && !report(path, fmt.Sprintf("no element matches %s", describe(w))) {
+				return false
 			}
 		}
-		return "", ""
+		return true
 	case wt.IsTupleType() || wt.IsListType():
 		if !(gt.IsTupleType() || gt.IsListType() || gt.IsSetType()) {
-			return path, fmt.Sprintf("expected a list, got %s", describe(got))
+			return report(path, fmt.Sprintf("expected a list, got %s", describe(got)))
 		}
 		wl, gl := want.AsValueSlice(), got.AsValueSlice()
 		if len(wl) != len(gl) {
-			return path, fmt.Sprintf("expected %d elements, got %d", len(wl), len(gl))
+			return report(path, fmt.Sprintf("expected %d elements, got %d", len(wl), len(gl)))
 		}
 		for i := range wl {
-			if p, m := subset(fmt.Sprintf("%s[%d]", path, i), wl[i], gl[i]); m != "" {
-				return p, m
+			if !subset(fmt.Sprintf("%s[%d]", path, i), wl[i], gl[i], report) {
+				return false
 			}
 		}
-		return "", ""
+		return true
 	case wt == cty.Number:
 		if gt == cty.Number && want.AsBigFloat().Cmp(got.AsBigFloat()) == 0 {
-			return "", ""
+			return true
 		}
 	case wt == cty.String:
 		if gt == cty.String && want.AsString() == got.AsString() {
-			return "", ""
+			return true
 		}
 	case wt == cty.Bool:
 		if gt == cty.Bool && want.True() == got.True() {
-			return "", ""
+			return true
 		}
 	}
-	return path, fmt.Sprintf("expected %s, got %s", describe(want), describe(got))
+	return report(path, fmt.Sprintf("expected %s, got %s", describe(want), describe(got)))
 }
 
 func validIdent(s string) bool {

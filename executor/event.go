@@ -5,6 +5,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/fnprobe/fnprobe/providers"
 )
 
 // Status is the outcome of one invocation instance. Statuses are ordered so
@@ -93,6 +95,10 @@ type AttemptInfo struct {
 	Retry  bool
 	Reason string
 	Wait   time.Duration
+	// Trace holds the requests the attempt made and their answers, when
+	// Options.Trace asked for them (run -verbose); nil otherwise. Headers
+	// that carry credentials are masked already; bodies are previews.
+	Trace []providers.Exchange
 }
 
 // AssertionInfo is the outcome of one check of an invocation.

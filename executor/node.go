@@ -101,7 +101,7 @@ func causeText(ctx context.Context) string {
 	}
 }
 
-// request evaluates what is sent: payload, headers.
+// request evaluates what is sent: payload, headers, path, query, method.
 func (e *executor) request(inst *planner.Instance, ctx *hcl.EvalContext) (*providers.Request, hcl.Diagnostics) {
 	b := inst.Block
 	fn := inst.Function
@@ -161,6 +161,40 @@ func (e *executor) request(inst *planner.Instance, ctx *hcl.EvalContext) (*provi
 			for k, hv := range m.AsValueMap() {
 				if !hv.IsNull() {
 					req.Headers[k] = hv.AsString()
+				}
+			}
+		}
+	}
+	for _, a := range []struct {
+		expr hcl.Expression
+		name string
+		ty   cty.Type
+	}{{b.Path, "path", cty.String}, {b.Query, "query", cty.Map(cty.String)}, {b.Method, "method", cty.String}} {
+		if a.expr == nil {
+			continue
+		}
+		v, diags := a.expr.Value(ctx)
+		if diags.HasErrors() {
+			return nil, diags
+		}
+		v, _ = v.UnmarkDeep()
+		cv, err := convert.Convert(v, a.ty)
+		if err != nil || !cv.IsWhollyKnown() {
+			return nil, hcl.Diagnostics{exprDiag(a.expr, ctx, "Invalid "+a.name, fmt.Sprintf("%s must be a %s.", a.name, a.ty.FriendlyName()))}
+		}
+		if cv.IsNull() {
+			continue
+		}
+		switch a.name {
+		case "path":
+			req.Path = cv.AsString()
+		case "method":
+			req.Method = cv.AsString()
+		case "query":
+			req.Query = map[string]string{}
+			for k, qv := range cv.AsValueMap() {
+				if !qv.IsNull() {
+					req.Query[k] = qv.AsString()
 				}
 			}
 		}
@@ -248,13 +282,18 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		var stop context.CancelFunc
 		actx, stop = context.WithTimeout(ctx, timeout)
 		cancel = stop
+		var tracer *providers.Tracer // nil unless -verbose: records nothing
+		if e.opts.Trace {
+			tracer = &providers.Tracer{}
+			actx = providers.WithTracer(actx, tracer)
+		}
 		t0 := time.Now()
 		res, err = driver.Invoke(actx, req)
 		dur = time.Since(t0)
 		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 		if ctx.Err() != nil {
 			// Cancelled from outside: the answer, if any, is not trusted.
-			e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx)}})
+			e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx), Trace: tracer.Exchanges()}})
 			return cutShort(n, "while invoking")
 		}
 		if err == nil && res == nil {
@@ -289,13 +328,15 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 				selfCtx = withSelf(evalCtx, self)
 				untilMet, diags = e.untilHolds(until, selfCtx)
 				if actx.Err() == nil && diags.HasErrors() {
-					e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: attemptInfo(n, res, nil, dur)})
+					ai := attemptInfo(n, res, nil, dur)
+					ai.Trace = tracer.Exchanges()
+					e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: ai})
 					return &ResultInfo{Status: StatusFail, Attempts: n, Value: self, Diags: diags}
 				}
 			}
 			switch {
 			case ctx.Err() != nil:
-				e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx)}})
+				e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx), Trace: tracer.Exchanges()}})
 				return cutShort(n, "while checking the answer")
 			case actx.Err() != nil:
 				// Reading the answer took the attempt past its deadline.
@@ -313,6 +354,7 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		}
 		ai := attemptInfo(n, res, err, dur)
 		ai.Retry, ai.Reason, ai.Wait = retry, reason, wait
+		ai.Trace = tracer.Exchanges()
 		e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: ai})
 		if !retry {
 			break

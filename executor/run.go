@@ -60,6 +60,9 @@ type Options struct {
 	// checked nothing must not pass.
 	AllowEmpty bool
 	Observer   Observer // receives every event; may be nil
+	// Trace records each attempt's requests and answers in its attempt
+	// event (AttemptInfo.Trace): run -verbose.
+	Trace bool
 	// Budget bounds the memory of the response bodies in flight across
 	// all drivers; nil: a budget of providers.DefaultBudget for this run.
 	Budget *providers.Budget

@@ -311,8 +311,16 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		{"payload_file", inv.PayloadFile, cty.String},
 		{"headers", inv.Headers, cty.Map(cty.String)},
 		{"enabled", inv.Enabled, cty.Bool},
+		{"path", inv.Path, cty.String},
+		{"query", inv.Query, cty.Map(cty.String)},
+		{"method", inv.Method, cty.String},
 	} {
 		if c.expr == nil {
+			continue
+		}
+		if addressing[c.name] && inst.Function != nil && !sch.Addressing {
+			invalid(c.expr, c.name, fmt.Sprintf("%s is only supported by the http provider; function %s is served by provider type %s, whose functions are not addressed by URL.",
+				c.name, inst.Function.Addr, inst.Function.Provider.Type))
 			continue
 		}
 		v, moreDiags := p.eval(c.expr, ctx, fmt.Sprintf("the %s of %s", c.name, inst.Addr))
@@ -330,9 +338,13 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 			continue
 		}
 		if c.ty != cty.DynamicPseudoType {
-			if _, err := convert.Convert(v, c.ty); err != nil {
+			cv, err := convert.Convert(v, c.ty)
+			if err != nil {
 				invalid(c.expr, c.name, fmt.Sprintf("%s must be a %s: %s.", c.name, c.ty.FriendlyName(), err))
 				continue
+			}
+			if addressing[c.name] {
+				inst.setAddressing(c.name, cv)
 			}
 		}
 		if c.name == "payload_file" {
@@ -343,6 +355,21 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 	}
 	if len(inst.Unknown) > 0 {
 		inst.UnknownFrom = b.invRefs
+	}
+	// Addressing known now is checked now: a path that climbs above the
+	// function's URL fails validate, not the run.
+	if v, ok := driverOf(inst).(providers.AddressingValidator); ok && (inst.Path != "" || inst.Method != "" || len(inst.Query) > 0) {
+		problems := v.ValidateAddressing(&providers.Request{
+			Provider: inst.Function.Provider.Config, Function: inst.Function.Config,
+			Path: inst.Path, Query: inst.Query, Method: inst.Method,
+		})
+		for _, name := range spec.SortedKeys(problems) {
+			expr := map[string]hcl.Expression{"path": inv.Path, "query": inv.Query, "method": inv.Method}[name]
+			if expr == nil {
+				expr = inv.Function
+			}
+			invalid(expr, name, problems[name]+".")
+		}
 	}
 	if diags.HasErrors() {
 		p.failedInv[inv.Name] = true
@@ -358,6 +385,39 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		return nil, diags
 	}
 	return inst, diags
+}
+
+// addressing names the invocation arguments that address the request at
+// run time, honoured by providers whose Schema says Addressing.
+var addressing = map[string]bool{"path": true, "query": true, "method": true}
+
+// driverOf returns the driver of the instance's function, or nil.
+func driverOf(inst *Instance) providers.Driver {
+	if inst.Function == nil {
+		return nil
+	}
+	return inst.Function.Provider.Driver
+}
+
+// setAddressing records an addressing argument known before the run.
+func (inst *Instance) setAddressing(name string, v cty.Value) {
+	v, _ = v.UnmarkDeep()
+	if v.IsNull() {
+		return
+	}
+	switch name {
+	case "path":
+		inst.Path = v.AsString()
+	case "method":
+		inst.Method = v.AsString()
+	case "query":
+		inst.Query = map[string]string{}
+		for k, ev := range v.AsValueMap() {
+			if !ev.IsNull() {
+				inst.Query[k] = ev.AsString()
+			}
+		}
+	}
 }
 
 func boolOf(v cty.Value, expr hcl.Expression, what string, diags hcl.Diagnostics) (bool, hcl.Diagnostics) {

@@ -122,6 +122,11 @@ type Instance struct {
 	Backoff   time.Duration // 0: the run's default
 	Tags      []string
 	Deps      []*Instance // sorted by address
+	// Path, Query and Method are the invocation's addressing arguments
+	// when known before the run ("" / nil when unset or in Unknown).
+	Path   string
+	Query  map[string]string
+	Method string
 	// Unknown lists the attributes whose value is known only after the
 	// invocations in UnknownFrom have answered.
 	Unknown     []string
@@ -344,7 +349,7 @@ func (p *Plan) buildGraph() (*graph, hcl.Diagnostics) {
 		rs, moreDiags := p.exprRefs(scope{owner: name}, inv.ForEach)
 		diags = append(diags, moreDiags...)
 		more, moreDiags := p.exprRefs(plain, inv.Function, inv.Payload, inv.PayloadFile, inv.Type, inv.Logs,
-			inv.Wait, inv.Timeout, inv.Headers, inv.Tags, inv.Enabled)
+			inv.Wait, inv.Timeout, inv.Headers, inv.Tags, inv.Enabled, inv.Path, inv.Query, inv.Method)
 		diags = append(diags, moreDiags...)
 		rs = append(rs, more...)
 		if inv.Retry != nil {
@@ -575,7 +580,7 @@ func (p *Plan) evaluateProvider(a Addr, pr *spec.Provider, ctxFor func(string, *
 	if d := spec.CheckValue(v, "provider."+a.Name, pr.DeclRange.Ptr()); d != nil {
 		return false, append(diags, d)
 	}
-	v, moreDiags := p.knownConfig(v, pr.Sensitive, "provider."+a.Name, pr.DeclRange)
+	v, moreDiags := p.knownConfig(v, pr.Sensitive, "provider."+a.Name, pr.Config, pr.Spec, pr.DeclRange, false)
 	diags = append(diags, moreDiags...)
 	if moreDiags.HasErrors() || v == cty.NilVal || p.Config.Failed("provider", a.Name) {
 		return false, diags
@@ -607,8 +612,11 @@ func (p *Plan) addSecret(v cty.Value) {
 }
 
 // knownConfig checks that a decoded provider or function body is known
-// before anything runs, records its secrets and returns it unmarked.
-func (p *Plan) knownConfig(v cty.Value, sensitive []string, what string, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+// before anything runs, records its secrets and returns it unmarked. An
+// attribute that depends on an invocation result is reported on its own
+// range (body decoded with s); addressing says the provider takes run-time
+// addressing on the invocation, which the advice then names.
+func (p *Plan) knownConfig(v cty.Value, sensitive []string, what string, body hcl.Body, s hcldec.ObjectSpec, rng hcl.Range, addressing bool) (cty.Value, hcl.Diagnostics) {
 	if spec.FromBroken(v) {
 		return cty.NilVal, nil // reported already
 	}
@@ -617,12 +625,7 @@ func (p *Plan) knownConfig(v cty.Value, sensitive []string, what string, rng hcl
 		return unmarked, nil
 	}
 	if !v.IsWhollyKnown() {
-		return cty.NilVal, hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Configuration depends on an invocation result",
-			Detail:   fmt.Sprintf("The configuration of %s must be known before anything is invoked, but it refers to an invocation result. Pass per-call values through the invocation's payload or headers instead.", what),
-			Subject:  rng.Ptr(),
-		}}
+		return cty.NilVal, unknownConfigDiags(v, what, body, s, rng, addressing)
 	}
 	unmarked, pvm := v.UnmarkDeepWithPaths()
 	for _, pm := range pvm {
@@ -638,6 +641,54 @@ func (p *Plan) knownConfig(v cty.Value, sensitive []string, what string, rng hcl
 		}
 	}
 	return unmarked, nil
+}
+
+// unknownConfigDiags reports each attribute of a provider or function body
+// that is not known before the run, on the attribute's expression.
+func unknownConfigDiags(v cty.Value, what string, body hcl.Body, s hcldec.ObjectSpec, rng hcl.Range, addressing bool) hcl.Diagnostics {
+	advice := "Pass per-call values through the invocation's payload or headers instead."
+	if addressing {
+		advice = "Give the run-time part of the request on the invocation instead: path (appended below the function's URL), query (merged into its query) or method, such as path = invocation.create.json.id; per-call values also go in payload or headers."
+	}
+	var names []string
+	if v.IsKnown() && !v.IsNull() && v.Type().IsObjectType() {
+		for name, av := range v.AsValueMap() {
+			if !av.IsWhollyKnown() {
+				names = append(names, name)
+			}
+		}
+	}
+	sort.Strings(names)
+	var attrs hcl.Attributes
+	if body != nil && len(names) > 0 {
+		content, _ := body.Content(hcldec.ImpliedSchema(s))
+		if content != nil {
+			attrs = content.Attributes
+		}
+	}
+	var diags hcl.Diagnostics
+	for _, name := range names {
+		a, ok := attrs[name]
+		if !ok {
+			continue
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Configuration depends on an invocation result",
+			Detail: fmt.Sprintf("The %s of %s must be known before anything is invoked, but it refers to an invocation result: %s blocks are configured once, before the run. %s",
+				name, what, strings.SplitN(what, ".", 2)[0], advice),
+			Subject: a.Expr.Range().Ptr(),
+		})
+	}
+	if len(diags) == 0 {
+		diags = hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Configuration depends on an invocation result",
+			Detail:   fmt.Sprintf("The configuration of %s must be known before anything is invoked, but it refers to an invocation result. %s", what, advice),
+			Subject:  rng.Ptr(),
+		}}
+	}
+	return diags
 }
 
 func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals) *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
@@ -665,7 +716,7 @@ func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals
 		if d := spec.CheckValue(v, addr, fn.DeclRange.Ptr()); d != nil {
 			return spec.BrokenVal, append(diags, d)
 		}
-		v, diags = p.knownConfig(v, nil, addr, fn.DeclRange)
+		v, diags = p.knownConfig(v, nil, addr, fn.Config, sch.Function, fn.DeclRange, sch.Addressing)
 		if diags.HasErrors() || v == cty.NilVal || broken {
 			return spec.BrokenVal, diags
 		}

@@ -43,6 +43,10 @@ type Schema struct {
 	// Wait reports whether the provider can poll an async task to completion
 	// (`wait = true`).
 	Wait bool
+	// Addressing reports whether the provider honours an invocation's
+	// run-time addressing: Request.Path, Request.Query and Request.Method.
+	// fnprobe rejects those arguments at validate for the others.
+	Addressing bool
 }
 
 // Request is one attempt at invoking a function.
@@ -64,6 +68,13 @@ type Request struct {
 	Wait bool
 	// Headers are extra request headers given by the user.
 	Headers map[string]string
+	// Path, Query and Method are the invocation's run-time addressing
+	// (only for drivers whose Schema says Addressing): a path appended
+	// below the function's URL, query parameters merged into it, and a
+	// method that overrides the function's. Empty means unset.
+	Path   string
+	Query  map[string]string
+	Method string
 	// BaseDir is the directory of the file that declares the function;
 	// drivers resolve relative paths against it.
 	BaseDir string
@@ -131,6 +142,33 @@ type Driver interface {
 // block as a whole).
 type FunctionValidator interface {
 	ValidateFunction(provider, function cty.Value) map[string]string
+}
+
+// Target is where an invocation goes, as the plan shows it: the endpoint
+// called (the function's URL, or the cloud's API endpoint), the region and
+// the qualifier (version or alias). Empty fields are unknown or do not
+// apply.
+type Target struct {
+	Endpoint  string
+	Method    string
+	Region    string
+	Qualifier string
+}
+
+// Describer is implemented by drivers that can say where a request goes
+// before anything is sent. req carries Provider, Function and the
+// invocation's addressing known before the run; Payload is not set.
+type Describer interface {
+	Describe(req *Request) Target
+}
+
+// AddressingValidator is implemented by drivers with Schema.Addressing
+// that can check an invocation's path, query and method before anything
+// runs. req carries Provider, Function and the addressing known before the
+// run (unset or unknown parts are empty). It returns a message per
+// problem, keyed by "path", "query" or "method".
+type AddressingValidator interface {
+	ValidateAddressing(req *Request) map[string]string
 }
 
 // Closer is implemented by drivers that hold resources (idle connections).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -12,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/fnprobe/fnprobe/executor"
+	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/spec"
 )
 
@@ -121,6 +123,62 @@ type jsonAttempt struct {
 	Retry      bool    `json:"retry"`
 	Reason     string  `json:"reason"`
 	WaitMS     float64 `json:"wait_ms"`
+	// Trace is written only by run -verbose.
+	Trace []jsonExchange `json:"trace,omitempty"`
+}
+
+type jsonExchange struct {
+	Request  jsonMessage  `json:"request"`
+	Response *jsonMessage `json:"response"`
+	Error    string       `json:"error,omitempty"`
+}
+
+type jsonMessage struct {
+	Method    string       `json:"method,omitempty"`
+	URL       string       `json:"url,omitempty"`
+	Command   []string     `json:"command,omitempty"`
+	Dir       string       `json:"dir,omitempty"`
+	Status    int          `json:"status,omitempty"`
+	Headers   []jsonHeader `json:"headers"`
+	Body      string       `json:"body"`
+	BodySize  int64        `json:"body_size"`
+	Truncated bool         `json:"body_truncated"`
+}
+
+type jsonHeader struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// jsonTrace renders an attempt's trace, every string redacted.
+func (o Options) jsonTrace(trace []providers.Exchange) []jsonExchange {
+	if len(trace) == 0 {
+		return nil
+	}
+	msg := func(m providers.Message) jsonMessage {
+		jm := jsonMessage{
+			Method: o.redact(m.Method), URL: o.redact(m.URL), Dir: o.redact(m.Dir), Status: m.Status,
+			Headers: []jsonHeader{}, Body: o.redact(strings.ToValidUTF8(PreviewText(m), "\uFFFD")),
+			BodySize: m.Size, Truncated: m.Truncated(),
+		}
+		for _, a := range m.Command {
+			jm.Command = append(jm.Command, o.redact(a))
+		}
+		for _, h := range m.Headers {
+			jm.Headers = append(jm.Headers, jsonHeader{o.redact(h.Name), o.redact(h.Value)})
+		}
+		return jm
+	}
+	out := make([]jsonExchange, 0, len(trace))
+	for _, x := range trace {
+		jx := jsonExchange{Request: msg(x.Request), Error: o.redact(x.Err)}
+		if x.Response != nil {
+			r := msg(*x.Response)
+			jx.Response = &r
+		}
+		out = append(out, jx)
+	}
+	return out
 }
 
 type jsonAssertion struct {
@@ -225,6 +283,7 @@ func (j *JSON) Event(e executor.Event) {
 			Retry:      a.Retry,
 			Reason:     o.redact(a.Reason),
 			WaitMS:     millis(a.Wait),
+			Trace:      o.jsonTrace(a.Trace),
 		}
 
 	case executor.EventAssertion:

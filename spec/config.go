@@ -137,14 +137,19 @@ type Invocation struct {
 	Wait        hcl.Expression
 	Timeout     hcl.Expression
 	Headers     hcl.Expression
-	Tags        hcl.Expression
-	Enabled     hcl.Expression
-	ForEach     hcl.Expression
-	DependsOn   []hcl.Traversal
-	Retry       *Retry
-	Expect      *Expect
-	Asserts     []*Assert
-	DeclRange   hcl.Range
+	// Path, Query and Method address the request at run time (providers
+	// whose Schema says Addressing); nil when absent.
+	Path      hcl.Expression
+	Query     hcl.Expression
+	Method    hcl.Expression
+	Tags      hcl.Expression
+	Enabled   hcl.Expression
+	ForEach   hcl.Expression
+	DependsOn []hcl.Traversal
+	Retry     *Retry
+	Expect    *Expect
+	Asserts   []*Assert
+	DeclRange hcl.Range
 }
 
 // Retry is an invocation's `retry` block.

@@ -759,6 +759,7 @@ var invocationSchema = &hcl.BodySchema{
 		{Name: "payload"}, {Name: "payload_file"}, {Name: "type"}, {Name: "logs"}, {Name: "wait"},
 		{Name: "timeout"}, {Name: "headers"}, {Name: "tags"}, {Name: "enabled"},
 		{Name: "for_each"}, {Name: "depends_on"},
+		{Name: "path"}, {Name: "query"}, {Name: "method"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "retry"}, {Type: "expect"}, {Type: "assert"}},
 }
@@ -799,6 +800,7 @@ func (d *decoder) invocation(b *hcl.Block) hcl.Diagnostics {
 	inv.Type, inv.Logs, inv.Wait = attr("type"), attr("logs"), attr("wait")
 	inv.Timeout, inv.Headers, inv.Tags = attr("timeout"), attr("headers"), attr("tags")
 	inv.Enabled, inv.ForEach = attr("enabled"), attr("for_each")
+	inv.Path, inv.Query, inv.Method = attr("path"), attr("query"), attr("method")
 	if inv.Payload != nil && inv.PayloadFile != nil {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,

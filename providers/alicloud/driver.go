@@ -192,20 +192,42 @@ func (d *Driver) config(p cty.Value) (config, error) {
 	}
 	switch {
 	case c.endpoint != "":
-		c.endpoint = wire.Endpoint(c.endpoint)
 	case c.region == "":
 		return c, fmt.Errorf("%s: region is required unless endpoint is set", d.typ())
-	case d.fc2:
-		if c.accountID == "" {
-			return c, fmt.Errorf("%s: account_id is required unless endpoint is set", d.typ())
-		}
-		c.endpoint = "https://" + c.accountID + "." + c.region + ".fc.aliyuncs.com"
-	case c.region == "me-central-1" || c.region == "cn-hangzhou-finance":
-		c.endpoint = "https://" + c.region + ".fc.aliyuncs.com"
-	default:
-		c.endpoint = "https://fcv3." + c.region + ".aliyuncs.com"
+	case d.fc2 && c.accountID == "":
+		return c, fmt.Errorf("%s: account_id is required unless endpoint is set", d.typ())
 	}
+	c.endpoint = c.publicEndpoint(d.fc2)
 	return c, nil
+}
+
+// publicEndpoint is the configured endpoint, else Function Compute's public
+// endpoint for the region ("" when the region, or for FC 2.0 the account,
+// is missing).
+func (c config) publicEndpoint(fc2 bool) string {
+	switch {
+	case c.endpoint != "":
+		return wire.Endpoint(c.endpoint)
+	case c.region == "", fc2 && c.accountID == "":
+		return ""
+	case fc2:
+		return "https://" + c.accountID + "." + c.region + ".fc.aliyuncs.com"
+	case c.region == "me-central-1" || c.region == "cn-hangzhou-finance":
+		return "https://" + c.region + ".fc.aliyuncs.com"
+	default:
+		return "https://fcv3." + c.region + ".aliyuncs.com"
+	}
+}
+
+// Describe implements providers.Describer: the endpoint, the region and
+// the qualifier (LATEST when none is given).
+func (d *Driver) Describe(req *providers.Request) providers.Target {
+	c := readConfig(req.Provider, d.fc2)
+	q := providers.String(req.Function, "qualifier")
+	if q == "" {
+		q = "LATEST"
+	}
+	return providers.Target{Endpoint: c.publicEndpoint(d.fc2), Region: c.region, Qualifier: q}
 }
 
 // call is one signed API request.

@@ -213,15 +213,38 @@ func (d *Driver) config(p cty.Value, name string) (config, error) {
 	if c.region == "" {
 		return c, fmt.Errorf("%s: region is required: set region or %s", Type, EnvRegion)
 	}
-	switch {
-	case c.endpoint != "":
-		c.endpoint = wire.Endpoint(c.endpoint)
-	case strings.HasPrefix(c.region, "cn-"):
-		c.endpoint = "https://lambda." + c.region + ".amazonaws.com.cn"
-	default:
-		c.endpoint = "https://lambda." + c.region + ".amazonaws.com"
-	}
+	c.endpoint = endpoint(c.endpoint, c.region)
 	return c, nil
+}
+
+// endpoint is the provider's endpoint, else Lambda's public endpoint for
+// the region.
+func endpoint(configured, region string) string {
+	switch {
+	case configured != "":
+		return wire.Endpoint(configured)
+	case region == "":
+		return ""
+	case strings.HasPrefix(region, "cn-"):
+		return "https://lambda." + region + ".amazonaws.com.cn"
+	default:
+		return "https://lambda." + region + ".amazonaws.com"
+	}
+}
+
+// Describe implements providers.Describer: the endpoint, the signing
+// region and the qualifier ($LATEST when none is given).
+func (d *Driver) Describe(req *providers.Request) providers.Target {
+	name := providers.String(req.Function, "name")
+	region := d.region(req.Provider, name)
+	q := providers.String(req.Function, "qualifier")
+	if ref, ok := ParseFunctionName(name); ok && q == "" {
+		q = ref.Qualifier
+	}
+	if q == "" {
+		q = "$LATEST"
+	}
+	return providers.Target{Endpoint: endpoint(providers.String(req.Provider, "endpoint"), region), Region: region, Qualifier: q}
 }
 
 // EscapePath percent-encodes a path segment the way the AWS SDK's REST

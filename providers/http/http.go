@@ -15,6 +15,9 @@
 //	  headers  = { X-Stage = "1" } # optional
 //	}
 //
+// An invocation may add a path below the URL, query parameters and a method
+// (providers.Request.Path, Query, Method; see address).
+//
 // Header precedence, lowest first: provider headers, function headers, the
 // invocation's headers. Redirects are not followed: a 3xx is the answer, so
 // that suites can assert on it.
@@ -99,7 +102,106 @@ func (d *Driver) Schema() providers.Schema {
 		Provider: providerSpec,
 		Function: functionSpec,
 		Types:    []string{providers.TypeSync},
+		// An invocation's path, query and method address the request.
+		Addressing: true,
 	}
+}
+
+// Describe returns the URL and method a request goes to: the function's
+// URL with the invocation's path and query applied.
+func (d *Driver) Describe(req *providers.Request) providers.Target {
+	target, method, err := address(req)
+	if err != nil {
+		return providers.Target{Endpoint: providers.String(req.Function, "url"), Method: normalizeMethod(providers.String(req.Function, "method"))}
+	}
+	return providers.Target{Endpoint: target.Redacted(), Method: method}
+}
+
+// ValidateAddressing implements providers.AddressingValidator: a path
+// with empty, "." or ".." segments and a method that is no HTTP token are
+// refused before anything runs.
+func (d *Driver) ValidateAddressing(req *providers.Request) map[string]string {
+	problems := map[string]string{}
+	if req.Path != "" {
+		if _, err := appendPath(&url.URL{Scheme: "https", Host: "h", Path: "/"}, req.Path); err != nil {
+			problems["path"] = err.Error()
+		}
+	}
+	if req.Method != "" && !isToken(normalizeMethod(req.Method)) {
+		problems["method"] = fmt.Sprintf("method %q is not a valid HTTP method name", req.Method)
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return problems
+}
+
+// address returns the URL and method of a request: the function's URL
+// (resolved against the provider's base_url) with the invocation's path
+// appended and its query merged, and the invocation's method, else the
+// function's.
+func address(req *providers.Request) (*url.URL, string, error) {
+	target, err := resolveURL(providers.String(req.Provider, "base_url"), providers.String(req.Function, "url"))
+	if err != nil {
+		return nil, "", err
+	}
+	if target, err = appendPath(target, req.Path); err != nil {
+		return nil, "", err
+	}
+	if len(req.Query) > 0 {
+		q := target.Query()
+		for k, v := range req.Query {
+			q.Set(k, v)
+		}
+		target.RawQuery = q.Encode()
+	}
+	m := providers.String(req.Function, "method")
+	if req.Method != "" {
+		m = req.Method
+	}
+	method := normalizeMethod(m)
+	if !isToken(method) {
+		return nil, "", fmt.Errorf("method %q is not a valid HTTP method name", method)
+	}
+	return target, method, nil
+}
+
+// appendPath returns base with p appended below its path. p is split at
+// "/" (one leading "/" is optional, a trailing one is kept) and each
+// segment is percent-escaped, so "?", "#", "%" and spaces in a value stay
+// in their segment. Empty, "." and ".." segments are refused: a path
+// never climbs above the function's URL.
+func appendPath(base *url.URL, p string) (*url.URL, error) {
+	if p == "" {
+		return base, nil
+	}
+	rest := strings.TrimPrefix(p, "/")
+	trailing := strings.HasSuffix(rest, "/")
+	rest = strings.TrimSuffix(rest, "/")
+	if rest == "" {
+		return nil, fmt.Errorf("path %q has no segment; leave path unset to call the function's URL", p)
+	}
+	segs := strings.Split(rest, "/")
+	for i, seg := range segs {
+		switch seg {
+		case "":
+			return nil, fmt.Errorf("path %q has an empty segment (\"//\")", p)
+		case ".", "..":
+			return nil, fmt.Errorf("path %q has a %q segment; a path cannot climb above the function's URL", p, seg)
+		}
+		segs[i] = url.PathEscape(seg)
+	}
+	raw := strings.TrimSuffix(base.EscapedPath(), "/") + "/" + strings.Join(segs, "/")
+	if trailing {
+		raw += "/"
+	}
+	unescaped, err := url.PathUnescape(raw)
+	if err != nil {
+		return nil, fmt.Errorf("path %q: %w", p, err)
+	}
+	u := *base
+	u.Path, u.RawPath = unescaped, raw
+	return &u, nil
 }
 
 // Close releases idle connections.
@@ -259,13 +361,9 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	if req.Type != "" && req.Type != providers.TypeSync {
 		return nil, &providers.TypeError{Provider: TypeName, Type: req.Type}
 	}
-	target, err := resolveURL(providers.String(req.Provider, "base_url"), providers.String(req.Function, "url"))
+	target, method, err := address(req)
 	if err != nil {
-		return nil, fmt.Errorf("http: %w", err)
-	}
-	method := normalizeMethod(providers.String(req.Function, "method"))
-	if !isToken(method) {
-		return nil, fmt.Errorf("http: method %q is not a valid HTTP method name", method)
+		return nil, providers.Permanent(fmt.Errorf("http: %w", err), "")
 	}
 
 	var body io.Reader = nethttp.NoBody

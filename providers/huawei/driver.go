@@ -188,15 +188,45 @@ func (d *Driver) config(p, f cty.Value) (config, error) {
 	if c.token == "" && (c.ak == "" || c.sk == "") {
 		return c, fmt.Errorf("%s: no credentials: set auth_token, or access_key and secret_key, or %s and %s", Type, EnvAccessKey, EnvSecretKey)
 	}
-	switch region := providers.String(p, "region"); {
-	case c.endpoint != "":
-		c.endpoint = wire.Endpoint(c.endpoint)
-	case region == "":
+	if c.endpoint == "" && providers.String(p, "region") == "" {
 		return c, fmt.Errorf("%s: region is required unless endpoint is set", Type)
-	default:
-		c.endpoint = "https://functiongraph." + region + ".myhuaweicloud.com"
 	}
+	c.endpoint = endpoint(c.endpoint, providers.String(p, "region"))
 	return c, nil
+}
+
+// endpoint is the provider's endpoint, else FunctionGraph's public endpoint
+// for the region.
+func endpoint(configured, region string) string {
+	switch {
+	case configured != "":
+		return wire.Endpoint(configured)
+	case region == "":
+		return ""
+	default:
+		return "https://functiongraph." + region + ".myhuaweicloud.com"
+	}
+}
+
+// Describe implements providers.Describer: the endpoint, the region and
+// the qualifier (a version, "!ALIAS", or "latest" when none is given).
+func (d *Driver) Describe(req *providers.Request) providers.Target {
+	region := providers.String(req.Provider, "region")
+	project := providers.String(req.Provider, "project_id")
+	if project == "" {
+		project = d.getenv(EnvProjectID)
+	}
+	q := ""
+	if u, err := functionURN(req.Provider, req.Function, project); err == nil {
+		q = u.Qualifier()
+		if region == "" {
+			region = u.Region
+		}
+	}
+	if q == "" {
+		q = "latest"
+	}
+	return providers.Target{Endpoint: endpoint(providers.String(req.Provider, "endpoint"), region), Region: region, Qualifier: q}
 }
 
 // send authenticates (X-Auth-Token or SDK-HMAC-SHA256) and sends one API

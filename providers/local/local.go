@@ -223,6 +223,29 @@ func attrValue(obj cty.Value, name string) cty.Value {
 // left behind (`sleep 300 &`) do not outlive the invocation, and cannot keep
 // it waiting by holding stdout or stderr open.
 func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers.Result, error) {
+	tr := providers.TracerFrom(ctx)
+	if tr == nil {
+		return d.invoke(ctx, req)
+	}
+	// The trace shows the command, its directory and its stdin; then its
+	// exit status, the exit code (or signal) header and its stdout.
+	body, size := providers.Preview(req.Payload)
+	id := tr.Request(providers.Message{Command: providers.StringList(req.Function, "command"), Dir: workDir(req), Body: body, Size: size})
+	res, err := d.invoke(ctx, req)
+	if err != nil {
+		tr.Fail(id, err)
+		return res, err
+	}
+	h := make(map[string][]string, len(res.Headers))
+	for k, v := range res.Headers {
+		h[k] = []string{v}
+	}
+	body, size = providers.Preview(res.Body)
+	tr.Response(id, providers.Message{Status: res.Status, Headers: providers.Headers(h), Body: body, Size: size})
+	return res, nil
+}
+
+func (d *Driver) invoke(ctx context.Context, req *providers.Request) (*providers.Result, error) {
 	if req.Type != "" && req.Type != providers.TypeSync {
 		return nil, &providers.TypeError{Provider: TypeName, Type: req.Type}
 	}
@@ -522,6 +545,21 @@ func mergeEnv(base []string, layers ...map[string]string) []string {
 		}
 	}
 	return env
+}
+
+// Describe implements providers.Describer: the command and the directory
+// it runs in, as "command "sh" "-c" "..." in DIR".
+func (d *Driver) Describe(req *providers.Request) providers.Target {
+	argv := providers.StringList(req.Function, "command")
+	quoted := make([]string, len(argv))
+	for i, a := range argv {
+		quoted[i] = strconv.Quote(a)
+	}
+	s := "command " + strings.Join(quoted, " ")
+	if dir := workDir(req); dir != "" {
+		s += " in " + dir
+	}
+	return providers.Target{Endpoint: s}
 }
 
 func describeCommand(program, dir string) string {

@@ -127,15 +127,29 @@ func (d *Driver) config(p cty.Value) (config, error) {
 	if c.token == "" {
 		return c, fmt.Errorf("%s: no access token: set access_token or %s", Type, EnvAccessToken)
 	}
-	if c.endpoint == "" {
-		env := providers.String(p, "env_id")
-		if env == "" {
-			return c, fmt.Errorf("%s: env_id is required unless endpoint is set", Type)
-		}
-		c.endpoint = "https://" + env + ".api.tcloudbasegateway.com"
+	if c.endpoint == "" && providers.String(p, "env_id") == "" {
+		return c, fmt.Errorf("%s: env_id is required unless endpoint is set", Type)
 	}
-	c.endpoint = wire.Endpoint(c.endpoint)
+	c.endpoint = endpoint(p)
 	return c, nil
+}
+
+// endpoint is the provider's endpoint, else the CloudBase gateway of its
+// environment ("" when neither is set).
+func endpoint(p cty.Value) string {
+	if e := providers.String(p, "endpoint"); e != "" {
+		return wire.Endpoint(e)
+	}
+	if env := providers.String(p, "env_id"); env != "" {
+		return wire.Endpoint("https://" + env + ".api.tcloudbasegateway.com")
+	}
+	return ""
+}
+
+// Describe implements providers.Describer: the endpoint and the version
+// (CloudBase has no regions in its API: the environment is in the host).
+func (d *Driver) Describe(req *providers.Request) providers.Target {
+	return providers.Target{Endpoint: endpoint(req.Provider), Qualifier: providers.String(req.Function, "version")}
 }
 
 // Invoke implements providers.Driver.

@@ -51,7 +51,7 @@ func NewClient(p Pool) Client {
 	if p.IdleTimeout > 0 {
 		t.IdleConnTimeout = p.IdleTimeout
 	}
-	return Client{&http.Client{Transport: t}}
+	return Client{&http.Client{Transport: traceTransport{t}}}
 }
 
 // Close releases the client's idle connections. A driver's Close

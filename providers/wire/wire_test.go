@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/fnprobe/fnprobe/providers"
 )
 
 func TestNewClient(t *testing.T) {
@@ -29,7 +31,11 @@ func TestNewClient(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := NewClient(tt.pool)
-			tr, ok := c.Transport.(*http.Transport)
+			tt0, ok := c.Transport.(traceTransport)
+			if !ok {
+				t.Fatalf("transport is %T", c.Transport)
+			}
+			tr, ok := tt0.next.(*http.Transport)
 			if !ok {
 				t.Fatalf("transport is %T", c.Transport)
 			}
@@ -325,5 +331,37 @@ func TestBase64Header(t *testing.T) {
 				t.Errorf("Base64Header = %q, %v; want %q", got, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestTraceChunkedAnswer checks that the trace of an answer without a
+// Content-Length learns its size once it has been read, so a short body
+// is not shown as cut.
+func TestTraceChunkedAnswer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("part one "))
+		w.(http.Flusher).Flush()
+		w.Write([]byte("part two"))
+	}))
+	defer srv.Close()
+	c := NewClient(Pool{PerHost: 1})
+	defer c.Close()
+	tr := &providers.Tracer{}
+	req, _ := http.NewRequestWithContext(providers.WithTracer(context.Background(), tr), http.MethodGet, srv.URL, nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	ex := tr.Exchanges()
+	if len(ex) != 1 || ex[0].Response == nil {
+		t.Fatalf("trace %+v", ex)
+	}
+	r := ex[0].Response
+	if string(r.Body) != "part one part two" || r.Size != 17 || r.Truncated() || ex[0].Request.Size != 0 {
+		t.Errorf("response %+v (request size %d)", r, ex[0].Request.Size)
 	}
 }

@@ -50,9 +50,14 @@ function "wrong_type" {
   command  = "cat" # ERROR: Incorrect attribute value type | list of string required
 }
 
-function "from_result" { # ERROR: Configuration depends on an invocation result | function.from_result
+function "from_result" {
   provider = provider.local
-  command  = ["sh", invocation.a.body]
+  command  = ["sh", invocation.a.body] # ERROR: Configuration depends on an invocation result | The command of function.from_result | payload or headers
+}
+
+function "url_from_result" {
+  provider = provider.http.base
+  url      = "orders/${invocation.a.json.id}" # ERROR: Configuration depends on an invocation result | The url of function.url_from_result | path (appended below the function's URL), query
 }
 
 function "echo" {
