@@ -291,7 +291,7 @@ func closedPort(t *testing.T) string {
 // provider secret attribute) into a payload, headers, a URL that cannot be
 // reached, assertion messages, outputs and a function that echoes them, and
 // checks that no form of any of them reaches any output: the human view
-// with and without colour, -json, JUnit, plan, graph and validate, and the
+// with and without colour, -json, the -verbose request traces, JUnit, plan, graph and validate, and the
 // diagnostics of a suite that does not validate.
 func TestRedactMatrix(t *testing.T) {
 	echo, closed := startEcho(t), closedPort(t)
@@ -335,6 +335,8 @@ func TestRedactMatrix(t *testing.T) {
 				{args: []string{"run", "-no-color", "-junit", junit}, want: 1},
 				{args: []string{"run"}, terminal: true, want: 1},
 				{args: []string{"run", "-json"}, want: 1},
+				{args: []string{"run", "-verbose", "-no-color"}, want: 1},
+				{args: []string{"run", "-verbose", "-json"}, want: 1},
 				{args: []string{"plan", "-no-color"}, want: 0},
 				{args: []string{"plan"}, terminal: true, want: 0},
 				{args: []string{"plan", "-json"}, want: 0},
@@ -368,6 +370,9 @@ func TestRedactMatrix(t *testing.T) {
 								t.Errorf("%s: %q missing from the output:\n%s", where, s, out)
 							}
 						}
+					}
+					if len(tc.args) > 1 && tc.args[1] == "-verbose" && path == suite && !strings.Contains(out, "POST ") {
+						t.Errorf("%s: no request trace in the output:\n%s", where, out)
 					}
 					if path == invalid && !strings.Contains(out, "(sensitive)") {
 						t.Errorf("%s: the invalid URL is not reported redacted:\n%s", where, out)
