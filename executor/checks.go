@@ -174,6 +174,10 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 		if res.ErrorCode != "" || res.ErrorMessage != "" {
 			detail += " " + strings.TrimSuffix(strings.TrimSpace(fmt.Sprintf("The service answered %s: %s", res.ErrorCode, res.ErrorMessage)), ".") + "."
 		}
+		if len(res.Body) > 0 && res.ErrorCode == "" && res.ErrorMessage == "" {
+			// The answer's own words, as a function failure shows them.
+			detail += " Body: " + excerpt(string(res.Body)) + "."
+		}
 		return fail("Unexpected status", detail)
 	case "error":
 		b, err := convert.Convert(want, cty.Bool)

@@ -386,7 +386,7 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 	if res.Transient && !ownsStatus || refused(res) {
 		reason := apiErrorText(res)
 		return &ResultInfo{Status: StatusError, Attempts: n, Value: self, Reason: reason,
-			Diags: hcl.Diagnostics{unansweredDiag(inst, "Invocation not answered", reason, n)}}
+			Diags: hcl.Diagnostics{unansweredDiag(inst, apiErrorSummary(res), reason, n)}}
 	}
 
 	out := &ResultInfo{Status: StatusPass, Attempts: n, Value: self}
@@ -467,6 +467,20 @@ func attemptInfo(n int, res *providers.Result, err error, dur time.Duration) *At
 		ai.Err = err.Error()
 	}
 	return ai
+}
+
+// apiErrorSummary names what the invoke API did instead of running the
+// function: it refused the call (4xx with an error code: auth, not found,
+// bad request), throttled it, or was unavailable (5xx) through every retry.
+func apiErrorSummary(res *providers.Result) string {
+	switch {
+	case !res.Transient:
+		return "Invocation refused by the API"
+	case res.Status == 429:
+		return "Invocation throttled by the API"
+	default:
+		return "API unavailable"
+	}
 }
 
 func apiErrorText(res *providers.Result) string {
