@@ -122,6 +122,12 @@ func (p *Plan) expandInvocations() hcl.Diagnostics {
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
 			p.failedInv[name] = true
+		} else if items != nil {
+			keys := make(map[string]bool, len(items))
+			for _, it := range items {
+				keys[it.key] = true
+			}
+			p.eachKeys[name] = keys
 		}
 		for _, it := range items {
 			inst, moreDiags := p.instance(b, it.key, true, &eachVals{cty.StringVal(it.key), it.value})

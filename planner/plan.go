@@ -84,6 +84,19 @@ type Plan struct {
 	provProblems map[string]bool
 	// filesChecked: payload_file paths checked, and what was found.
 	filesChecked map[string]error
+	// keyRefs: references invocation.NAME["KEY"] with a constant key,
+	// checked against NAME's for_each keys once they are known;
+	// eachKeys: those keys, for each invocation whose for_each is known.
+	keyRefs  []keyRef
+	eachKeys map[string]map[string]bool
+}
+
+// keyRef is a reference to one instance of a for_each invocation by a
+// constant key.
+type keyRef struct {
+	name, key string
+	tr        hcl.Traversal
+	rng       hcl.Range
 }
 
 // block is what the planner knows of an invocation block.
@@ -169,6 +182,7 @@ func Build(cfg *spec.Config, opts Options) (*Plan, hcl.Diagnostics) {
 		failedInv:    map[string]bool{},
 		provProblems: map[string]bool{},
 		filesChecked: map[string]error{},
+		eachKeys:     map[string]map[string]bool{},
 	}
 	p.vars = p.varsObject(opts.Vars)
 	p.validate = opts.Validate
@@ -196,6 +210,7 @@ func Build(cfg *spec.Config, opts Options) (*Plan, hcl.Diagnostics) {
 
 	diags = append(diags, p.evaluateBlocks()...)
 	diags = append(diags, p.expandInvocations()...)
+	diags = append(diags, p.checkKeyRefs()...)
 	diags = append(diags, p.checkOutputs()...)
 	sel, moreDiags := p.selectInstances(opts.Targets, opts.Tags)
 	diags = append(diags, moreDiags...)
@@ -285,6 +300,8 @@ func (p *Plan) exprRefs(sc scope, exprs ...hcl.Expression) ([]Ref, hcl.Diagnosti
 			for _, tr := range e.Variables() {
 				if d := resultRefProblem(p.Config, tr); d != nil {
 					moreDiags = append(moreDiags, d)
+				} else if kr, ok := constantKeyRef(p.Config, tr); ok {
+					p.keyRefs = append(p.keyRefs, kr)
 				}
 			}
 		}
@@ -837,7 +854,7 @@ func (p *Plan) forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what stri
 		return bad("The for_each value must not be null.")
 	}
 	ty := v.Type()
-	var out []item
+	out := []item{} // known, even if empty: nil means the keys are not known
 	switch {
 	case ty.IsMapType() || ty.IsObjectType():
 		for it := v.ElementIterator(); it.Next(); {
@@ -871,4 +888,70 @@ func instanceAddr(kind, name, key string, hasKey bool) string {
 		return kind + "." + name
 	}
 	return fmt.Sprintf("%s.%s[%q]", kind, name, key)
+}
+
+// constantKeyRef recognises invocation.NAME["KEY"] (or [N]) on a block
+// with for_each, whose key can be checked once the keys are known.
+func constantKeyRef(cfg *spec.Config, tr hcl.Traversal) (keyRef, bool) {
+	if tr.RootName() != "invocation" || len(tr) < 3 {
+		return keyRef{}, false
+	}
+	name := attrName(tr[1])
+	if inv := cfg.Invocations[name]; inv == nil || inv.ForEach == nil {
+		return keyRef{}, false
+	}
+	ix, ok := tr[2].(hcl.TraverseIndex)
+	if !ok || !ix.Key.IsWhollyKnown() || ix.Key.IsNull() {
+		return keyRef{}, false
+	}
+	k, err := convert.Convert(ix.Key, cty.String)
+	if err != nil {
+		return keyRef{}, false
+	}
+	return keyRef{name: name, key: k.AsString(), tr: tr[:3], rng: ix.SrcRange}, true
+}
+
+// checkKeyRefs reports a constant key that the for_each of its invocation
+// does not have: invocation.ping["cn-hangzou"] is certain to fail at run
+// time, after the invocations before it have run.
+func (p *Plan) checkKeyRefs() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	seen := map[hcl.Range]bool{}
+	for _, kr := range p.keyRefs {
+		keys, known := p.eachKeys[kr.name]
+		if !known || keys[kr.key] || seen[kr.rng] {
+			continue
+		}
+		seen[kr.rng] = true
+		detail := fmt.Sprintf("invocation.%s has no instance with the key %q: its for_each ", kr.name, kr.key)
+		if len(keys) == 0 {
+			detail += "is empty."
+		} else {
+			names := spec.SortedKeys(keys)
+			if len(names) <= 10 {
+				detail += "has the keys " + quotedList(names) + "."
+			} else {
+				detail += fmt.Sprintf("has %d other keys.", len(names))
+			}
+			// A one- or two-letter key is close to every other one.
+			if s := spec.Suggest(kr.key, names); s != "" && len(kr.key) > 2 {
+				detail += fmt.Sprintf(" Did you mean invocation.%s[%q]?", kr.name, s)
+			}
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid index",
+			Detail:   detail,
+			Subject:  kr.rng.Ptr(),
+		})
+	}
+	return diags
+}
+
+func quotedList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
 }
