@@ -197,3 +197,31 @@ func TestInterruptedLoadExits130(t *testing.T) {
 		t.Errorf("stderr does not say why:\n%s", errOut.String())
 	}
 }
+
+// validate -json lists the first limits.Errors errors and one that counts
+// the rest, but error_count counts them all: a script that reads the count
+// must not see 21 for a suite with 30 mistakes.
+func TestValidateJSONCountsAllErrors(t *testing.T) {
+	dir := t.TempDir()
+	var src strings.Builder
+	const n = 30
+	for i := range n {
+		src.WriteString("invocation \"i" + string(rune('a'+i%26)) + strings.Repeat("x", i/26) + "\" {\n  function = function.missing\n}\n")
+	}
+	writeProbe(t, dir, src.String())
+	code, stdout, stderr := mainBounded(t, "validate", "-json", dir)
+	if code != executor.ExitConfig {
+		t.Fatalf("exit %d, want %d\n%s", code, executor.ExitConfig, stderr)
+	}
+	var got struct {
+		Valid       bool              `json:"valid"`
+		ErrorCount  int               `json:"error_count"`
+		Diagnostics []json.RawMessage `json:"diagnostics"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	if got.Valid || got.ErrorCount != n || len(got.Diagnostics) != limits.Errors+1 {
+		t.Errorf("valid %v, error_count %d, %d diagnostics; want false, %d, %d", got.Valid, got.ErrorCount, len(got.Diagnostics), n, limits.Errors+1)
+	}
+}

@@ -130,7 +130,8 @@ type suiteRun struct {
 	jsonFileV *report.JSON
 	gjsonFile *guarded
 
-	validateDiags []report.Diagnostic // validate -json
+	validateDiags []report.Diagnostic // validate -json: those shown
+	validateCount [2]int              // validate -json: errors and warnings, shown or not
 	suites        int                 // suites begun so far
 	redactor      *spec.Redactor      // the latest suite's, for the reports' errors
 	emu           *emulation          // -emulate
@@ -185,7 +186,7 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		}
 	}
 	if cmd == "validate" && f.jsonOut {
-		if err := report.WriteValidateJSON(env.Stdout, r.validateDiags); err != nil {
+		if err := report.WriteValidateJSON(env.Stdout, r.validateDiags, r.validateCount[0], r.validateCount[1]); err != nil {
 			code = worst(code, executor.ExitUnanswered)
 		}
 	}
@@ -292,6 +293,15 @@ func (r *suiteRun) writeJUnit() int {
 func (r *suiteRun) showDiags(opts report.Options, diags hcl.Diagnostics) {
 	if len(diags) == 0 {
 		return
+	}
+	if r.cmd == "validate" && r.f.jsonOut {
+		for _, d := range diags {
+			if d.Severity == hcl.DiagError {
+				r.validateCount[0]++
+			} else {
+				r.validateCount[1]++
+			}
+		}
 	}
 	diags = spec.CapDiagnostics(spec.SortDiagnostics(diags))
 	if r.cmd == "validate" && r.f.jsonOut {

@@ -18,20 +18,15 @@ type validateJSON struct {
 	Diagnostics   []Diagnostic `json:"diagnostics"`
 }
 
-// WriteValidateJSON writes the `validate -json` object for diags: valid
-// when none is an error. The diagnostics are the same objects as in the
-// JSON event stream.
-func WriteValidateJSON(w io.Writer, diags []Diagnostic) error {
-	out := validateJSON{FormatVersion: ValidateFormatVersion, Diagnostics: []Diagnostic{}}
-	for _, d := range diags {
-		switch d.Severity {
-		case SeverityError:
-			out.ErrorCount++
-		case SeverityWarning:
-			out.WarningCount++
-		}
-		out.Diagnostics = append(out.Diagnostics, d)
-	}
+// WriteValidateJSON writes the `validate -json` object: the diagnostics
+// shown (the same objects as in the JSON event stream, at most the first
+// limits.Errors errors and warnings, then one that counts the rest), and the
+// counts of all errors and warnings found, shown or not. It is valid when
+// there is no error.
+func WriteValidateJSON(w io.Writer, shown []Diagnostic, errors, warnings int) error {
+	out := validateJSON{FormatVersion: ValidateFormatVersion, Diagnostics: []Diagnostic{},
+		ErrorCount: errors, WarningCount: warnings}
+	out.Diagnostics = append(out.Diagnostics, shown...)
 	out.Valid = out.ErrorCount == 0
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
