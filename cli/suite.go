@@ -367,42 +367,12 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 		}
 	}
 
-	// One pass: once the files are decoded, every stage runs whatever
-	// the stages before it found, and the diagnostics are shown together,
-	// sorted (spec.SortDiagnostics in showDiags).
-	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv, Context: ctx})
-	if !cfg.Decoded() {
-		showDiags(diags)
-		return configExit(ctx)
-	}
-	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{
-		Vars: f.vars, VarFiles: f.varFiles, AllowUnset: cmd == "validate", Redactor: redactor, Context: ctx,
-	})
-	diags = append(diags, moreDiags...)
-	for name, v := range vals {
-		if cfg.Variables[name].Sensitive {
-			redactor.AddValue(v)
-		}
-	}
-	if interrupted(ctx) {
-		showDiags(diags)
-		return configExit(ctx)
-	}
-	plan, moreDiags := planner.Build(cfg, planner.Options{
-		Registry: env.Registry, Vars: vals, Targets: f.targets, Tags: f.tags,
-		Validate: cmd == "validate", Redactor: redactor,
-	})
-	diags = append(diags, moreDiags...)
-	if !diags.HasErrors() {
-		diags = append(diags, r.emu.aim(cmd, plan, redactor)...)
-	}
-	if plan != nil {
-		for _, s := range plan.Secrets {
-			redactor.AddValue(s)
-		}
-	}
+	// One pass (loadPlan); the diagnostics are shown together, sorted
+	// (spec.SortDiagnostics in showDiags).
+	loaded, diags := loadPlan(ctx, env, path, f, r.emu, cmd, parser, redactor)
 	showDiags(diags)
-	if diags.HasErrors() {
+	plan := loaded.plan
+	if diags.HasErrors() || plan == nil {
 		return configExit(ctx)
 	}
 	switch cmd {

@@ -17,7 +17,6 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
 
 	"github.com/fnprobe/fnprobe/executor"
 	"github.com/fnprobe/fnprobe/planner"
@@ -122,7 +121,7 @@ func watchCommand(ctx context.Context, args []string, env Env) int {
 	}
 	defer emu.Close()
 	sf := suiteFlags{vars: f.vars, varFiles: f.varFiles, targets: f.targets, tags: f.tags}
-	loaded, diags := loadPlan(ctx, env, path, sf, emu)
+	loaded, diags := loadPlan(ctx, env, path, sf, emu, "run", spec.NewParser(), secretEnvRedactor(env))
 	plan, parser, redactor := loaded.plan, loaded.parser, loaded.redactor
 	ropts.Files, ropts.Redactor = parser.Files(), redactor
 	if jsonView != nil {
@@ -166,7 +165,7 @@ func watchCommand(ctx context.Context, args []string, env Env) int {
 	// A reload loads the suite as at start; the last good one keeps
 	// running when the new one is invalid.
 	reload := func(ctx context.Context) (watch.Suite, hcl.Diagnostics) {
-		l, diags := loadPlan(ctx, env, path, sf, emu)
+		l, diags := loadPlan(ctx, env, path, sf, emu, "run", spec.NewParser(), secretEnvRedactor(env))
 		if !diags.HasErrors() && len(l.plan.Selected) == 0 {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -213,67 +212,6 @@ func showWatchDiags(env Env, jsonView *report.JSON, opts report.Options, cf colo
 	}
 	opts.Color = useColor(env.StderrIsTerminal, cf, env.Getenv)
 	report.WriteDiagnostics(env.Stderr, diags, opts)
-}
-
-// loadPlan loads, resolves the variables of and plans the suite at path
-// as run does (suiteRun.suite), registering every secret with the
-// returned Redactor. The diagnostics are returned, not shown.
-//
-// TODO: suiteRun.suite does the same steps, interleaved with what only
-// run, plan and validate do; share them in one function.
-//
-// With -emulate (emu not nil), every cloud provider of the plan is aimed
-// at the in-process emulator, as run does.
-func loadPlan(ctx context.Context, env Env, path string, f suiteFlags, emu *emulation) (*loadedSuite, hcl.Diagnostics) {
-	redactor := secretEnvRedactor(env)
-	parser := spec.NewParser()
-	l := &loadedSuite{parser: parser, redactor: redactor, emu: emu}
-	// One pass, as run: once the files are decoded, every stage runs
-	// whatever the stages before it found.
-	cfg, diags := spec.Load(parser, path, spec.LoadOptions{Registry: env.Registry, Getenv: env.Getenv, Context: ctx})
-	if !cfg.Decoded() {
-		return l, diags
-	}
-	vals, moreDiags := cfg.VariableValues(parser, spec.VarOptions{
-		Vars: f.vars, VarFiles: f.varFiles, Redactor: redactor, Context: ctx,
-	})
-	diags = append(diags, moreDiags...)
-	for name, v := range vals {
-		if cfg.Variables[name].Sensitive {
-			redactor.AddValue(v)
-		}
-	}
-	if interrupted(ctx) {
-		return l, diags
-	}
-	l.cfg, l.vals = cfg, vals
-	plan, moreDiags := planner.Build(cfg, planner.Options{
-		Registry: env.Registry, Vars: vals, Targets: f.targets, Tags: f.tags, Redactor: redactor,
-	})
-	diags = append(diags, moreDiags...)
-	if !diags.HasErrors() {
-		diags = append(diags, emu.aim("run", plan, redactor)...)
-	}
-	if plan != nil {
-		for _, s := range plan.Secrets {
-			redactor.AddValue(s)
-		}
-	}
-	if !diags.HasErrors() {
-		l.plan = plan
-	}
-	return l, diags
-}
-
-// loadedSuite is what loadPlan loaded: the plan (nil when invalid) and,
-// for /probe's plans of a selection, the configuration and variables.
-type loadedSuite struct {
-	plan     *planner.Plan
-	cfg      *spec.Config
-	vals     map[string]cty.Value
-	parser   *spec.Parser
-	redactor *spec.Redactor
-	emu      *emulation // -emulate; nil without
 }
 
 // suite is the loaded suite for the watch package: each run sends its

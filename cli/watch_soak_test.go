@@ -4,7 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -16,48 +17,60 @@ import (
 )
 
 // Memory and goroutines stay flat over many runs: fnprobe watch at a tiny
-// interval against a loopback HTTP function (one passing, one failing
-// invocation), measured after a warm-up and again after many more runs.
+// interval against the emulator (-emulate: a Lambda function that answers,
+// one that fails), measured after a warm-up and again after many more runs.
 // The counts are of runs, not of time.
 func TestWatchStaysFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("many runs")
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/fail") {
-			w.WriteHeader(500)
-		}
-		io.WriteString(w, `{"ok":true}`)
-	}))
-	defer srv.Close()
 	dir := t.TempDir()
-	writeProbe(t, dir, `provider "http" {
-  base_url = "`+srv.URL+`"
+	// The emulator runs in this process (-emulate): its heap and
+	// goroutines are measured too.
+	emu := filepath.Join(t.TempDir(), "emulator.hcl")
+	if err := os.WriteFile(emu, []byte(`credential "aws" {
+  access_key_id     = "soak"
+  access_key_secret = "soak-secret"
+  region            = "us-east-1"
+}
+
+function "ok" {}
+
+function "fail" {
+  behavior = "fail"
+  message  = "declined"
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeProbe(t, dir, `provider "aws_lambda" {
+  region = "us-east-1"
 }
 
 function "ok" {
-  url = "/ok"
+  name = "ok"
 }
 
 function "fail" {
-  url = "/fail"
+  name = "fail"
 }
 
 invocation "ok" {
   function = function.ok
+  payload  = { n = 1 }
   expect { status = 200 }
 }
 
 invocation "fail" {
   function = function.fail
-  expect { status = 200 }
+  expect { error = false }
 }
 `)
 	var stdout, stderr syncBuffer
 	ctx, cancel := context.WithCancelCause(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- cli.Main(ctx, []string{"watch", "-every", "1ms", "-listen", "127.0.0.1:0", "-log-format", "json", "-name", "soak", dir}, cli.Env{
+		done <- cli.Main(ctx, []string{"watch", "-emulate", emu, "-every", "1ms", "-listen", "127.0.0.1:0", "-log-format", "json", "-name", "soak", dir}, cli.Env{
 			Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }, Registry: cli.NewRegistry(), Width: -1,
 		})
 	}()
