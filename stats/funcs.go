@@ -36,6 +36,9 @@ var PercentileFunc = function.New(&function.Spec{
 		if err != nil {
 			return cty.UnknownVal(cty.Number), err
 		}
+		if math.IsNaN(v) { // between -Inf and +Inf
+			return cty.UnknownVal(cty.Number), function.NewArgErrorf(0, "the percentile falls between -infinity and +infinity, and is undefined")
+		}
 		return cty.NumberFloatVal(v), nil
 	},
 })

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -49,6 +50,8 @@ func TestFuncsThroughHCL(t *testing.T) {
 		{"mann_whitney_p([1,2,3,4,5], [6,7,8,9,10])", cty.NumberFloatVal(1)},
 		{"mann_whitney_p(canary, stable) < 0.01 && percentile(canary, 50) > 1.1 * percentile(stable, 50)", cty.True},
 		{"mann_whitney_p(canary, partly)", cty.UnknownVal(cty.Number)},
+		{"percentile([-1e400, 1e400], 0)", cty.NumberFloatVal(math.Inf(-1))}, // beyond float64: ±Inf
+		{"mann_whitney_p([1e400], [1, 2])", cty.NumberFloatVal(1.0 / 3)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
@@ -80,6 +83,7 @@ func TestFuncErrors(t *testing.T) {
 		{"percentile(null, 50)", "must not be null"},
 		{"percentile([1], null)", "must not be null"},
 		{"percentile([\"x\"], 50)", "number is required"},
+		{"percentile([-1e400, 1e400], 50)", "undefined"},
 		{"mann_whitney_p([], [1])", "the list is empty"},
 		{"mann_whitney_p([1], [])", "the list is empty"},
 		{"mann_whitney_p([1], [2, null])", "element 1 is null"},

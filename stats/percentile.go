@@ -16,8 +16,9 @@ import (
 //	Percentile = sorted[floor(h)] + (h - floor(h)) * (sorted[ceil(h)] - sorted[floor(h)])
 //
 // so p = 0 is the minimum, p = 100 the maximum and p = 50 the median (the
-// mean of the two middle values for an even n). An empty slice gives NaN;
-// p outside [0, 100] is clamped to it. Use PercentileOf for unsorted or
+// mean of the two middle values for an even n). An empty slice gives NaN,
+// and so does interpolating between -Inf and +Inf; p outside [0, 100] is
+// clamped to it. Use PercentileOf for unsorted or
 // unvalidated input.
 func Percentile(sorted []float64, p float64) float64 {
 	n := len(sorted)
