@@ -22,11 +22,13 @@ import (
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
 	"github.com/fnprobe/fnprobe/limits"
+	"github.com/fnprobe/fnprobe/stats"
 )
 
 // Functions returns the function table for expressions in files under dir:
 // go-cty's standard library under the names Terraform users know, plus
-// env(), file() (relative to dir), uuid(), timestamp() and a few encoders.
+// env(), file() (relative to dir), uuid(), timestamp(), a few encoders, and
+// the sample statistics percentile() and mann_whitney_p() (package stats).
 //
 // getenv is consulted by env(); pass os.Getenv in production and a fake in
 // tests.
@@ -70,11 +72,13 @@ func functions(ctx context.Context, dir string, getenv func(string) string) map[
 		"log":             stdlib.LogFunc,
 		"lookup":          stdlib.LookupFunc,
 		"lower":           stdlib.LowerFunc,
+		"mann_whitney_p":  stats.MannWhitneyPFunc,
 		"max":             stdlib.MaxFunc,
 		"md5":             makeHashFunc(func(b []byte) []byte { s := md5.Sum(b); return s[:] }),
 		"merge":           stdlib.MergeFunc,
 		"min":             stdlib.MinFunc,
 		"parseint":        stdlib.ParseIntFunc,
+		"percentile":      stats.PercentileFunc,
 		"pow":             stdlib.PowFunc,
 		"range":           stdlib.RangeFunc,
 		"regex":           stdlib.RegexFunc,

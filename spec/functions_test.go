@@ -28,6 +28,8 @@ func TestFunctions(t *testing.T) {
 		"secret": cty.StringVal("hunter22").Mark(spec.Sensitive),
 		"unk":    cty.UnknownVal(cty.String),
 		"list":   cty.ListVal([]cty.Value{cty.StringVal("a"), cty.StringVal("b")}),
+		"pin":    cty.NumberIntVal(9).Mark(spec.Sensitive),
+		"partly": cty.ListVal([]cty.Value{cty.NumberIntVal(1), cty.UnknownVal(cty.Number)}),
 	}
 	for _, tc := range []struct {
 		expr    string
@@ -72,6 +74,19 @@ func TestFunctions(t *testing.T) {
 		{expr: `can(regex("^[0-9]+$", "12"))`, want: cty.True},
 		{expr: `try(jsondecode("nope"), "fallback")`, want: cty.StringVal("fallback")},
 		{expr: `upper(v.secret)`, want: cty.StringVal("HUNTER22").Mark(spec.Sensitive)},
+
+		// Sample statistics (package stats).
+		{expr: `percentile([1, 2, 3, 4], 50)`, want: cty.NumberFloatVal(2.5)},
+		{expr: `percentile([4, 3, 2, 1], 90)`, want: cty.NumberFloatVal(3.7)},
+		{expr: `percentile([1, v.pin], 100)`, want: cty.NumberFloatVal(9).Mark(spec.Sensitive)},
+		{expr: `percentile(v.partly, 50)`, want: cty.UnknownVal(cty.Number)},
+		{expr: `percentile([], 50)`, wantErr: "the list is empty"},
+		{expr: `percentile([1], 100.5)`, wantErr: "between 0 and 100"},
+		{expr: `mann_whitney_p([6, 7, 8, 9, 10], [1, 2, 3, 4, 5])`, want: cty.NumberFloatVal(1.0 / 252)},
+		{expr: `mann_whitney_p([1, 2, 3, 4, 5], [6, 7, 8, 9, 10])`, want: cty.NumberFloatVal(1)},
+		{expr: `mann_whitney_p([6, 7, 8], [1, 2, 3]) < 0.1 && percentile([6, 7, 8], 50) > 1.1 * percentile([1, 2, 3], 50)`, want: cty.True},
+		{expr: `mann_whitney_p([1], v.partly)`, want: cty.UnknownVal(cty.Number)},
+		{expr: `mann_whitney_p([1], [])`, wantErr: "the list is empty"},
 	} {
 		t.Run(tc.expr, func(t *testing.T) {
 			expr, diags := hclsyntax.ParseExpression([]byte(tc.expr), "test.hcl", hcl.InitialPos)
