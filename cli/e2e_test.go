@@ -170,6 +170,8 @@ var (
 	requestIDRE = regexp.MustCompile(`("request_id":)"[0-9a-f-]{8,}"`)
 	junitTimeRE = regexp.MustCompile(`\b(time|timestamp)="[^"]*"`)
 	loopbackRE  = regexp.MustCompile(`\b127\.0\.0\.1:[0-9]{5}\b`) // -emulate's (ephemeral) port
+	statRE      = regexp.MustCompile(`\b(min|mean|p50|p90|p95|p99|max)=[0-9.]+`) // sample summaries
+	rateRE      = regexp.MustCompile(`\b[0-9]+(\.[0-9]+)?/s\b`)
 	httpDateRE  = regexp.MustCompile(`(< Date: |"name":"Date","value":"|"date":")[^"\n]*`)
 )
 
@@ -187,6 +189,8 @@ func normalize(s, dir string, env map[string]string) string {
 	s = jsonDurRE.ReplaceAllString(s, `"$1":D`)
 	s = selfDurRE.ReplaceAllString(s, "${1}D")
 	s = requestIDRE.ReplaceAllString(s, `$1"ID"`)
+	s = statRE.ReplaceAllString(s, "${1}=N")
+	s = rateRE.ReplaceAllString(s, "R/s")
 	s = durationRE.ReplaceAllString(s, "Dms")
 	s = strings.ReplaceAll(s, "<Dms", "Dms")
 	s = junitTimeRE.ReplaceAllString(s, `$1="T"`)

@@ -52,6 +52,9 @@ func writePlan(w io.Writer, p *planner.Plan, color bool, r *spec.Redactor) {
 		if t.Qualifier != "" {
 			fmt.Fprintf(w, "      qualifier  = %s\n", clean(t.Qualifier))
 		}
+		if inst.Sample != nil {
+			fmt.Fprintf(w, "      sample     = %s\n", sampleText(inst.Sample))
+		}
 		if len(inst.Tags) > 0 {
 			fmt.Fprintf(w, "      tags       = [%s]\n", strings.Join(cleanAll(inst.Tags), ", "))
 		}
@@ -131,17 +134,39 @@ type planBody struct {
 }
 
 type planInvocation struct {
-	Addr      string   `json:"addr"`
-	Function  string   `json:"function"`
-	Provider  string   `json:"provider"`
-	Type      string   `json:"type"`
-	Tags      []string `json:"tags"`
-	DependsOn []string `json:"depends_on"`
-	Unknown   []string `json:"known_after_invocation"`
-	Endpoint  string   `json:"endpoint,omitempty"`
-	Method    string   `json:"method,omitempty"`
-	Region    string   `json:"region,omitempty"`
-	Qualifier string   `json:"qualifier,omitempty"`
+	Addr      string      `json:"addr"`
+	Function  string      `json:"function"`
+	Provider  string      `json:"provider"`
+	Type      string      `json:"type"`
+	Tags      []string    `json:"tags"`
+	DependsOn []string    `json:"depends_on"`
+	Unknown   []string    `json:"known_after_invocation"`
+	Endpoint  string      `json:"endpoint,omitempty"`
+	Method    string      `json:"method,omitempty"`
+	Region    string      `json:"region,omitempty"`
+	Qualifier string      `json:"qualifier,omitempty"`
+	Sample    *planSample `json:"sample,omitempty"`
+}
+
+// planSample is an invocation's sample block, as planned.
+type planSample struct {
+	Count       int     `json:"count"`
+	Concurrency int     `json:"concurrency"`
+	Rate        float64 `json:"rate"`
+	Warmup      int     `json:"warmup"`
+}
+
+// sampleText describes a sample for the plan: "200 calls, 10 at once, at
+// most 20/s, after 10 warmup calls".
+func sampleText(s *planner.Sample) string {
+	t := fmt.Sprintf("%d call%s, %d at once", s.Count, plural(s.Count), s.Concurrency)
+	if s.Rate > 0 {
+		t += fmt.Sprintf(", at most %g/s", s.Rate)
+	}
+	if s.Warmup > 0 {
+		t += fmt.Sprintf(", after %d warmup call%s", s.Warmup, plural(s.Warmup))
+	}
+	return t
 }
 
 // writePlanJSON prints the plan as one JSON event on one line; suite is
@@ -171,6 +196,9 @@ func writePlanJSON(w io.Writer, p *planner.Plan, r *spec.Redactor, now time.Time
 		}
 		t := planTarget(inst)
 		pi.Endpoint, pi.Method, pi.Region, pi.Qualifier = r.String(t.Endpoint), r.String(t.Method), r.String(t.Region), r.String(t.Qualifier)
+		if sm := inst.Sample; sm != nil {
+			pi.Sample = &planSample{Count: sm.Count, Concurrency: sm.Concurrency, Rate: sm.Rate, Warmup: sm.Warmup}
+		}
 		out.Plan.Invocations = append(out.Plan.Invocations, pi)
 	}
 	b, _ := json.Marshal(out)

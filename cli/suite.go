@@ -59,6 +59,7 @@ type suiteFlags struct {
 	failFast, jsonOut   bool
 	allowEmpty, quiet   bool
 	verbose             bool
+	sampleCalls         bool
 	timeout             time.Duration
 	junit, jsonFileName string
 	emulate             emulateFlags
@@ -82,6 +83,7 @@ func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
 		fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to `FILE`")
 		fs.BoolVar(&f.quiet, "quiet", false, "print only failures and the summary: no line per invocation, no outputs")
 		fs.BoolVar(&f.verbose, "verbose", false, "trace the request and response of every attempt on standard error (credentials masked); JSON events carry it too")
+		fs.BoolVar(&f.sampleCalls, "sample-calls", false, "report the attempts and checks of every call of a sample (-json events carry the call's number), not only its summary")
 		fs.IntVar(&f.parallelism, "parallelism", 0, "at most `N` invocations in flight at once, N ≥ 1 (default: settings.parallelism, else 10)")
 		fs.BoolVar(&f.failFast, "fail-fast", false, "after the first failure, start nothing new")
 		fs.DurationVar(&f.timeout, "timeout", 0, "bound the whole run, e.g. 5m (default: none)")
@@ -490,6 +492,7 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 			AllowEmpty:  f.allowEmpty,
 			Observer:    held,
 			Trace:       f.verbose,
+			SampleCalls: f.sampleCalls,
 		})
 	}); perr != nil {
 		runErr = perr

@@ -20,8 +20,9 @@ import (
 )
 
 // checks evaluates the expect and assert blocks against a result. ctx has
-// self set.
-func (e *executor) checks(inst *planner.Instance, res *providers.Result, ctx *hcl.EvalContext, dur time.Duration) []*AssertionInfo {
+// self set. A call of a sample leaves out the gates (asserts over
+// self.stats), which are checked once over the whole sample.
+func (e *executor) checks(inst *planner.Instance, res *providers.Result, ctx *hcl.EvalContext, dur time.Duration, sampleCall bool) []*AssertionInfo {
 	var out []*AssertionInfo
 	if d := implicitErrorCheck(inst, res); d != nil {
 		out = append(out, &AssertionInfo{Kind: "expect", Name: "expect.error (implicit)", Severity: "error", Diag: d})
@@ -34,6 +35,9 @@ func (e *executor) checks(inst *planner.Instance, res *providers.Result, ctx *hc
 		out = append(out, ai)
 	}
 	for k, a := range inst.Block.Asserts {
+		if sampleCall && a.Gate {
+			continue
+		}
 		ai := &AssertionInfo{Kind: "assert", Name: fmt.Sprintf("assert[%d]", k), Severity: a.Severity, Passed: true}
 		if d := assertCheck(a, ctx); d != nil {
 			ai.Passed, ai.Diag = false, d

@@ -7,6 +7,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/stats"
 )
 
 // Status is the outcome of one invocation instance. Statuses are ordered so
@@ -56,6 +57,8 @@ const (
 	EventOutputs    EventType = "outputs"           // Outputs
 	EventDiagnostic EventType = "diagnostic"        // Diags: run-level problems (outputs that failed to evaluate ...)
 	EventSummary    EventType = "summary"           // Summary
+	EventSample     EventType = "sample"            // Invocation, Sample: a sampled invocation's statistics and gates, before its result
+	EventProgress   EventType = "sample_progress"   // Invocation, Sample (calls so far): every 10 s of a long sample
 )
 
 // Event is one thing that happened during a run. Only the fields its Type
@@ -71,6 +74,10 @@ type Event struct {
 	Outputs    []OutputInfo
 	Diags      hcl.Diagnostics
 	Summary    *Summary
+	Sample     *SampleInfo
+	// Call is the 1-based number of the call of a sample an attempt or
+	// assertion event belongs to (Options.SampleCalls); 0 otherwise.
+	Call int
 }
 
 // InvocationInfo identifies an invocation instance.
@@ -112,6 +119,9 @@ type AssertionInfo struct {
 	// renderer can print the values involved. Its Summary is the check's
 	// failure summary, its Detail the error message.
 	Diag *hcl.Diagnostic
+	// Range is the checked expression's source range, for gates (the
+	// sample summary shows their source); zero otherwise.
+	Range hcl.Range
 }
 
 // ResultInfo is the final outcome of an invocation instance.
@@ -126,6 +136,28 @@ type ResultInfo struct {
 	// Diags holds the failed error- and warn-severity assertions, and for
 	// StatusError the error itself as a diagnostic on the invocation block.
 	Diags hcl.Diagnostics
+	// Throttled counts the attempts the provider throttled (HTTP 429).
+	Throttled int
+
+	call *stats.Call // what a call of a sample adds to its statistics
+}
+
+// SampleInfo describes a sampled invocation: its plan, what was done, and
+// its statistics (the stats object of the language) and gates once done.
+type SampleInfo struct {
+	Planned     int           // count
+	Warmup      int           // warmup calls, left out of the statistics
+	Concurrency int
+	Rate        float64       // calls per second asked for; 0: as fast as concurrency allows
+	Done        int           // calls finished, warmup included
+	Failed      int           // calls that failed a check, so far
+	Errored     int           // calls not answered, so far
+	Elapsed     time.Duration // since the first call
+	// Stats is the stats object (stats.Type()); cty.NilVal in progress
+	// events. Gates are the gates' outcomes (asserts over self.stats),
+	// in block order; the implicit gate, when there is one, comes last.
+	Stats cty.Value
+	Gates []*AssertionInfo
 }
 
 // OutputInfo is one output block's value.

@@ -43,7 +43,7 @@ func FuzzDecodeResult(f *testing.F) {
 		if hk != "" {
 			res.Headers = map[string]string{hk: hv}
 		}
-		v, err := resultValue(context.Background(), res, time.Millisecond, 1)
+		v, err := resultObject(context.Background(), res, time.Millisecond, 1, nullStats)
 		if err != nil {
 			t.Fatalf("resultValue: %v", err)
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/fnprobe/fnprobe/limits"
 	"github.com/fnprobe/fnprobe/planner"
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/stats"
 )
 
 // runNode runs one instance to its outcome. Every failure is recorded as a
@@ -85,7 +86,12 @@ func (e *executor) runNode(ctx context.Context, i int) {
 
 	info := e.info(inst)
 	e.emit(Event{Type: EventStart, Invocation: info})
-	out := e.attempts(ctx, inst, req, evalCtx, info)
+	var out *ResultInfo
+	if inst.Sample != nil {
+		out = e.sample(ctx, inst, req, evalCtx, info)
+	} else {
+		out = e.attempts(ctx, inst, req, evalCtx, info, callMode{})
+	}
 	out.Duration = e.opts.Clock().Sub(start)
 	e.finish(i, out.Status, out, info)
 }
@@ -234,7 +240,14 @@ func exprDiag(expr hcl.Expression, ctx *hcl.EvalContext, summary, detail string)
 // evaluating until and the checks) happens within its timeout: an answer
 // whose checks end after the attempt's deadline, or after the run's context
 // ended, does not pass.
-func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *providers.Request, evalCtx *hcl.EvalContext, info *InvocationInfo) *ResultInfo {
+func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *providers.Request, evalCtx *hcl.EvalContext, info *InvocationInfo, mode callMode) *ResultInfo {
+	emit := func(ev Event) {
+		if mode.call == 0 || e.opts.SampleCalls {
+			ev.Call = mode.call
+			e.emit(ev)
+		}
+	}
+	throttled := 0
 	settings := e.plan.Config.Settings
 	maxAttempts := firstPositive(inst.Attempts, settings.Retry.Attempts, DefaultAttempts)
 	backoff := firstDuration(inst.Backoff, settings.Retry.Backoff, DefaultBackoff)
@@ -293,7 +306,7 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 		if ctx.Err() != nil {
 			// Cancelled from outside: the answer, if any, is not trusted.
-			e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx), Trace: tracer.Exchanges()}})
+			emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx), Trace: tracer.Exchanges()}})
 			return cutShort(n, "while invoking")
 		}
 		if err == nil && res == nil {
@@ -317,12 +330,13 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 			reason = "unavailable"
 			if res.Status == 429 {
 				reason = "throttled"
+				throttled++
 			}
 			retryAfter = min(res.RetryAfter, maxRetryAfter)
 		case refused(res):
 			// Settled: reported below, never retried, until not evaluated.
 		case until != nil:
-			self, err = resultValue(actx, res, dur, n)
+			self, err = e.resultValue(actx, inst, res, dur, n)
 			if err == nil {
 				var diags hcl.Diagnostics
 				selfCtx = withSelf(evalCtx, self)
@@ -330,13 +344,13 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 				if actx.Err() == nil && diags.HasErrors() {
 					ai := attemptInfo(n, res, nil, dur)
 					ai.Trace = tracer.Exchanges()
-					e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: ai})
+					emit(Event{Type: EventAttempt, Invocation: info, Attempt: ai})
 					return &ResultInfo{Status: StatusFail, Attempts: n, Value: self, Diags: diags}
 				}
 			}
 			switch {
 			case ctx.Err() != nil:
-				e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx), Trace: tracer.Exchanges()}})
+				emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Duration: dur, Err: causeText(ctx), Trace: tracer.Exchanges()}})
 				return cutShort(n, "while checking the answer")
 			case actx.Err() != nil:
 				// Reading the answer took the attempt past its deadline.
@@ -355,7 +369,7 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		ai := attemptInfo(n, res, err, dur)
 		ai.Retry, ai.Reason, ai.Wait = retry, reason, wait
 		ai.Trace = tracer.Exchanges()
-		e.emit(Event{Type: EventAttempt, Invocation: info, Attempt: ai})
+		emit(Event{Type: EventAttempt, Invocation: info, Attempt: ai})
 		if !retry {
 			break
 		}
@@ -378,38 +392,45 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		return &ResultInfo{Status: StatusError, Attempts: n, Reason: reason, Diags: hcl.Diagnostics{d}}
 	}
 	if self == cty.NilVal {
-		if self, err = resultValue(actx, res, dur, n); err != nil {
+		if self, err = e.resultValue(actx, inst, res, dur, n); err != nil {
 			return e.lateAnswer(ctx, inst, n, timeout)
 		}
 		selfCtx = withSelf(evalCtx, self)
 	}
+	call := &stats.Call{
+		RoundTrip: dur, FunctionDuration: res.FunctionDurationMs, BilledDuration: res.BilledDurationMs,
+		MemoryMB: res.MemoryMB, InstanceID: res.InstanceID, Version: res.Version, ColdStart: res.ColdStart,
+		Throttled: throttled > 0,
+	}
 	if res.Transient && !ownsStatus || refused(res) {
 		reason := apiErrorText(res)
-		return &ResultInfo{Status: StatusError, Attempts: n, Value: self, Reason: reason,
+		call.Outcome = stats.Errored
+		return &ResultInfo{Status: StatusError, Attempts: n, Value: self, Reason: reason, Throttled: throttled, call: call,
 			Diags: hcl.Diagnostics{unansweredDiag(inst, apiErrorSummary(res), reason, n)}}
 	}
 
-	out := &ResultInfo{Status: StatusPass, Attempts: n, Value: self}
+	out := &ResultInfo{Status: StatusPass, Attempts: n, Value: self, Throttled: throttled, call: call}
 	if !untilMet {
 		d := exprDiag(until, selfCtx, "Retry condition never held",
 			fmt.Sprintf("The retry condition was still false after %d attempt%s.", n, plural(n)))
 		out.Diags = append(out.Diags, d)
 		out.Status = StatusFail
 	}
-	checks := e.checks(inst, res, selfCtx, dur)
+	checks := e.checks(inst, res, selfCtx, dur, mode.call > 0)
 	// Checks that end after the deadline judged an answer too late, or a
 	// run that was already over: nothing passes after -timeout.
 	if actx.Err() != nil {
 		return e.lateAnswer(ctx, inst, n, timeout)
 	}
 	for _, c := range checks {
-		e.emit(Event{Type: EventAssertion, Invocation: info, Assertion: c})
+		emit(Event{Type: EventAssertion, Invocation: info, Assertion: c})
 		if c.Passed {
 			continue
 		}
 		out.Diags = append(out.Diags, c.Diag)
 		if c.Severity == "error" {
 			out.Status = StatusFail
+			call.Outcome = stats.Failed
 		}
 	}
 	sort.SliceStable(out.Diags, func(i, j int) bool {

@@ -10,12 +10,38 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/fnprobe/fnprobe/planner"
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/stats"
 )
 
-// resultValue builds the result object of DESIGN §1 from a driver's answer.
-// Decoding the body stops with ctx's error when ctx ends.
-func resultValue(ctx context.Context, res *providers.Result, dur time.Duration, attempts int) (cty.Value, error) {
+// resultValue builds the result object of an instance from a driver's
+// answer: resultObject, with stats describing this one call when anything
+// reads the instance's stats (planner.Instance.Stats), null otherwise.
+func (e *executor) resultValue(ctx context.Context, inst *planner.Instance, res *providers.Result, dur time.Duration, attempts int) (cty.Value, error) {
+	st := nullStats
+	if inst.Stats {
+		var one stats.Sample
+		outcome := stats.Passed
+		if res.ErrorCode != "" && res.Status >= 400 && !res.Error || res.Transient {
+			outcome = stats.Errored
+		}
+		one.Add(stats.Call{
+			Outcome: outcome, Throttled: res.Status == 429, RoundTrip: dur,
+			FunctionDuration: res.FunctionDurationMs, BilledDuration: res.BilledDurationMs,
+			MemoryMB: res.MemoryMB, InstanceID: res.InstanceID, Version: res.Version, ColdStart: res.ColdStart,
+		})
+		st = one.Value()
+	}
+	return resultObject(ctx, res, dur, attempts, st)
+}
+
+var nullStats = cty.NullVal(stats.Type())
+
+// resultObject builds the result object of DESIGN §1 from a driver's
+// answer, with st as its stats. Decoding the body stops with ctx's error
+// when ctx ends.
+func resultObject(ctx context.Context, res *providers.Result, dur time.Duration, attempts int, st cty.Value) (cty.Value, error) {
 	js, err := decodeJSON(ctx, res.Body)
 	if err != nil {
 		return cty.NilVal, err
@@ -51,6 +77,7 @@ func resultValue(ctx context.Context, res *providers.Result, dur time.Duration, 
 		"memory_mb":            optNumber(res.MemoryMB),
 		"attempts":             cty.NumberIntVal(int64(attempts)),
 		"async_id":             cty.StringVal(res.AsyncID),
+		"stats":                st,
 	}), nil
 }
 

@@ -63,6 +63,10 @@ type Options struct {
 	// Trace records each attempt's requests and answers in its attempt
 	// event (AttemptInfo.Trace): run -verbose.
 	Trace bool
+	// SampleCalls emits the attempt and assertion events of every call of
+	// a sample (run -sample-calls); without it a sample emits its
+	// progress and its summary only.
+	SampleCalls bool
 	// Budget bounds the memory of the response bodies in flight across
 	// all drivers; nil: a budget of providers.DefaultBudget for this run.
 	Budget *providers.Budget

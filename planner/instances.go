@@ -307,6 +307,53 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		}
 	}
 
+	if sm := inv.Sample; sm != nil {
+		inst.Sample = &Sample{Concurrency: 1}
+		if v, ok := eval(sm.Count, "sample count"); ok {
+			n, err := spec.IntValue(v, 1)
+			if err == nil && n > MaxSampleCalls {
+				err = fmt.Errorf("must be at most %d", MaxSampleCalls)
+			}
+			if err != nil {
+				invalid(sm.Count, "sample count", "count "+err.Error()+".")
+			}
+			inst.Sample.Count = n
+		}
+		if v, ok := eval(sm.Warmup, "sample warmup"); ok {
+			n, err := spec.IntValue(v, 0)
+			if err == nil && n+inst.Sample.Count > MaxSampleCalls {
+				err = fmt.Errorf("and count together must be at most %d calls", MaxSampleCalls)
+			}
+			if err != nil {
+				invalid(sm.Warmup, "sample warmup", "warmup "+err.Error()+".")
+			}
+			inst.Sample.Warmup = n
+		}
+		if v, ok := eval(sm.Concurrency, "sample concurrency"); ok {
+			n, err := spec.IntValue(v, 1)
+			if err == nil && n > MaxSampleConcurrency {
+				err = fmt.Errorf("must be at most %d", MaxSampleConcurrency)
+			}
+			if err != nil {
+				invalid(sm.Concurrency, "sample concurrency", "concurrency "+err.Error()+".")
+			}
+			inst.Sample.Concurrency = max(n, 1)
+		}
+		if v, ok := eval(sm.Rate, "sample rate"); ok {
+			v, _ = v.Unmark()
+			n, err := convert.Convert(v, cty.Number)
+			var f float64
+			if err == nil && !n.IsNull() {
+				f, _ = n.AsBigFloat().Float64()
+			}
+			if err != nil || n.IsNull() || !(f > 0) || f > MaxSampleRate {
+				invalid(sm.Rate, "sample rate", fmt.Sprintf("rate is calls per second: a number above 0 and at most %d.", MaxSampleRate))
+			}
+			inst.Sample.Rate = f
+		}
+	}
+	inst.Stats = inst.Sample != nil || p.statsRead[inv.Name] || p.statsAll
+
 	// What can be checked now of the values computed per call.
 	for _, c := range []struct {
 		name string

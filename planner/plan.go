@@ -19,6 +19,7 @@ import (
 
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/spec"
+	"github.com/fnprobe/fnprobe/stats"
 )
 
 // Options configure Build.
@@ -89,6 +90,11 @@ type Plan struct {
 	// eachKeys: those keys, for each invocation whose for_each is known.
 	keyRefs  []keyRef
 	eachKeys map[string]map[string]bool
+	// statsRead: invocations whose stats something may read (self.stats,
+	// invocation.NAME.stats, or the whole result object); statsAll: the
+	// whole invocation object is read.
+	statsRead map[string]bool
+	statsAll  bool
 }
 
 // keyRef is a reference to one instance of a for_each invocation by a
@@ -140,6 +146,11 @@ type Instance struct {
 	Path   string
 	Query  map[string]string
 	Method string
+	// Sample is the sample block's plan, nil without one. Stats says the
+	// result's stats object is read somewhere (or the invocation is
+	// sampled), so the executor computes it; otherwise it is null.
+	Sample *Sample
+	Stats  bool
 	// Unknown lists the attributes whose value is known only after the
 	// invocations in UnknownFrom have answered.
 	Unknown     []string
@@ -147,6 +158,23 @@ type Instance struct {
 
 	blk *block
 }
+
+// Sample is how an invocation is sampled: Warmup calls, then Count calls
+// that the statistics describe; Concurrency at once; at most Rate calls
+// per second when Rate > 0.
+type Sample struct {
+	Count       int
+	Concurrency int
+	Warmup      int
+	Rate        float64
+}
+
+// Sample limits (docs/limits.md).
+const (
+	MaxSampleCalls       = stats.MaxCalls // count + warmup
+	MaxSampleConcurrency = 1000
+	MaxSampleRate        = 10000
+)
 
 // ProviderInstance is a configured provider block.
 type ProviderInstance struct {
@@ -183,6 +211,7 @@ func Build(cfg *spec.Config, opts Options) (*Plan, hcl.Diagnostics) {
 		provProblems: map[string]bool{},
 		filesChecked: map[string]error{},
 		eachKeys:     map[string]map[string]bool{},
+		statsRead:    map[string]bool{},
 	}
 	p.vars = p.varsObject(opts.Vars)
 	p.validate = opts.Validate
@@ -303,6 +332,7 @@ func (p *Plan) exprRefs(sc scope, exprs ...hcl.Expression) ([]Ref, hcl.Diagnosti
 				} else if kr, ok := constantKeyRef(p.Config, tr); ok {
 					p.keyRefs = append(p.keyRefs, kr)
 				}
+				p.noteStatsRead(sc, tr)
 			}
 		}
 		if moreDiags.HasErrors() {
@@ -384,6 +414,11 @@ func (p *Plan) buildGraph() (*graph, hcl.Diagnostics) {
 		}
 		for _, a := range inv.Asserts {
 			more, moreDiags := p.exprRefs(checks, a.Condition, a.ErrorMessage)
+			diags = append(diags, moreDiags...)
+			rs = append(rs, more...)
+		}
+		if sm := inv.Sample; sm != nil {
+			more, moreDiags := p.exprRefs(plain, sm.Count, sm.Concurrency, sm.Rate, sm.Warmup)
 			diags = append(diags, moreDiags...)
 			rs = append(rs, more...)
 		}
@@ -954,4 +989,40 @@ func quotedList(names []string) string {
 		q[i] = fmt.Sprintf("%q", n)
 	}
 	return strings.Join(q, ", ")
+}
+
+// noteStatsRead records which invocations' stats tr may read: self.stats
+// in owner's block, invocation.NAME.stats, invocation.NAME[KEY].stats, or
+// a whole result object (which holds stats).
+func (p *Plan) noteStatsRead(sc scope, tr hcl.Traversal) {
+	stepName := func(st hcl.Traverser) string {
+		switch st := st.(type) {
+		case hcl.TraverseAttr:
+			return st.Name
+		case hcl.TraverseIndex:
+			if st.Key.Type() == cty.String && st.Key.IsKnown() && !st.Key.IsNull() {
+				return st.Key.AsString()
+			}
+		}
+		return ""
+	}
+	switch tr.RootName() {
+	case "self":
+		if len(tr) == 1 || stepName(tr[1]) == "stats" {
+			p.statsRead[sc.owner] = true
+		}
+	case "invocation":
+		if len(tr) == 1 {
+			p.statsAll = true
+			return
+		}
+		name := attrName(tr[1])
+		at := 2
+		if inv := p.Config.Invocations[name]; inv != nil && inv.ForEach != nil {
+			at = 3
+		}
+		if len(tr) <= at || stepName(tr[at]) == "stats" {
+			p.statsRead[name] = true
+		}
+	}
 }

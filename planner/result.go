@@ -9,6 +9,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/fnprobe/fnprobe/spec"
+	"github.com/fnprobe/fnprobe/stats"
 )
 
 // ResultType is the type of the result object that every provider fills
@@ -16,7 +17,8 @@ import (
 // it). Before the run, self and invocation.NAME are unknown values of this
 // type, so a reference to an attribute it does not have is an error when
 // the suite is validated, not after the invocations before it have run.
-// json is dynamic: its shape is the body's.
+// json is dynamic: its shape is the body's. stats describes the sample
+// (stats.Type; the one call without a sample block).
 var ResultType = cty.Object(map[string]cty.Type{
 	"status":               cty.Number,
 	"error":                cty.Bool,
@@ -36,6 +38,7 @@ var ResultType = cty.Object(map[string]cty.Type{
 	"memory_mb":            cty.Number,
 	"attempts":             cty.Number,
 	"async_id":             cty.String,
+	"stats":                stats.Type(),
 })
 
 // unknownResult is a result before the run.

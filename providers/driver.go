@@ -103,6 +103,10 @@ type Result struct {
 	FunctionDurationMs *float64
 	BilledDurationMs   *float64
 	MemoryMB           *float64
+	// ColdStart says whether the call started a new instance, where the
+	// provider reveals it (Lambda's "Init Duration" in the log tail); nil
+	// where it does not.
+	ColdStart *bool
 
 	// Transient marks an answer that should be retried per the retry policy:
 	// throttling (429, a throttling error code) or an unavailable service

@@ -31,6 +31,13 @@ type Human struct {
 	runDiag hcl.Diagnostics // run-level diagnostics
 	outputs []executor.OutputInfo
 	hasOut  bool
+	samples []addrSample // sampled invocations, in arrival order
+}
+
+// addrSample is the summary of one sampled invocation.
+type addrSample struct {
+	addr string
+	info *executor.SampleInfo
 }
 
 // addrDiags are the diagnostics of one invocation instance.
@@ -81,6 +88,14 @@ func (h *Human) Event(e executor.Event) {
 		if len(e.Result.Diags) > 0 {
 			h.results = append(h.results, addrDiags{e.Invocation.Addr, e.Result.Diags})
 		}
+	case executor.EventProgress:
+		if e.Invocation != nil && e.Sample != nil && !h.opts.Quiet {
+			h.line(progressMessage(h.clean(e.Invocation.Addr), e.Sample))
+		}
+	case executor.EventSample:
+		if e.Invocation != nil && e.Sample != nil {
+			h.samples = append(h.samples, addrSample{e.Invocation.Addr, e.Sample})
+		}
 	case executor.EventOutputs:
 		h.outputs = append(h.outputs[:0], e.Outputs...)
 		h.hasOut = true
@@ -130,6 +145,12 @@ func (h *Human) finish(s *executor.Summary) {
 	if h.opts.Quiet {
 		sep = ""
 	}
+	samples := append([]addrSample(nil), h.samples...)
+	sort.SliceStable(samples, func(i, j int) bool { return samples[i].addr < samples[j].addr })
+	for _, sm := range samples {
+		h.write(sep + sampleBlock(sm.addr, sm.info, h.p, h.clean, h.source))
+		sep = "\n"
+	}
 	if len(diags) > 0 {
 		h.write(sep)
 		sep = "\n"
@@ -144,7 +165,18 @@ func (h *Human) finish(s *executor.Summary) {
 	}
 
 	h.write(sep + summaryMessage(s, h.p) + "\n")
-	h.results, h.runDiag, h.outputs, h.hasOut = nil, nil, nil, false
+	h.results, h.runDiag, h.outputs, h.hasOut, h.samples = nil, nil, nil, false, nil
+}
+
+// source returns the one-line source text of a gate's condition, "" when
+// it is not known.
+func (h *Human) source(a executor.AssertionInfo) string {
+	rng := a.Range
+	f := h.opts.Files[rng.Filename]
+	if f == nil || rng.End.Byte <= rng.Start.Byte || rng.End.Byte > len(f.Bytes) {
+		return ""
+	}
+	return strings.Join(strings.Fields(string(f.Bytes[rng.Start.Byte:rng.End.Byte])), " ")
 }
 
 // formatOutputs renders outputs as "name = value" lines, sorted by name.

@@ -20,7 +20,7 @@ import (
 // SchemaVersion is the version of the -json event stream (docs/output.md, "JSON event stream").
 // Its minor number grows when events or fields are added, its major number
 // when anything is removed, renamed or changes meaning.
-const SchemaVersion = "1.0"
+const SchemaVersion = "1.1"
 
 // JSON event levels ("@level").
 const (
@@ -95,6 +95,26 @@ type jsonLine struct {
 	Outputs       *map[string]jsonOut `json:"outputs,omitempty"`
 	Diagnostic    *Diagnostic         `json:"diagnostic,omitempty"`
 	Summary       *jsonSummary        `json:"summary,omitempty"`
+	Sample        *jsonSample         `json:"sample,omitempty"`
+	// Call is the number of the sample's call an attempt or assertion
+	// belongs to (run -sample-calls).
+	Call int `json:"call,omitempty"`
+}
+
+// jsonSample is a sample's progress (sample_progress) or its summary
+// (sample): stats and gates are set in the summary only.
+type jsonSample struct {
+	Planned     int             `json:"planned"`
+	Warmup      int             `json:"warmup"`
+	Concurrency int             `json:"concurrency"`
+	Rate        float64         `json:"rate"`
+	Done        int             `json:"done"`
+	Failed      int             `json:"failed"`
+	Errored     int             `json:"errored"`
+	ElapsedMS   float64         `json:"elapsed_ms"`
+	RateDone    float64         `json:"rate_achieved"`
+	Stats       json.RawMessage `json:"stats,omitempty"`
+	Gates       []jsonAssertion `json:"gates,omitempty"`
 }
 
 type jsonRun struct {
@@ -327,6 +347,33 @@ func (j *JSON) Event(e executor.Event) {
 			Diagnostics: diagnostics(r.Diags, e.Invocation.Addr, o),
 		}
 
+	case executor.EventProgress, executor.EventSample:
+		if e.Invocation == nil || e.Sample == nil {
+			return
+		}
+		si := e.Sample
+		js := &jsonSample{
+			Planned: si.Planned, Warmup: si.Warmup, Concurrency: si.Concurrency, Rate: si.Rate,
+			Done: si.Done, Failed: si.Failed, Errored: si.Errored, ElapsedMS: millis(si.Elapsed), RateDone: sampleRate(si),
+		}
+		line.Message = progressMessage(e.Invocation.Addr, si)
+		if e.Type == executor.EventSample {
+			line.Message = sampleMessage(e.Invocation.Addr, si)
+			js.Stats = JSONValue(si.Stats, o.Redactor)
+			js.Gates = []jsonAssertion{}
+			for _, g := range si.Gates {
+				ja := jsonAssertion{Kind: o.redact(g.Kind), Name: o.redact(g.Name), Passed: g.Passed, Severity: o.redact(g.Severity)}
+				if !g.Passed && g.Diag != nil {
+					d := NewDiagnostic(g.Diag, o.Files, o.Redactor)
+					d.Address = addr
+					ja.Diagnostic = &d
+					line.Level = levelError
+				}
+				js.Gates = append(js.Gates, ja)
+			}
+		}
+		line.Sample = js
+
 	case executor.EventOutputs:
 		outs := make(map[string]jsonOut, len(e.Outputs))
 		for _, out := range e.Outputs {
@@ -371,6 +418,7 @@ func (j *JSON) Event(e executor.Event) {
 		line.Message = string(e.Type)
 	}
 	line.Message = o.redact(line.Message)
+	line.Call = e.Call
 	j.emit(line)
 }
 

@@ -30,6 +30,7 @@ type JUnit struct {
 	opts        Options
 	cases       []junitCase
 	runDiags    []Diagnostic
+	samples     []addrSample
 	start       time.Time
 	duration    time.Duration
 	haveSummary bool
@@ -74,6 +75,10 @@ func (j *JUnit) Event(e executor.Event) {
 		})
 	case executor.EventDiagnostic:
 		j.runDiags = append(j.runDiags, diagnostics(e.Diags, "", j.opts)...)
+	case executor.EventSample:
+		if e.Invocation != nil && e.Sample != nil {
+			j.samples = append(j.samples, addrSample{e.Invocation.Addr, e.Sample})
+		}
 	case executor.EventSummary:
 		if e.Summary != nil {
 			j.duration = e.Summary.Duration
@@ -255,8 +260,20 @@ func (j *JUnit) suite() (xmlTestSuite, time.Duration) {
 		start = o.now()
 	}
 	suite.Timestamp = start.UTC().Format("2006-01-02T15:04:05")
+	var props []xmlProperty
 	if o.Version != "" {
-		suite.Properties = &xmlProperties{Properties: []xmlProperty{{Name: "fnprobe.version", Value: line(o.Version)}}}
+		props = append(props, xmlProperty{Name: "fnprobe.version", Value: line(o.Version)})
+	}
+	// The statistics of each sample, as properties of the suite.
+	samples := append([]addrSample(nil), j.samples...)
+	sort.SliceStable(samples, func(i, k int) bool { return samples[i].addr < samples[k].addr })
+	for _, sm := range samples {
+		for _, p := range junitSampleProperties(sm.addr, sm.info) {
+			props = append(props, xmlProperty{Name: line(p.Name), Value: line(p.Value)})
+		}
+	}
+	if len(props) > 0 {
+		suite.Properties = &xmlProperties{Properties: props}
 	}
 	if len(j.runDiags) > 0 {
 		suite.SystemErr = &xmlCDATA{text(j.renderDiags(j.runDiags))}

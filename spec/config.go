@@ -149,7 +149,19 @@ type Invocation struct {
 	Retry     *Retry
 	Expect    *Expect
 	Asserts   []*Assert
+	Sample    *Sample // nil without a sample block
 	DeclRange hcl.Range
+}
+
+// Sample is an invocation's `sample` block: call the function Count times
+// (after Warmup calls left out of the statistics), Concurrency at once, at
+// most Rate calls per second. Every field but Count is nil when absent.
+type Sample struct {
+	Count       hcl.Expression
+	Concurrency hcl.Expression
+	Rate        hcl.Expression
+	Warmup      hcl.Expression
+	DeclRange   hcl.Range
 }
 
 // Retry is an invocation's `retry` block.
@@ -216,7 +228,10 @@ type Assert struct {
 	Condition    hcl.Expression
 	ErrorMessage hcl.Expression
 	Severity     string // "error" or "warn"
-	DeclRange    hcl.Range
+	// Gate: the condition reads self.stats. In a sampled invocation a
+	// gate is checked once, over the whole sample, and not per call.
+	Gate      bool
+	DeclRange hcl.Range
 }
 
 // Output is an `output` block.

@@ -761,7 +761,13 @@ var invocationSchema = &hcl.BodySchema{
 		{Name: "for_each"}, {Name: "depends_on"},
 		{Name: "path"}, {Name: "query"}, {Name: "method"},
 	},
-	Blocks: []hcl.BlockHeaderSchema{{Type: "retry"}, {Type: "expect"}, {Type: "assert"}},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "retry"}, {Type: "expect"}, {Type: "assert"}, {Type: "sample"}},
+}
+
+var sampleSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "count", Required: true}, {Name: "concurrency"}, {Name: "rate"}, {Name: "warmup"},
+	},
 }
 
 var retrySchema = &hcl.BodySchema{
@@ -829,6 +835,22 @@ func (d *decoder) invocation(b *hcl.Block) hcl.Diagnostics {
 	var sawRetry, sawExpect bool
 	for _, blk := range content.Blocks {
 		switch blk.Type {
+		case "sample":
+			if inv.Sample != nil {
+				diags = append(diags, duplicateBlock("sample", blk))
+				continue
+			}
+			sc, moreDiags := blk.Body.Content(sampleSchema)
+			diags = append(diags, moreDiags...)
+			sm := &Sample{DeclRange: blk.DefRange}
+			attrOf := func(n string) hcl.Expression {
+				if a, ok := sc.Attributes[n]; ok {
+					return a.Expr
+				}
+				return nil
+			}
+			sm.Count, sm.Concurrency, sm.Rate, sm.Warmup = attrOf("count"), attrOf("concurrency"), attrOf("rate"), attrOf("warmup")
+			inv.Sample = sm
 		case "retry":
 			if sawRetry {
 				diags = append(diags, duplicateBlock("retry", blk))
@@ -889,6 +911,7 @@ func (d *decoder) invocation(b *hcl.Block) hcl.Diagnostics {
 				continue
 			}
 			as := &Assert{Condition: ac.Attributes["condition"].Expr, Severity: "error", DeclRange: blk.DefRange}
+			as.Gate = readsStats(as.Condition)
 			diags = append(diags, requireReference(as.Condition, "assertion condition")...)
 			if a, ok := ac.Attributes["error_message"]; ok {
 				as.ErrorMessage = a.Expr
@@ -975,4 +998,25 @@ func TraversalString(tr hcl.Traversal) string {
 		}
 	}
 	return sb.String()
+}
+
+// readsStats reports whether expr reads self.stats: an assert that does is
+// a gate over a sample.
+func readsStats(expr hcl.Expression) bool {
+	for _, tr := range expr.Variables() {
+		if tr.RootName() != "self" || len(tr) < 2 {
+			continue
+		}
+		switch st := tr[1].(type) {
+		case hcl.TraverseAttr:
+			if st.Name == "stats" {
+				return true
+			}
+		case hcl.TraverseIndex:
+			if st.Key.Type() == cty.String && st.Key.IsKnown() && !st.Key.IsNull() && st.Key.AsString() == "stats" {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -214,6 +214,11 @@ func TestValueConversions(t *testing.T) {
 		{"regoin", []string{"region", "zone"}, "region"},
 		{"xyz", []string{"region", "zone"}, ""},
 		{"a", nil, ""},
+		// A swap is one slip: status, not stats (one deletion away), in
+		// either order of the candidates.
+		{"stauts", []string{"stats", "status"}, "status"},
+		{"stauts", []string{"status", "stats"}, "status"},
+		{"stas", []string{"stats", "status"}, "stats"},
 	} {
 		if got := spec.Suggest(tc.given, tc.candidates); got != tc.want {
 			t.Errorf("Suggest(%q) = %q, want %q", tc.given, got, tc.want)

@@ -65,9 +65,37 @@ func DurationValue(v cty.Value) (time.Duration, error) {
 func Suggest(given string, candidates []string) string {
 	best, bestDist := "", 3
 	for _, c := range candidates {
-		if d := levenshtein.Distance(given, c, nil); d < bestDist {
+		d := levenshtein.Distance(given, c, nil)
+		// Swapped letters (stauts) are one slip, not two edits: before
+		// "stats", one deletion away, comes "status".
+		if d == 2 && len(given) >= 3 && sameLetters(given, c) {
+			d = 1
+			if best != "" && bestDist == 1 && !sameLetters(given, best) {
+				best, bestDist = c, d
+				continue
+			}
+		}
+		if d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best
+}
+
+// sameLetters reports whether a and b are made of the same letters.
+func sameLetters(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var count [256]int
+	for i := 0; i < len(a); i++ {
+		count[a[i]]++
+		count[b[i]]--
+	}
+	for _, n := range count {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -89,6 +89,7 @@ type Driver struct {
 
 	mu     sync.Mutex
 	groups map[int]struct{} // process groups of commands running now
+	closes int              // calls of Close so far
 }
 
 // New returns a local driver with the default limits: 32 MiB of stdout and
@@ -289,13 +290,14 @@ func (d *Driver) invoke(ctx context.Context, req *providers.Request) (*providers
 		cmd.Stderr = w
 	}
 
+	closes := d.closeCount()
 	if err := cmd.Start(); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("local: %s was stopped: %w", describeCommand(argv[0], cmd.Dir), context.Cause(ctx))
 		}
 		return nil, startFailure(fmt.Errorf("local: cannot start %s: %w", describeCommand(argv[0], cmd.Dir), err))
 	}
-	group := d.track(cmd.Process.Pid)
+	group := d.track(cmd.Process.Pid, closes)
 	p.start()
 	// The command is gone: whatever it left in its group goes too. Where
 	// we can, before reaping it, while the group's id cannot be reused.
@@ -365,6 +367,7 @@ func (d *Driver) invoke(ctx context.Context, req *providers.Request) (*providers
 // implements providers.Closer; the driver stays usable.
 func (d *Driver) Close() error {
 	d.mu.Lock()
+	d.closes++
 	groups := make([]int, 0, len(d.groups))
 	for g := range d.groups {
 		groups = append(groups, g)
@@ -376,14 +379,27 @@ func (d *Driver) Close() error {
 	return nil
 }
 
+// closeCount is the number of calls of Close so far.
+func (d *Driver) closeCount() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.closes
+}
+
 // track records a started command's process group (its pid) as live.
-func (d *Driver) track(pid int) int {
+// closes is closeCount from before the command was started: a Close that
+// came between the start and now did not see the group, so it is killed
+// here, as Close would have.
+func (d *Driver) track(pid, closes int) int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.groups == nil {
 		d.groups = map[int]struct{}{}
 	}
 	d.groups[pid] = struct{}{}
+	if d.closes != closes {
+		killGroup(pid)
+	}
 	return pid
 }
 

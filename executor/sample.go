@@ -1,0 +1,289 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/fnprobe/fnprobe/planner"
+	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/stats"
+)
+
+// callMode says what an attempts call is part of: call 0 is a plain
+// invocation; call k > 0 is the k-th call of a sample, whose events are
+// emitted only with Options.SampleCalls and whose checks leave out the
+// gates.
+type callMode struct{ call int }
+
+// progressEvery is how often a sample in progress emits EventProgress.
+const progressEvery = 10 * time.Second
+
+// failureCounters are the stats attributes by which a gate takes charge of
+// the failed calls of a sample, so the implicit gate steps aside.
+var failureCounters = map[string]bool{"error_rate": true, "failed": true, "errored": true, "passed": true}
+
+// sampleRun is what the calls of one sample have produced so far.
+type sampleRun struct {
+	mu                 sync.Mutex
+	acc                stats.Sample
+	done, failed, errs int
+	attempts           int
+	throttled          int
+	last               cty.Value // the result of the highest-numbered call that was answered
+	lastCall           int
+	first              *ResultInfo // the lowest-numbered call that failed or errored
+	firstCall          int
+	panicked           any
+}
+
+// sample runs the calls of a sampled invocation: Warmup + Count calls,
+// Concurrency at once, started no faster than Rate per second, each a full
+// invocation with its retries and its per-call checks (expect and the
+// asserts that are not gates). Then the gates are checked once, with
+// self the last answered call's result whose stats describe the sample.
+func (e *executor) sample(ctx context.Context, inst *planner.Instance, req *providers.Request, evalCtx *hcl.EvalContext, info *InvocationInfo) *ResultInfo {
+	sp := inst.Sample
+	total := sp.Warmup + sp.Count
+	r := &sampleRun{firstCall: total + 1}
+	start := e.opts.Clock()
+	snapshot := func() *SampleInfo {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return &SampleInfo{
+			Planned: sp.Count, Warmup: sp.Warmup, Concurrency: sp.Concurrency, Rate: sp.Rate,
+			Done: r.done, Failed: r.failed, Errored: r.errs, Elapsed: e.opts.Clock().Sub(start),
+			Stats: cty.NilVal,
+		}
+	}
+
+	stopProgress := make(chan struct{})
+	progressDone := make(chan struct{})
+	go func() {
+		defer close(progressDone)
+		t := time.NewTicker(progressEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stopProgress:
+				return
+			case <-t.C:
+				e.emit(Event{Type: EventProgress, Invocation: info, Sample: snapshot()})
+			}
+		}
+	}()
+
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(sp.Concurrency, total) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					r.mu.Lock()
+					r.panicked = p
+					r.mu.Unlock()
+				}
+			}()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= total || ctx.Err() != nil {
+					return
+				}
+				if sp.Rate > 0 {
+					at := start.Add(time.Duration(float64(i) / sp.Rate * float64(time.Second)))
+					if d := at.Sub(e.opts.Clock()); d > 0 && e.opts.Sleep(ctx, d) != nil {
+						return
+					}
+				}
+				out := e.attempts(ctx, inst, req, evalCtx, info, callMode{call: i + 1})
+				r.record(i+1, i >= sp.Warmup, out)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stopProgress)
+	<-progressDone
+	if r.panicked != nil {
+		panic(r.panicked) // the node's recovery reports it as an internal error
+	}
+
+	if ctx.Err() != nil {
+		reason := fmt.Sprintf("run %s while sampling (%d of %d calls done)", causeText(ctx), r.done, total)
+		return &ResultInfo{Status: StatusError, Attempts: r.attempts, Throttled: r.throttled, Reason: reason,
+			Diags: hcl.Diagnostics{unansweredDiag(inst, "Invocation cut short", reason, 1)}}
+	}
+	si := snapshot()
+	if r.last == cty.NilVal {
+		// No call was answered: the sample is the first call's error.
+		out := r.first
+		out.Attempts, out.Throttled = r.attempts, r.throttled
+		out.Reason = fmt.Sprintf("no call of the sample was answered (%d calls); the first: %s", total, out.Reason)
+		si.Stats = r.acc.Value()
+		e.emit(Event{Type: EventSample, Invocation: info, Sample: si})
+		return out
+	}
+
+	self := withStats(r.last, r.acc.Value())
+	selfCtx := withSelf(evalCtx, self)
+	si.Stats = self.GetAttr("stats")
+	out := &ResultInfo{Status: StatusPass, Attempts: r.attempts, Throttled: r.throttled, Value: self}
+	tookCharge := false
+	for k, a := range inst.Block.Asserts {
+		if !a.Gate {
+			continue
+		}
+		tookCharge = tookCharge || readsFailures(a.Condition)
+		ai := &AssertionInfo{Kind: "assert", Name: fmt.Sprintf("assert[%d]", k), Severity: a.Severity, Passed: true, Range: a.Condition.Range()}
+		if d := assertCheck(a, selfCtx); d != nil {
+			ai.Passed, ai.Diag = false, d
+			if d.Severity == hcl.DiagError {
+				ai.Severity = "error"
+			}
+		}
+		si.Gates = append(si.Gates, ai)
+	}
+	counted := r.acc.Count()
+	bad := r.failedCounted()
+	if r.first != nil {
+		example := r.first.Diags
+		d := &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Calls of the sample failed",
+			Detail:   failedCallsText(r, counted, sp.Warmup, example),
+			Subject:  inst.Block.Sample.DeclRange.Ptr(),
+		}
+		if !tookCharge && bad > 0 {
+			// No gate speaks of failures: every call must pass, as an
+			// invocation without a sample must.
+			d.Severity = hcl.DiagError
+			d.Detail += " No gate of this invocation reads self.stats.error_rate (or failed, errored, passed), so every call must pass; write such a gate to allow some failures."
+			si.Gates = append(si.Gates, &AssertionInfo{Kind: "sample", Name: "sample (every call passes)", Severity: "error", Diag: d})
+		} else {
+			out.Diags = append(out.Diags, d)
+		}
+	}
+	for _, g := range si.Gates {
+		e.emit(Event{Type: EventAssertion, Invocation: info, Assertion: g})
+		if g.Passed {
+			continue
+		}
+		out.Diags = append(out.Diags, g.Diag)
+		if g.Severity == "error" {
+			out.Status = StatusFail
+		}
+	}
+	e.emit(Event{Type: EventSample, Invocation: info, Sample: si})
+	sortErrorsFirst(out.Diags)
+	return out
+}
+
+// record adds the outcome of call number n; counted says it is past the
+// warmup and enters the statistics.
+func (r *sampleRun) record(n int, counted bool, out *ResultInfo) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done++
+	r.attempts += out.Attempts
+	r.throttled += out.Throttled
+	switch out.Status {
+	case StatusFail:
+		r.failed++
+	case StatusError:
+		r.errs++
+	}
+	if (out.Status == StatusFail || out.Status == StatusError) && n < r.firstCall {
+		r.first, r.firstCall = out, n
+	}
+	if out.Value != cty.NilVal && n > r.lastCall {
+		r.last, r.lastCall = out.Value, n
+	}
+	if !counted {
+		return
+	}
+	c := stats.Call{Outcome: stats.Errored, Throttled: out.Throttled > 0}
+	if out.call != nil {
+		c = *out.call
+	}
+	switch out.Status {
+	case StatusFail:
+		c.Outcome = stats.Failed
+	case StatusError:
+		c.Outcome = stats.Errored
+	default:
+		c.Outcome = stats.Passed
+	}
+	r.acc.Add(c)
+}
+
+// failedCounted is the number of counted calls that failed or errored.
+func (r *sampleRun) failedCounted() int {
+	v := r.acc.Value()
+	n := 0
+	for _, name := range []string{"failed", "errored"} {
+		f, _ := v.GetAttr(name).AsBigFloat().Int64()
+		n += int(f)
+	}
+	return n
+}
+
+func failedCallsText(r *sampleRun, counted, warmup int, example hcl.Diagnostics) string {
+	s := fmt.Sprintf("%d call%s failed a check and %d %s not answered, of %d", r.failed, plural(r.failed), r.errs, wereWas(r.errs), r.done)
+	if warmup > 0 {
+		s += fmt.Sprintf(" (%d warmup calls included; the statistics count %d)", warmup, counted)
+	}
+	s += "."
+	if len(example) > 0 {
+		s += fmt.Sprintf(" The first, call %d: %s", r.firstCall, example[0].Summary)
+		if example[0].Detail != "" {
+			s += ": " + example[0].Detail
+		}
+		if example[0].Subject != nil {
+			s += fmt.Sprintf(" (%s:%d)", example[0].Subject.Filename, example[0].Subject.Start.Line)
+		}
+	}
+	return s
+}
+
+func wereWas(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
+}
+
+// withStats returns the result object v with its stats replaced by st.
+func withStats(v, st cty.Value) cty.Value {
+	v, marks := v.Unmark()
+	m := v.AsValueMap()
+	m["stats"] = st
+	return cty.ObjectVal(m).WithMarks(marks)
+}
+
+// readsFailures reports whether a gate reads one of the failure counters
+// of self.stats.
+func readsFailures(expr hcl.Expression) bool {
+	for _, tr := range expr.Variables() {
+		if tr.RootName() != "self" || len(tr) < 3 {
+			continue
+		}
+		if a, ok := tr[2].(hcl.TraverseAttr); ok && failureCounters[a.Name] {
+			return true
+		}
+	}
+	return false
+}
+
+// sortErrorsFirst orders errors before warnings, keeping the order within.
+func sortErrorsFirst(diags hcl.Diagnostics) {
+	sort.SliceStable(diags, func(i, j int) bool {
+		return diags[i].Severity == hcl.DiagError && diags[j].Severity != hcl.DiagError
+	})
+}
