@@ -169,7 +169,7 @@ var (
 	selfDurRE   = regexp.MustCompile(`(duration_ms is )[0-9.]+`)
 	requestIDRE = regexp.MustCompile(`("request_id":)"[0-9a-f-]{8,}"`)
 	junitTimeRE = regexp.MustCompile(`\b(time|timestamp)="[^"]*"`)
-	loopbackRE  = regexp.MustCompile(`\b127\.0\.0\.1:[0-9]{5}\b`) // -emulate's (ephemeral) port
+	loopbackRE  = regexp.MustCompile(`\b127\.0\.0\.1:[0-9]{5}\b`)                // -emulate's (ephemeral) port
 	statRE      = regexp.MustCompile(`\b(min|mean|p50|p90|p95|p99|max)=[0-9.]+`) // sample summaries
 	rateRE      = regexp.MustCompile(`\b[0-9]+(\.[0-9]+)?/s\b`)
 	httpDateRE  = regexp.MustCompile(`(< Date: |"name":"Date","value":"|"date":")[^"\n]*`)

@@ -145,8 +145,8 @@ type ResultInfo struct {
 // SampleInfo describes a sampled invocation: its plan, what was done, and
 // its statistics (the stats object of the language) and gates once done.
 type SampleInfo struct {
-	Planned     int           // count
-	Warmup      int           // warmup calls, left out of the statistics
+	Planned     int // count
+	Warmup      int // warmup calls, left out of the statistics
 	Concurrency int
 	Rate        float64       // calls per second asked for; 0: as fast as concurrency allows
 	Done        int           // calls finished, warmup included
