@@ -10,17 +10,18 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/fnprobe/fnprobe/planner"
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/stats"
 )
 
 // resultValue builds the result object of an instance from a driver's
-// answer: resultObject, with stats describing this one call when anything
-// reads the instance's stats (planner.Instance.Stats), null otherwise.
-func (e *executor) resultValue(ctx context.Context, inst *planner.Instance, res *providers.Result, dur time.Duration, attempts int) (cty.Value, error) {
+// answer: resultObject, with stats describing this one call when oneCallStats
+// says something reads them (planner.Instance.Stats, outside a sample:
+// the calls of a sample get the sample's stats once it ends), null
+// otherwise.
+func (e *executor) resultValue(ctx context.Context, oneCallStats bool, res *providers.Result, dur time.Duration, attempts int) (cty.Value, error) {
 	st := nullStats
-	if inst.Stats {
+	if oneCallStats {
 		var one stats.Sample
 		outcome := stats.Passed
 		if res.ErrorCode != "" && res.Status >= 400 && !res.Error || res.Transient {

@@ -1,0 +1,342 @@
+package executor_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/fnprobe/fnprobe/executor"
+	"github.com/fnprobe/fnprobe/providers"
+)
+
+type invokeFunc = func(context.Context, *providers.Request) (*providers.Result, error)
+
+// sampleOf returns the sample event of addr.
+func (r *recorder) sampleOf(addr string) *executor.SampleInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.events {
+		if e.Type == executor.EventSample && e.Invocation.Addr == addr {
+			return e.Sample
+		}
+	}
+	return nil
+}
+
+func statNumber(t *testing.T, st cty.Value, path ...string) float64 {
+	t.Helper()
+	v := st
+	for _, p := range path {
+		v = v.GetAttr(p)
+	}
+	if v.IsNull() {
+		t.Fatalf("stats.%s is null", strings.Join(path, "."))
+	}
+	f, _ := v.AsBigFloat().Float64()
+	return f
+}
+
+// Warmup + count calls are made, at most concurrency at once (and that
+// many are reached); the statistics describe the counted calls only; the
+// gates see them; the per-call checks ran on every call.
+func TestSampleCallsConcurrencyAndStats(t *testing.T) {
+	var calls, inFlight, most atomic.Int64
+	reached := make(chan struct{})
+	var once sync.Once
+	drv := &testDriver{funcs: map[string]invokeFunc{
+		"f": func(ctx context.Context, req *providers.Request) (*providers.Result, error) {
+			n := calls.Add(1)
+			cur := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for {
+				m := most.Load()
+				if cur <= m || most.CompareAndSwap(m, cur) {
+					break
+				}
+			}
+			if cur == 4 {
+				once.Do(func() { close(reached) })
+			}
+			if n <= 4 {
+				// The first four wait for each other: the sample does run
+				// four at once (a give-up, not a timing).
+				select {
+				case <-reached:
+				case <-time.After(time.Minute):
+				}
+			}
+			fd := 5.0
+			version := "1"
+			if n%4 == 0 {
+				version = "2"
+			}
+			return &providers.Result{Status: 200, Body: []byte(`{"ok":true}`), Version: version, FunctionDurationMs: &fd}, nil
+		},
+	}}
+	p := plan(t, drv, fn("f")+`
+invocation "s" {
+  function = function.f
+  sample {
+    count       = 20
+    warmup      = 4
+    concurrency = 4
+  }
+  assert {
+    condition = self.json.ok
+  }
+  assert {
+    condition = self.stats.count == 20 && self.stats.passed == 20 && self.stats.function_duration_ms.max == 5
+  }
+}
+`)
+	s, rec := run(t, context.Background(), p, executor.Options{})
+	if s.ExitCode != executor.ExitOK {
+		t.Fatalf("exit %d: %v", s.ExitCode, rec.results()["invocation.s"].Diags)
+	}
+	if got := calls.Load(); got != 24 {
+		t.Errorf("%d calls, want 24", got)
+	}
+	if got := most.Load(); got != 4 {
+		t.Errorf("at most %d calls at once, want 4", got)
+	}
+	si := rec.sampleOf("invocation.s")
+	if si == nil {
+		t.Fatal("no sample event")
+	}
+	if si.Done != 24 || si.Planned != 20 || si.Warmup != 4 {
+		t.Errorf("sample %+v", si)
+	}
+	if n := statNumber(t, si.Stats, "count"); n != 20 {
+		t.Errorf("stats.count %v, want 20", n)
+	}
+	versions := si.Stats.GetAttr("versions").AsValueMap()
+	total := 0.0
+	for _, v := range versions {
+		f, _ := v.AsBigFloat().Float64()
+		total += f
+	}
+	if len(versions) != 2 || total != 20 {
+		t.Errorf("versions %v", versions)
+	}
+	if len(si.Gates) != 1 || !si.Gates[0].Passed || si.Gates[0].Name != "assert[1]" {
+		t.Errorf("gates %+v", si.Gates)
+	}
+	if atts := rec.attempts("invocation.s"); len(atts) != 0 {
+		t.Errorf("%d attempt events without SampleCalls", len(atts))
+	}
+	// The result's value is a call's result, with the sample's stats.
+	v := rec.results()["invocation.s"].Value
+	if n := statNumber(t, v.GetAttr("stats"), "count"); n != 20 {
+		t.Errorf("result stats.count %v", n)
+	}
+}
+
+// Without a gate over failures, one failed call fails the sample; a gate
+// over error_rate takes charge, and the failed calls become a warning.
+// Failed warmup calls never count.
+func TestSampleFailures(t *testing.T) {
+	for _, c := range []struct {
+		name, gate string
+		failCall   int64 // the call that answers 500
+		warmup     int
+		want       string
+		warnings   int
+	}{
+		{"implicit gate", "", 7, 0, "fail", 0},
+		{"error_rate gate", "self.stats.error_rate <= 0.1", 7, 0, "pass", 1},
+		{"error_rate gate exceeded", "self.stats.error_rate < 0.1", 7, 0, "fail", 1},
+		{"warmup failure", "", 2, 3, "pass", 1},
+		{"no failure", "", 0, 0, "pass", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var calls atomic.Int64
+			drv := &testDriver{funcs: map[string]invokeFunc{
+				"f": func(ctx context.Context, req *providers.Request) (*providers.Result, error) {
+					if calls.Add(1) == c.failCall {
+						return &providers.Result{Status: 500, Body: []byte("boom")}, nil
+					}
+					return ok(`{}`)
+				},
+			}}
+			gate := ""
+			if c.gate != "" {
+				gate = "assert {\n    condition = " + c.gate + "\n  }"
+			}
+			p := plan(t, drv, fn("f")+fmt.Sprintf(`
+invocation "s" {
+  function = function.f
+  sample {
+    count  = 10
+    warmup = %d
+  }
+  expect {
+    status = 200
+  }
+  %s
+}
+`, c.warmup, gate))
+			_, rec := run(t, context.Background(), p, executor.Options{})
+			res := rec.results()["invocation.s"]
+			if res.Status.String() != c.want {
+				t.Errorf("status %s, want %s: %v", res.Status, c.want, res.Diags)
+			}
+			warnings := 0
+			for _, d := range res.Diags {
+				if d.Severity == hcl.DiagWarning {
+					warnings++
+				}
+			}
+			if warnings != c.warnings {
+				t.Errorf("%d warnings, want %d: %v", warnings, c.warnings, res.Diags)
+			}
+		})
+	}
+}
+
+// rate paces the starts: call i starts no earlier than i/rate after the
+// first (the clock stands still here, so each wait is exactly that).
+func TestSampleRate(t *testing.T) {
+	drv := &testDriver{funcs: map[string]invokeFunc{"f": func(context.Context, *providers.Request) (*providers.Result, error) { return ok("") }}}
+	p := plan(t, drv, fn("f")+`
+invocation "s" {
+  function = function.f
+  sample {
+    count = 5
+    rate  = 10
+  }
+}
+`)
+	var mu sync.Mutex
+	var waits []time.Duration
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s, _ := run(t, context.Background(), p, executor.Options{
+		Clock: func() time.Time { return now },
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			waits = append(waits, d)
+			mu.Unlock()
+			return ctx.Err()
+		},
+	})
+	if s.ExitCode != 0 {
+		t.Fatalf("exit %d", s.ExitCode)
+	}
+	slices.Sort(waits)
+	want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond, 400 * time.Millisecond}
+	if !slices.Equal(waits, want) {
+		t.Errorf("waits %v, want %v", waits, want)
+	}
+}
+
+// With SampleCalls every call's attempts are events carrying the call's
+// number.
+func TestSampleCallEvents(t *testing.T) {
+	drv := &testDriver{funcs: map[string]invokeFunc{"f": func(context.Context, *providers.Request) (*providers.Result, error) { return ok("") }}}
+	p := plan(t, drv, fn("f")+`
+invocation "s" {
+  function = function.f
+  sample {
+    count       = 6
+    concurrency = 3
+  }
+}
+`)
+	_, rec := run(t, context.Background(), p, executor.Options{SampleCalls: true})
+	var calls []int
+	rec.mu.Lock()
+	for _, e := range rec.events {
+		if e.Type == executor.EventAttempt {
+			calls = append(calls, e.Call)
+		}
+	}
+	rec.mu.Unlock()
+	slices.Sort(calls)
+	if !slices.Equal(calls, []int{1, 2, 3, 4, 5, 6}) {
+		t.Errorf("attempt events of calls %v", calls)
+	}
+}
+
+// A sample cut short by the run's end is an error naming how far it got;
+// one whose every call went unanswered is the first call's error.
+func TestSampleCutShortAndUnanswered(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	var calls atomic.Int64
+	drv := &testDriver{funcs: map[string]invokeFunc{
+		"slow": func(ctx context.Context, req *providers.Request) (*providers.Result, error) {
+			if calls.Add(1) == 3 {
+				cancel(executor.ErrInterrupted)
+			}
+			<-ctx.Done()
+			return nil, ctx.Err()
+		},
+		"down": func(context.Context, *providers.Request) (*providers.Result, error) {
+			return nil, errors.New("connection refused")
+		},
+	}}
+	p := plan(t, drv, fn("slow")+`
+invocation "cut" {
+  function = function.slow
+  sample {
+    count       = 100
+    concurrency = 3
+  }
+}
+`)
+	_, rec := run(t, ctx, p, executor.Options{})
+	res := rec.results()
+	if r := res["invocation.cut"]; r.Status != executor.StatusError || !strings.Contains(r.Reason, "while sampling") {
+		t.Errorf("cut: %s %q", r.Status, r.Reason)
+	}
+	p2 := plan(t, drv, fn("down")+`
+invocation "down" {
+  function = function.down
+  sample {
+    count = 4
+  }
+}
+`)
+	_, rec2 := run(t, context.Background(), p2, executor.Options{})
+	r := rec2.results()["invocation.down"]
+	if r.Status != executor.StatusError || !strings.Contains(r.Reason, "no call of the sample was answered") {
+		t.Errorf("down: %s %q", r.Status, r.Reason)
+	}
+}
+
+// A panic in a call of a sample is an internal error of that invocation,
+// not the end of the process.
+func TestSamplePanic(t *testing.T) {
+	var calls atomic.Int64
+	drv := &testDriver{funcs: map[string]invokeFunc{
+		"f": func(context.Context, *providers.Request) (*providers.Result, error) {
+			if calls.Add(1) == 3 {
+				panic("driver bug")
+			}
+			return ok("")
+		},
+	}}
+	p := plan(t, drv, fn("f")+`
+invocation "s" {
+  function = function.f
+  sample {
+    count       = 10
+    concurrency = 2
+  }
+}
+`)
+	s, err := executor.Run(context.Background(), p, executor.Options{Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }})
+	if err == nil || !strings.Contains(err.Error(), "driver bug") {
+		t.Errorf("err %v, want the panic", err)
+	}
+	if s == nil || s.Errored != 1 {
+		t.Errorf("summary %+v", s)
+	}
+}
