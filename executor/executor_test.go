@@ -91,12 +91,19 @@ func (r *recorder) attempts(addr string) []*executor.AttemptInfo {
 	return out
 }
 
-// plan writes src as a suite and plans it against drv.
+// plan writes src, after a provider "test" block, as a suite and plans it
+// against drv.
 func plan(t testing.TB, drv *testDriver, src string) *planner.Plan {
 	t.Helper()
-	dir := t.TempDir()
+	return planWithProvider(t, drv, t.TempDir(), "provider \"test\" {}\n"+src)
+}
+
+// planWithProvider writes src (which declares its provider "test") as a
+// suite in dir and plans it against drv.
+func planWithProvider(t testing.TB, drv *testDriver, dir, src string) *planner.Plan {
+	t.Helper()
 	file := filepath.Join(dir, "main.probe.hcl")
-	if err := os.WriteFile(file, []byte("provider \"test\" {}\n"+src), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	reg := providers.Registry{"test": drv}

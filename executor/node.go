@@ -292,6 +292,13 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		cancel()
 		res.Free()
 		self, selfCtx, untilMet = cty.NilVal, nil, true
+		// max_concurrency and rate_limit of the function and provider:
+		// the wait is before the attempt, outside its timeout.
+		release, lerr := e.acquire(ctx, inst)
+		if lerr != nil {
+			emit(Event{Type: EventAttempt, Invocation: info, Attempt: &AttemptInfo{Number: n, Err: causeText(ctx)}})
+			return cutShort(n, "while waiting for max_concurrency or rate_limit")
+		}
 		var stop context.CancelFunc
 		actx, stop = context.WithTimeout(ctx, timeout)
 		cancel = stop
@@ -303,6 +310,7 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		t0 := time.Now()
 		res, err = driver.Invoke(actx, req)
 		dur = time.Since(t0)
+		release()
 		timedOut := errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 		if ctx.Err() != nil {
 			// Cancelled from outside: the answer, if any, is not trusted.

@@ -96,6 +96,7 @@ type executor struct {
 
 	status []Status
 	values []cty.Value
+	limits map[string]*limiter // by provider and function address; nil entries absent
 
 	stopped atomic.Bool // -fail-fast tripped
 	// cutShort: an instance was skipped because the run's context ended
@@ -131,6 +132,7 @@ func newExecutor(p *planner.Plan, opts Options) *executor {
 		byName: map[string][]int{},
 		status: make([]Status, len(p.Selected)),
 		values: make([]cty.Value, len(p.Selected)),
+		limits: limiters(p),
 	}
 	for i, inst := range e.insts {
 		e.index[inst] = i

@@ -340,3 +340,83 @@ invocation "s" {
 		t.Errorf("summary %+v", s)
 	}
 }
+
+// max_concurrency on a provider bounds the attempts in flight through it,
+// across invocations and the calls of a sample; rate_limit on a function
+// spaces the starts of its attempts.
+func TestProviderAndFunctionLimits(t *testing.T) {
+	var inFlight, most atomic.Int64
+	drv := &testDriver{funcs: map[string]invokeFunc{
+		"f": func(ctx context.Context, req *providers.Request) (*providers.Result, error) {
+			cur := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for {
+				m := most.Load()
+				if cur <= m || most.CompareAndSwap(m, cur) {
+					break
+				}
+			}
+			time.Sleep(time.Millisecond) // hold the slot a little, so overlaps would show
+			return ok("")
+		},
+		"g": func(context.Context, *providers.Request) (*providers.Result, error) { return ok("") },
+	}}
+	src := `
+function "f" {
+  provider = provider.test
+  name     = "f"
+}
+
+function "g" {
+  provider   = provider.test
+  name       = "g"
+  rate_limit = 4
+}
+
+invocation "a" {
+  for_each = toset(["1", "2", "3", "4", "5", "6"])
+  function = function.f
+}
+
+invocation "s" {
+  function = function.f
+  sample {
+    count       = 20
+    concurrency = 10
+  }
+}
+
+invocation "paced" {
+  function = function.g
+  sample {
+    count = 4
+  }
+}
+`
+	dir := t.TempDir()
+	p := planWithProvider(t, drv, dir, "provider \"test\" {\n  max_concurrency = 2\n}\n"+src)
+	var mu sync.Mutex
+	var waits []time.Duration
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s, _ := run(t, context.Background(), p, executor.Options{
+		Parallelism: 10,
+		Clock:       func() time.Time { return now },
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			waits = append(waits, d)
+			mu.Unlock()
+			return ctx.Err()
+		},
+	})
+	if s.ExitCode != 0 {
+		t.Fatalf("exit %d", s.ExitCode)
+	}
+	if got := most.Load(); got > 2 {
+		t.Errorf("%d attempts in flight at once through a provider with max_concurrency = 2", got)
+	}
+	slices.Sort(waits)
+	want := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, 750 * time.Millisecond}
+	if !slices.Equal(waits, want) {
+		t.Errorf("rate_limit waits %v, want %v", waits, want)
+	}
+}

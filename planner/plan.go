@@ -182,6 +182,64 @@ type ProviderInstance struct {
 	Type   string
 	Config cty.Value // decoded, known, unmarked
 	Driver providers.Driver
+	Limits Limits
+}
+
+// Limits bound the calls made through a provider or a function: at most
+// MaxConcurrency attempts in flight and RateLimit attempts started per
+// second; 0 is no bound.
+type Limits struct {
+	MaxConcurrency int
+	RateLimit      float64
+}
+
+// evalLimits evaluates the max_concurrency and rate_limit meta-arguments
+// of the block what.
+func (p *Plan) evalLimits(l spec.Limits, ctx *hcl.EvalContext, what string) (Limits, hcl.Diagnostics) {
+	var out Limits
+	var diags hcl.Diagnostics
+	for _, c := range []struct {
+		name string
+		expr hcl.Expression
+	}{{"max_concurrency", l.MaxConcurrency}, {"rate_limit", l.RateLimit}} {
+		if c.expr == nil {
+			continue
+		}
+		v, moreDiags := p.eval(c.expr, ctx, fmt.Sprintf("the %s of %s", c.name, what))
+		diags = append(diags, moreDiags...)
+		if moreDiags.HasErrors() || p.excused(v) {
+			continue
+		}
+		invalid := func(detail string) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid " + c.name, Detail: detail, Subject: c.expr.Range().Ptr(),
+			})
+		}
+		if !v.IsWhollyKnown() {
+			invalid(fmt.Sprintf("The %s of %s must be known before anything is invoked.", c.name, what))
+			continue
+		}
+		switch c.name {
+		case "max_concurrency":
+			n, err := spec.IntValue(v, 1)
+			if err != nil {
+				invalid("max_concurrency " + err.Error() + ".")
+			}
+			out.MaxConcurrency = n
+		case "rate_limit":
+			v, _ = v.Unmark()
+			n, err := convert.Convert(v, cty.Number)
+			var f float64
+			if err == nil && !n.IsNull() {
+				f, _ = n.AsBigFloat().Float64()
+			}
+			if err != nil || n.IsNull() || !(f > 0) || f > MaxSampleRate {
+				invalid(fmt.Sprintf("rate_limit is calls per second: a number above 0 and at most %d.", MaxSampleRate))
+			}
+			out.RateLimit = f
+		}
+	}
+	return out, diags
 }
 
 // FunctionInstance is a function block, or one key of its for_each.
@@ -191,6 +249,7 @@ type FunctionInstance struct {
 	Provider *ProviderInstance
 	Config   cty.Value // decoded, known, unmarked
 	BaseDir  string    // directory of the file declaring it
+	Limits   Limits
 }
 
 // Build plans cfg.
@@ -366,6 +425,8 @@ func (p *Plan) buildGraph() (*graph, hcl.Diagnostics) {
 	for _, addr := range spec.SortedKeys(cfg.Providers) {
 		pr := cfg.Providers[addr]
 		rs, moreDiags := bodyRefs(cfg, scope{}, pr.Config, pr.Spec)
+		more, limitDiags := p.exprRefs(scope{}, pr.Limits.Exprs()...)
+		rs, moreDiags = append(rs, more...), append(moreDiags, limitDiags...)
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
 			p.badBlock[Addr{KindProvider, addr}] = true
@@ -377,6 +438,12 @@ func (p *Plan) buildGraph() (*graph, hcl.Diagnostics) {
 		sc := scope{each: fn.ForEach != nil}
 		rs, moreDiags := p.exprRefs(scope{}, fn.ForEach, fn.Provider)
 		diags = append(diags, moreDiags...)
+		more, moreDiags := p.exprRefs(sc, fn.Limits.Exprs()...)
+		diags = append(diags, moreDiags...)
+		rs = append(rs, more...)
+		if moreDiags.HasErrors() {
+			p.badBlock[Addr{KindFunction, name}] = true
+		}
 		pr, _ := cfg.ProviderFor(providerAddrOf(fn))
 		if pr != nil {
 			more, moreDiags := bodyRefs(cfg, sc, fn.Config, p.Registry[pr.Type].Schema().Function)
@@ -637,7 +704,12 @@ func (p *Plan) evaluateProvider(a Addr, pr *spec.Provider, ctxFor func(string, *
 	if moreDiags.HasErrors() || v == cty.NilVal || p.Config.Failed("provider", a.Name) {
 		return false, diags
 	}
-	p.Providers[a.Name] = &ProviderInstance{Addr: "provider." + a.Name, Type: pr.Type, Config: v, Driver: p.Registry[pr.Type]}
+	limits, moreDiags := p.evalLimits(pr.Limits, ctx, "provider."+a.Name)
+	diags = append(diags, moreDiags...)
+	if moreDiags.HasErrors() {
+		return false, diags
+	}
+	p.Providers[a.Name] = &ProviderInstance{Addr: "provider." + a.Name, Type: pr.Type, Config: v, Driver: p.Registry[pr.Type], Limits: limits}
 	return true, diags
 }
 
@@ -775,8 +847,12 @@ func (p *Plan) evaluateFunction(fn *spec.Function, ctxFor func(string, *eachVals
 		if val, ok := pr.Driver.(providers.FunctionValidator); ok && v.IsWhollyKnown() && pr.Config.IsWhollyKnown() {
 			diags = append(diags, p.validationDiags(val.ValidateFunction(pr.Config, v), fn, pr, sch.Function, addr)...)
 		}
+		limits, moreDiags := p.evalLimits(fn.Limits, ctx, addr)
+		if diags = append(diags, moreDiags...); moreDiags.HasErrors() {
+			return spec.BrokenVal, diags
+		}
 		p.Functions[addr] = &FunctionInstance{
-			Addr: addr, Name: fn.Name, Provider: pr, Config: v,
+			Addr: addr, Name: fn.Name, Provider: pr, Config: v, Limits: limits,
 			BaseDir: filepath.Dir(fn.DeclRange.Filename),
 		}
 		attrs := map[string]cty.Value{}

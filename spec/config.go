@@ -106,7 +106,28 @@ type Provider struct {
 	Config    hcl.Body // the driver's part of the body
 	Spec      hcldec.ObjectSpec
 	Sensitive []string
+	Limits    Limits
 	DeclRange hcl.Range
+}
+
+// Limits are the meta-arguments of provider and function blocks that
+// bound the calls fnprobe makes through them, whatever the driver:
+// max_concurrency (calls in flight at once) and rate_limit (calls per
+// second). Nil when absent.
+type Limits struct {
+	MaxConcurrency hcl.Expression
+	RateLimit      hcl.Expression
+}
+
+// Exprs returns the expressions set.
+func (l Limits) Exprs() []hcl.Expression {
+	var out []hcl.Expression
+	for _, e := range []hcl.Expression{l.MaxConcurrency, l.RateLimit} {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Addr is the provider's address without the "provider." prefix.
@@ -123,6 +144,7 @@ type Function struct {
 	Provider  hcl.Expression // a reference to a provider block
 	ForEach   hcl.Expression // nil without for_each
 	Config    hcl.Body       // the driver's part of the body, decoded once the provider is known
+	Limits    Limits
 	DeclRange hcl.Range
 }
 

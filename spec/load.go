@@ -547,7 +547,19 @@ func (d *decoder) locals(b *hcl.Block) hcl.Diagnostics {
 }
 
 var providerSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "alias"}},
+	Attributes: []hcl.AttributeSchema{{Name: "alias"}, {Name: "max_concurrency"}, {Name: "rate_limit"}},
+}
+
+// limitsOf reads the max_concurrency and rate_limit meta-arguments.
+func limitsOf(attrs hcl.Attributes) Limits {
+	var l Limits
+	if a, ok := attrs["max_concurrency"]; ok {
+		l.MaxConcurrency = a.Expr
+	}
+	if a, ok := attrs["rate_limit"]; ok {
+		l.RateLimit = a.Expr
+	}
+	return l
 }
 
 func (d *decoder) provider(b *hcl.Block) hcl.Diagnostics {
@@ -567,7 +579,7 @@ func (d *decoder) provider(b *hcl.Block) hcl.Diagnostics {
 		d.unstoredProviders++
 		return hcl.Diagnostics{unsupportedProvider(typ, d.reg, b.LabelRanges[0])}
 	}
-	p := &Provider{Type: typ, Config: remain, DeclRange: b.DefRange}
+	p := &Provider{Type: typ, Config: remain, Limits: limitsOf(content.Attributes), DeclRange: b.DefRange}
 	if a, ok := content.Attributes["alias"]; ok {
 		s, moreDiags := constString(a.Expr, "alias")
 		diags = append(diags, moreDiags...)
@@ -612,7 +624,7 @@ func unsupportedProvider(typ string, reg providers.Registry, rng hcl.Range) *hcl
 }
 
 var functionSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "provider"}, {Name: "for_each"}},
+	Attributes: []hcl.AttributeSchema{{Name: "provider"}, {Name: "for_each"}, {Name: "max_concurrency"}, {Name: "rate_limit"}},
 }
 
 func (d *decoder) function(b *hcl.Block) hcl.Diagnostics {
@@ -622,7 +634,7 @@ func (d *decoder) function(b *hcl.Block) hcl.Diagnostics {
 	diags = append(diags, dup...)
 	content, remain, moreDiags := b.Body.PartialContent(functionSchema)
 	diags = append(diags, moreDiags...)
-	fn := &Function{Name: name, Config: remain, DeclRange: b.DefRange}
+	fn := &Function{Name: name, Config: remain, Limits: limitsOf(content.Attributes), DeclRange: b.DefRange}
 	if a, ok := content.Attributes["for_each"]; ok {
 		fn.ForEach = a.Expr
 	}
