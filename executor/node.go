@@ -54,46 +54,61 @@ func (e *executor) runNode(ctx context.Context, i int) {
 		return
 	}
 
-	evalCtx, diags := e.plan.EvalContext(inst, e, cty.NilVal)
-	fail := func(diags hcl.Diagnostics) {
-		e.finish(i, StatusFail, &ResultInfo{Status: StatusFail, Duration: e.opts.Clock().Sub(start), Diags: diags}, nil)
-	}
-	if diags.HasErrors() {
-		fail(diags)
+	evalCtx, req, notRun := e.prepare(inst)
+	if notRun != nil {
+		notRun.Duration = e.opts.Clock().Sub(start)
+		e.finish(i, notRun.Status, notRun, nil)
 		return
 	}
-	if inst.Block.Enabled != nil {
-		v, diags := inst.Block.Enabled.Value(evalCtx)
-		if diags.HasErrors() {
-			fail(diags)
-			return
-		}
-		v, _ = v.Unmark()
-		if b, err := convert.Convert(v, cty.Bool); err != nil || b.IsNull() || !b.IsKnown() {
-			fail(hcl.Diagnostics{exprDiag(inst.Block.Enabled, evalCtx, "Invalid enabled value", "enabled must be true or false.")})
-			return
-		} else if b.False() {
-			skip("disabled (enabled = false)")
-			return
-		}
-	}
-	req, diags := e.request(inst, evalCtx)
-	if diags.HasErrors() {
-		fail(diags)
-		return
-	}
-	req.Budget = e.budget
 
 	info := e.info(inst)
-	e.emit(Event{Type: EventStart, Invocation: info})
 	var out *ResultInfo
-	if inst.Sample != nil {
+	switch pre := e.takePresampled(i); {
+	case pre != nil:
+		// Drawn already, interleaved with the partner it depends on.
+		start = pre.start
+		out = e.sampleVerdict(inst, evalCtx, info, pre.run)
+	case inst.Sample != nil:
+		e.emit(Event{Type: EventStart, Invocation: info})
 		out = e.sample(ctx, inst, req, evalCtx, info)
-	} else {
+	default:
+		e.emit(Event{Type: EventStart, Invocation: info})
 		out = e.attempts(ctx, inst, req, evalCtx, info, callMode{})
 	}
 	out.Duration = e.opts.Clock().Sub(start)
 	e.finish(i, out.Status, out, info)
+}
+
+// prepare evaluates what an invocation needs before it is invoked: its
+// evaluation context, enabled and the request. notRun is the result when
+// it is not to be invoked: disabled (skip) or an expression that failed
+// (fail).
+func (e *executor) prepare(inst *planner.Instance) (evalCtx *hcl.EvalContext, req *providers.Request, notRun *ResultInfo) {
+	fail := func(diags hcl.Diagnostics) (*hcl.EvalContext, *providers.Request, *ResultInfo) {
+		return nil, nil, &ResultInfo{Status: StatusFail, Diags: diags}
+	}
+	evalCtx, diags := e.plan.EvalContext(inst, e, cty.NilVal)
+	if diags.HasErrors() {
+		return fail(diags)
+	}
+	if inst.Block.Enabled != nil {
+		v, diags := inst.Block.Enabled.Value(evalCtx)
+		if diags.HasErrors() {
+			return fail(diags)
+		}
+		v, _ = v.Unmark()
+		if b, err := convert.Convert(v, cty.Bool); err != nil || b.IsNull() || !b.IsKnown() {
+			return fail(hcl.Diagnostics{exprDiag(inst.Block.Enabled, evalCtx, "Invalid enabled value", "enabled must be true or false.")})
+		} else if b.False() {
+			return nil, nil, &ResultInfo{Status: StatusSkip, Reason: "disabled (enabled = false)"}
+		}
+	}
+	req, diags = e.request(inst, evalCtx)
+	if diags.HasErrors() {
+		return fail(diags)
+	}
+	req.Budget = e.budget
+	return evalCtx, req, nil
 }
 
 func causeText(ctx context.Context) string {

@@ -97,6 +97,9 @@ type executor struct {
 	status []Status
 	values []cty.Value
 	limits map[string]*limiter // by provider and function address; nil entries absent
+	// presampled: samples drawn in an interleaved partner's node, by
+	// instance index, until their own node judges them (under mu).
+	presampled map[int]*presample
 
 	stopped atomic.Bool // -fail-fast tripped
 	// cutShort: an instance was skipped because the run's context ended

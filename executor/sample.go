@@ -40,28 +40,104 @@ type sampleRun struct {
 	lastCall           int
 	first              *ResultInfo // the lowest-numbered call that failed or errored
 	firstCall          int
-	panicked           any
+	planned            *planner.Sample
+	start              time.Time
+	elapsed            time.Duration // set once every call is done
 }
 
-// sample runs the calls of a sampled invocation: Warmup + Count calls,
-// Concurrency at once, started no faster than Rate per second, each a full
-// invocation with its retries and its per-call checks (expect and the
-// asserts that are not gates). Then the gates are checked once, with
-// self the last answered call's result whose stats describe the sample.
+// sampled is one invocation whose calls a sample draws.
+type sampled struct {
+	inst    *planner.Instance
+	req     *providers.Request
+	evalCtx *hcl.EvalContext
+	info    *InvocationInfo
+	run     *sampleRun
+	slots   chan struct{} // its concurrency
+}
+
+// presample is a sample drawn in its partner's node (interleave), waiting
+// for its own node to judge it.
+type presample struct {
+	run   *sampleRun
+	start time.Time
+}
+
+// sample runs a sampled invocation and judges it. When another selected
+// invocation interleaves with it (and can run now), both are drawn
+// together, call by call, and the partner's run waits for the partner's
+// own node, which comes after this one (it depends on it).
 func (e *executor) sample(ctx context.Context, inst *planner.Instance, req *providers.Request, evalCtx *hcl.EvalContext, info *InvocationInfo) *ResultInfo {
-	sp := inst.Sample
-	total := sp.Warmup + sp.Count
-	r := &sampleRun{firstCall: total + 1}
-	start := e.opts.Clock()
-	snapshot := func() *SampleInfo {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return &SampleInfo{
-			Planned: sp.Count, Warmup: sp.Warmup, Concurrency: sp.Concurrency, Rate: sp.Rate,
-			Done: r.done, Failed: r.failed, Errored: r.errs, Elapsed: e.opts.Clock().Sub(start),
-			Stats: cty.NilVal,
+	group := []*sampled{{inst: inst, req: req, evalCtx: evalCtx, info: info}}
+	var partnerIdx int
+	if p := inst.InterleavedBy; p != nil {
+		if j, ok := e.index[p]; ok {
+			// The partner's own preparation: disabled, or an expression
+			// that fails, leaves it to its node, which says so.
+			if pctx, preq, notRun := e.prepare(p); notRun == nil {
+				partnerIdx = j
+				pinfo := e.info(p)
+				group = append(group, &sampled{inst: p, req: preq, evalCtx: pctx, info: pinfo})
+				e.emit(Event{Type: EventStart, Invocation: pinfo})
+			}
 		}
 	}
+	start := e.opts.Clock()
+	e.runCalls(ctx, group)
+	if len(group) > 1 {
+		e.mu.Lock()
+		if e.presampled == nil {
+			e.presampled = map[int]*presample{}
+		}
+		e.presampled[partnerIdx] = &presample{run: group[1].run, start: start}
+		e.mu.Unlock()
+	}
+	if ctx.Err() != nil {
+		r := group[0].run
+		reason := fmt.Sprintf("run %s while sampling (%d of %d calls done)", causeText(ctx), r.done, inst.Sample.Warmup+inst.Sample.Count)
+		return &ResultInfo{Status: StatusError, Attempts: r.attempts, Throttled: r.throttled, Reason: reason,
+			Diags: hcl.Diagnostics{unansweredDiag(inst, "Invocation cut short", reason, 1)}}
+	}
+	return e.sampleVerdict(inst, evalCtx, info, group[0].run)
+}
+
+// takePresampled returns, and forgets, the sample of instance i drawn in
+// its partner's node; nil when there is none.
+func (e *executor) takePresampled(i int) *presample {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	pre := e.presampled[i]
+	delete(e.presampled, i)
+	return pre
+}
+
+// runCalls draws the samples of group: for each, Warmup + Count calls,
+// at most its Concurrency at once, started no faster than its Rate, each
+// a full invocation with its retries and its per-call checks (expect and
+// the asserts that are not gates). With two in the group the calls
+// alternate, call k of each next to the other's, so that whatever
+// happens to the network in a window happens to both.
+func (e *executor) runCalls(ctx context.Context, group []*sampled) {
+	type job struct {
+		s *sampled
+		k int // 0-based call number
+	}
+	var jobs []job
+	total, workers := 0, 0
+	for _, s := range group {
+		n := s.inst.Sample.Warmup + s.inst.Sample.Count
+		total = max(total, n)
+		s.run = &sampleRun{firstCall: n + 1, start: e.opts.Clock(), planned: s.inst.Sample}
+		s.slots = make(chan struct{}, s.inst.Sample.Concurrency)
+		workers += min(s.inst.Sample.Concurrency, n)
+	}
+	for k := range total {
+		for _, s := range group {
+			if k < s.inst.Sample.Warmup+s.inst.Sample.Count {
+				jobs = append(jobs, job{s, k})
+			}
+		}
+	}
+	start := e.opts.Clock()
 
 	stopProgress := make(chan struct{})
 	progressDone := make(chan struct{})
@@ -74,58 +150,73 @@ func (e *executor) sample(ctx context.Context, inst *planner.Instance, req *prov
 			case <-stopProgress:
 				return
 			case <-t.C:
-				e.emit(Event{Type: EventProgress, Invocation: info, Sample: snapshot()})
+				for _, s := range group {
+					e.emit(Event{Type: EventProgress, Invocation: s.info, Sample: s.run.snapshot(e.opts.Clock())})
+				}
 			}
 		}
 	}()
 
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(sp.Concurrency, total) {
+	var panicked atomic.Value
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() {
 				if p := recover(); p != nil {
-					r.mu.Lock()
-					r.panicked = p
-					r.mu.Unlock()
+					panicked.CompareAndSwap(nil, p)
 				}
 			}()
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= total || ctx.Err() != nil {
+				if i >= len(jobs) || ctx.Err() != nil || panicked.Load() != nil {
 					return
 				}
+				j := jobs[i]
+				sp := j.s.inst.Sample
 				if sp.Rate > 0 {
-					at := start.Add(time.Duration(float64(i) / sp.Rate * float64(time.Second)))
+					at := start.Add(time.Duration(float64(j.k) / sp.Rate * float64(time.Second)))
 					if d := at.Sub(e.opts.Clock()); d > 0 && e.opts.Sleep(ctx, d) != nil {
 						return
 					}
 				}
-				out := e.attempts(ctx, inst, req, evalCtx, info, callMode{call: i + 1})
-				r.record(i+1, i >= sp.Warmup, out)
+				select {
+				case j.s.slots <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				out := e.attempts(ctx, j.s.inst, j.s.req, j.s.evalCtx, j.s.info, callMode{call: j.k + 1})
+				<-j.s.slots
+				j.s.run.record(j.k+1, j.k >= sp.Warmup, out)
 			}
 		}()
 	}
 	wg.Wait()
 	close(stopProgress)
 	<-progressDone
-	if r.panicked != nil {
-		panic(r.panicked) // the node's recovery reports it as an internal error
+	if p := panicked.Load(); p != nil {
+		panic(p) // the node's recovery reports it as an internal error
 	}
+	for _, s := range group {
+		s.run.elapsed = e.opts.Clock().Sub(s.run.start)
+	}
+}
 
-	if ctx.Err() != nil {
-		reason := fmt.Sprintf("run %s while sampling (%d of %d calls done)", causeText(ctx), r.done, total)
-		return &ResultInfo{Status: StatusError, Attempts: r.attempts, Throttled: r.throttled, Reason: reason,
-			Diags: hcl.Diagnostics{unansweredDiag(inst, "Invocation cut short", reason, 1)}}
-	}
-	si := snapshot()
+// sampleVerdict judges a drawn sample: the gates, checked once with self
+// the last answered call's result whose stats describe the sample, and
+// the implicit gate that every call passed unless a gate speaks of
+// failures. It emits the assertion events of the gates and the sample
+// event.
+func (e *executor) sampleVerdict(inst *planner.Instance, evalCtx *hcl.EvalContext, info *InvocationInfo, r *sampleRun) *ResultInfo {
+	sp := inst.Sample
+	si := r.snapshot(r.start.Add(r.elapsed))
 	if r.last == cty.NilVal {
 		// No call was answered: the sample is the first call's error.
 		out := r.first
 		out.Attempts, out.Throttled = r.attempts, r.throttled
-		out.Reason = fmt.Sprintf("no call of the sample was answered (%d calls); the first: %s", total, out.Reason)
+		out.Reason = fmt.Sprintf("no call of the sample was answered (%d calls); the first: %s", r.done, out.Reason)
 		si.Stats = r.acc.Value()
 		e.emit(Event{Type: EventSample, Invocation: info, Sample: si})
 		return out
@@ -153,11 +244,10 @@ func (e *executor) sample(ctx context.Context, inst *planner.Instance, req *prov
 	counted := r.acc.Count()
 	bad := r.failedCounted()
 	if r.first != nil {
-		example := r.first.Diags
 		d := &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
 			Summary:  "Calls of the sample failed",
-			Detail:   failedCallsText(r, counted, sp.Warmup, example),
+			Detail:   failedCallsText(r, counted, sp.Warmup, r.first.Diags),
 			Subject:  inst.Block.Sample.DeclRange.Ptr(),
 		}
 		if !tookCharge && bad > 0 {
@@ -183,6 +273,16 @@ func (e *executor) sample(ctx context.Context, inst *planner.Instance, req *prov
 	e.emit(Event{Type: EventSample, Invocation: info, Sample: si})
 	sortErrorsFirst(out.Diags)
 	return out
+}
+
+// snapshot describes the sample so far, at now.
+func (r *sampleRun) snapshot(now time.Time) *SampleInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return &SampleInfo{
+		Planned: r.planned.Count, Warmup: r.planned.Warmup, Concurrency: r.planned.Concurrency, Rate: r.planned.Rate,
+		Done: r.done, Failed: r.failed, Errored: r.errs, Elapsed: now.Sub(r.start), Stats: cty.NilVal,
+	}
 }
 
 // record adds the outcome of call number n; counted says it is past the

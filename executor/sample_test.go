@@ -420,3 +420,84 @@ invocation "paced" {
 		t.Errorf("rate_limit waits %v, want %v", waits, want)
 	}
 }
+
+// Two interleaved samples are drawn in the same window, call by call; the
+// canary's gates read the stable's statistics, and mann_whitney_p and
+// percentile compare them.
+func TestSampleInterleave(t *testing.T) {
+	var seq atomic.Int64
+	var mu sync.Mutex
+	order := map[string][]int64{}
+	mk := func(name string, ms float64) invokeFunc {
+		return func(context.Context, *providers.Request) (*providers.Result, error) {
+			if name == "canary" {
+				// Slower by far more than any scheduling noise: every
+				// canary round trip is above every stable one.
+				time.Sleep(40 * time.Millisecond)
+			}
+			n := seq.Add(1)
+			mu.Lock()
+			order[name] = append(order[name], n)
+			k := len(order[name])
+			mu.Unlock()
+			d := ms + float64(k%3) // a little spread, no ties across the two
+			return &providers.Result{Status: 200, Body: []byte("{}"), FunctionDurationMs: &d}, nil
+		}
+	}
+	drv := &testDriver{funcs: map[string]invokeFunc{"stable": mk("stable", 10), "canary": mk("canary", 50), "before": mk("before", 1)}}
+	p := plan(t, drv, fn("stable")+fn("canary")+fn("before")+`
+invocation "before" {
+  function = function.before
+}
+
+invocation "stable" {
+  function   = function.stable
+  depends_on = [invocation.before]
+  sample {
+    count = 12
+  }
+}
+
+invocation "canary" {
+  function   = function.canary
+  depends_on = [invocation.before]
+  sample {
+    count      = 12
+    interleave = invocation.stable
+  }
+  assert {
+    condition     = !(mann_whitney_p(self.stats.durations_ms, invocation.stable.stats.durations_ms) < 0.01 && percentile(self.stats.durations_ms, 50) > 1.1 * percentile(invocation.stable.stats.durations_ms, 50))
+    error_message = "the canary is slower: function p50 ${self.stats.function_duration_ms.p50} ms against ${invocation.stable.stats.function_duration_ms.p50} ms"
+  }
+}
+`)
+	_, rec := run(t, context.Background(), p, executor.Options{})
+	res := rec.results()
+	if r := res["invocation.stable"]; r.Status != executor.StatusPass {
+		t.Fatalf("stable: %s %v", r.Status, r.Diags)
+	}
+	r := res["invocation.canary"]
+	if r.Status != executor.StatusFail || len(r.Diags) == 0 || !strings.Contains(r.Diags[0].Detail, "the canary is slower: function p50 51 ms against 11 ms") {
+		t.Fatalf("canary: %s %v", r.Status, r.Diags)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(order["stable"]) != 12 || len(order["canary"]) != 12 {
+		t.Fatalf("calls %v", order)
+	}
+	// Drawn together: the canary's first call comes before the stable's
+	// last, and the other way round.
+	if order["canary"][0] > order["stable"][11] || order["stable"][0] > order["canary"][11] {
+		t.Errorf("not interleaved: stable %v, canary %v", order["stable"], order["canary"])
+	}
+	// One invocation_start each, the canary's before the stable's result.
+	var events []string
+	for _, e := range rec.events {
+		if e.Type == executor.EventStart || e.Type == executor.EventResult {
+			events = append(events, string(e.Type)+" "+e.Invocation.Addr)
+		}
+	}
+	if i, j := slices.Index(events, "invocation_start invocation.canary"), slices.Index(events, "invocation_result invocation.stable"); i < 0 || j < 0 || i > j {
+		t.Errorf("events %v", events)
+	}
+}

@@ -143,7 +143,127 @@ func (p *Plan) expandInvocations() hcl.Diagnostics {
 			inst.Deps = append(inst.Deps, p.invInstances[dep]...)
 		}
 	}
+	diags = append(diags, p.linkInterleaves()...)
 	return diags
+}
+
+// linkInterleaves pairs each instance whose sample says interleave with
+// its partner: the partner's instance of the same for_each key, or the
+// partner itself when it has no for_each. The two are drawn together when
+// the partner runs, so this one may read the partner only in its checks,
+// may depend on nothing the partner does not, and the partner must be
+// sampled alike (count, warmup) and pair with no one else.
+func (p *Plan) linkInterleaves() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	bad := func(inv *spec.Invocation, detail string) {
+		p.failedInv[inv.Name] = true
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Invalid interleave", Detail: detail,
+			Subject: inv.Sample.InterleaveRange.Ptr(),
+		})
+	}
+	reported := map[string]bool{} // blocks with an error: once per block
+	checked := map[string]bool{}  // blocks whose block-level rules hold
+	for _, inst := range p.Instances {
+		inv := inst.Block
+		if inv.Sample == nil || inv.Sample.Interleave == nil || reported[inv.Name] || inst.Sample == nil {
+			continue
+		}
+		name := attrName(inv.Sample.Interleave[1])
+		partnerInv := p.Config.Invocations[name]
+		if partnerInv == nil || p.failedInv[name] {
+			continue // reported by the reference check, or failed already
+		}
+		fail := func(detail string) {
+			reported[inv.Name] = true
+			bad(inv, detail)
+		}
+		if !checked[inv.Name] {
+			if !p.interleaveBlockRules(inv, partnerInv, fail) {
+				continue
+			}
+			checked[inv.Name] = true
+		}
+		partner := p.byAddr[instanceAddr("invocation", name, inst.Key, inst.HasKey)]
+		switch {
+		case partner == nil:
+			fail(fmt.Sprintf("invocation.%s has no instance with the key %q to interleave with.", name, inst.Key))
+		case partner.Sample == nil:
+			// its sample block failed: reported
+		case partner.Sample.Count != inst.Sample.Count || partner.Sample.Warmup != inst.Sample.Warmup:
+			fail(fmt.Sprintf("Interleaved samples are drawn call by call, so their count and warmup must be equal: %s has %d and %d, %s has %d and %d.",
+				inst.Addr, inst.Sample.Count, inst.Sample.Warmup, partner.Addr, partner.Sample.Count, partner.Sample.Warmup))
+		case partner.InterleavedBy != nil:
+			fail(fmt.Sprintf("%s is interleaved with %s already: an invocation pairs with one other.", partner.Addr, partner.InterleavedBy.Addr))
+		default:
+			inst.Interleave, partner.InterleavedBy = partner, inst
+		}
+	}
+	return diags
+}
+
+// interleaveBlockRules checks the rules of interleave that hold for the
+// whole block inv, pairing with partnerInv; fail reports a broken one.
+func (p *Plan) interleaveBlockRules(inv, partnerInv *spec.Invocation, fail func(string)) bool {
+	name := partnerInv.Name
+	switch {
+	case name == inv.Name:
+		return false // the reference check reports it (use self)
+	case partnerInv.Sample == nil:
+		fail(fmt.Sprintf("invocation.%s has no sample block: interleave pairs two sampled invocations.", name))
+		return false
+	case partnerInv.Sample.Interleave != nil:
+		fail(fmt.Sprintf("invocation.%s interleaves with another invocation itself: pairs do not chain. Give interleave on one side only.", name))
+		return false
+	case (inv.ForEach != nil) != (partnerInv.ForEach != nil):
+		fail(fmt.Sprintf("invocation.%s and invocation.%s must both have for_each, or neither: with for_each, each key is drawn with the same key.", inv.Name, name))
+		return false
+	}
+	for _, e := range []hcl.Expression{inv.Payload, inv.PayloadFile, inv.Headers, inv.Path, inv.Query, inv.Method, inv.Enabled} {
+		if e != nil && readsInvocation(e, name) {
+			fail(fmt.Sprintf("The request of invocation.%s reads invocation.%s, but the two are drawn at the same time: only the checks may read the partner's result.", inv.Name, name))
+			return false
+		}
+	}
+	ancestors := p.ancestors(name)
+	for _, dep := range p.invocations[inv.Name].deps {
+		if dep != name && !ancestors[dep] {
+			fail(fmt.Sprintf("invocation.%s starts with invocation.%s, so it may depend only on what invocation.%s depends on; it depends on invocation.%s too.", inv.Name, name, name, dep))
+			return false
+		}
+	}
+	return true
+}
+
+// ancestors returns the invocation blocks name depends on, directly or not.
+func (p *Plan) ancestors(name string) map[string]bool {
+	seen := map[string]bool{}
+	stack := []string{name}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		b := p.invocations[n]
+		if b == nil {
+			continue
+		}
+		for _, d := range b.deps {
+			if !seen[d] {
+				seen[d] = true
+				stack = append(stack, d)
+			}
+		}
+	}
+	return seen
+}
+
+// readsInvocation reports whether expr reads invocation.name.
+func readsInvocation(expr hcl.Expression, name string) bool {
+	for _, tr := range expr.Variables() {
+		if tr.RootName() == "invocation" && len(tr) > 1 && attrName(tr[1]) == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Plan) addInstance(inst *Instance) {

@@ -146,6 +146,10 @@ type Instance struct {
 	Path   string
 	Query  map[string]string
 	Method string
+	// Interleave is the instance whose sample this one is drawn with, call
+	// by call (sample { interleave }); InterleavedBy is the converse.
+	Interleave    *Instance
+	InterleavedBy *Instance
 	// Sample is the sample block's plan, nil without one. Stats says the
 	// result's stats object is read somewhere (or the invocation is
 	// sampled), so the executor computes it; otherwise it is null.
@@ -505,6 +509,15 @@ func (p *Plan) buildGraph() (*graph, hcl.Diagnostics) {
 				continue
 			}
 			rs = append(rs, *r)
+		}
+		if sm := inv.Sample; sm != nil && sm.Interleave != nil {
+			// An edge: the partner's node draws both samples, and this
+			// invocation's gates read the partner's statistics.
+			if r, moreDiags := ref(cfg, scope{owner: name}, sm.Interleave); r != nil {
+				rs = append(rs, *r)
+			} else {
+				diags = append(diags, moreDiags...)
+			}
 		}
 		g.add(Addr{KindInvocation, name}, inv.DeclRange, rs)
 	}

@@ -183,7 +183,12 @@ type Sample struct {
 	Concurrency hcl.Expression
 	Rate        hcl.Expression
 	Warmup      hcl.Expression
-	DeclRange   hcl.Range
+	// Interleave names the invocation whose sample this one is drawn
+	// with, call by call in the same window (interleave =
+	// invocation.stable); nil when absent.
+	Interleave      hcl.Traversal
+	InterleaveRange hcl.Range
+	DeclRange       hcl.Range
 }
 
 // Retry is an invocation's `retry` block.

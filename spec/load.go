@@ -778,7 +778,7 @@ var invocationSchema = &hcl.BodySchema{
 
 var sampleSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
-		{Name: "count", Required: true}, {Name: "concurrency"}, {Name: "rate"}, {Name: "warmup"},
+		{Name: "count", Required: true}, {Name: "concurrency"}, {Name: "rate"}, {Name: "warmup"}, {Name: "interleave"},
 	},
 }
 
@@ -862,6 +862,19 @@ func (d *decoder) invocation(b *hcl.Block) hcl.Diagnostics {
 				return nil
 			}
 			sm.Count, sm.Concurrency, sm.Rate, sm.Warmup = attrOf("count"), attrOf("concurrency"), attrOf("rate"), attrOf("warmup")
+			if a, ok := sc.Attributes["interleave"]; ok {
+				tr, moreDiags := hcl.AbsTraversalForExpr(a.Expr)
+				if moreDiags.HasErrors() || tr.RootName() != "invocation" || len(tr) != 2 {
+					diags = append(diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Invalid interleave reference",
+						Detail:   "interleave takes a reference to another sampled invocation, such as invocation.stable (with for_each on both, each key is drawn with the same key).",
+						Subject:  a.Expr.Range().Ptr(),
+					})
+				} else {
+					sm.Interleave, sm.InterleaveRange = tr, a.Expr.Range()
+				}
+			}
 			inv.Sample = sm
 		case "retry":
 			if sawRetry {
