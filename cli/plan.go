@@ -53,7 +53,7 @@ func writePlan(w io.Writer, p *planner.Plan, color bool, r *spec.Redactor) {
 			fmt.Fprintf(w, "      qualifier  = %s\n", clean(t.Qualifier))
 		}
 		if inst.Sample != nil {
-			fmt.Fprintf(w, "      sample     = %s\n", sampleText(inst.Sample))
+			fmt.Fprintf(w, "      sample     = %s\n", clean(sampleText(inst)))
 		}
 		if len(inst.Tags) > 0 {
 			fmt.Fprintf(w, "      tags       = [%s]\n", strings.Join(cleanAll(inst.Tags), ", "))
@@ -154,17 +154,22 @@ type planSample struct {
 	Concurrency int     `json:"concurrency"`
 	Rate        float64 `json:"rate"`
 	Warmup      int     `json:"warmup"`
+	Interleave  string  `json:"interleave,omitempty"` // the partner's address
 }
 
 // sampleText describes a sample for the plan: "200 calls, 10 at once, at
-// most 20/s, after 10 warmup calls".
-func sampleText(s *planner.Sample) string {
+// most 20 calls/s, after 10 warmup calls".
+func sampleText(inst *planner.Instance) string {
+	s := inst.Sample
 	t := fmt.Sprintf("%d call%s, %d at once", s.Count, plural(s.Count), s.Concurrency)
 	if s.Rate > 0 {
-		t += fmt.Sprintf(", at most %g/s", s.Rate)
+		t += fmt.Sprintf(", at most %g calls/s", s.Rate)
 	}
 	if s.Warmup > 0 {
 		t += fmt.Sprintf(", after %d warmup call%s", s.Warmup, plural(s.Warmup))
+	}
+	if inst.Interleave != nil {
+		t += ", interleaved with " + inst.Interleave.Addr
 	}
 	return t
 }
@@ -198,6 +203,9 @@ func writePlanJSON(w io.Writer, p *planner.Plan, r *spec.Redactor, now time.Time
 		pi.Endpoint, pi.Method, pi.Region, pi.Qualifier = r.String(t.Endpoint), r.String(t.Method), r.String(t.Region), r.String(t.Qualifier)
 		if sm := inst.Sample; sm != nil {
 			pi.Sample = &planSample{Count: sm.Count, Concurrency: sm.Concurrency, Rate: sm.Rate, Warmup: sm.Warmup}
+			if inst.Interleave != nil {
+				pi.Sample.Interleave = r.String(inst.Interleave.Addr)
+			}
 		}
 		out.Plan.Invocations = append(out.Plan.Invocations, pi)
 	}
