@@ -458,6 +458,7 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 			}
 			ropts.Compact = true
 		}
+		ropts.Live = env.IsTerminal && env.Getenv("TERM") != "dumb"
 		view = report.NewHuman(env.Stdout, ropts)
 		gview = &guarded{next: view}
 		observers = append(observers, gview)

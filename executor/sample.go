@@ -22,8 +22,10 @@ import (
 // gates.
 type callMode struct{ call int }
 
-// progressEvery is how often a sample in progress emits EventProgress.
-const progressEvery = 10 * time.Second
+// progressEvery is how often a sample in progress emits EventProgress:
+// often enough for a live line on a terminal; views that print lines
+// thin them out to one every 10 s.
+const progressEvery = time.Second
 
 // failureCounters are the stats attributes by which a gate takes charge of
 // the failed calls of a sample, so the implicit gate steps aside.

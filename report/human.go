@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -32,6 +33,10 @@ type Human struct {
 	outputs []executor.OutputInfo
 	hasOut  bool
 	samples []addrSample // sampled invocations, in arrival order
+	// Samples in progress: the next line due off a terminal, by address;
+	// whether a live line is on screen.
+	progressNext map[string]time.Duration
+	liveDrawn    bool
 }
 
 // addrSample is the summary of one sampled invocation.
@@ -89,11 +94,26 @@ func (h *Human) Event(e executor.Event) {
 			h.results = append(h.results, addrDiags{e.Invocation.Addr, e.Result.Diags})
 		}
 	case executor.EventProgress:
-		if e.Invocation != nil && e.Sample != nil && !h.opts.Quiet {
-			h.line(progressMessage(h.clean(e.Invocation.Addr), e.Sample))
+		if e.Invocation == nil || e.Sample == nil || h.opts.Quiet {
+			return
+		}
+		msg := progressMessage(h.clean(e.Invocation.Addr), e.Sample)
+		switch {
+		case h.opts.Live && !h.opts.Compact:
+			// One line redrawn in place; the next line written clears it.
+			h.write("\r" + h.opts.redact(msg) + "\x1b[K")
+			h.liveDrawn = true
+		case !h.opts.Live:
+			if h.progressNext == nil {
+				h.progressNext = map[string]time.Duration{}
+			}
+			if progressDue(h.progressNext, e.Invocation.Addr, e.Sample.Elapsed) {
+				h.line(msg)
+			}
 		}
 	case executor.EventSample:
 		if e.Invocation != nil && e.Sample != nil {
+			h.clearLive()
 			h.samples = append(h.samples, addrSample{e.Invocation.Addr, e.Sample})
 		}
 	case executor.EventOutputs:
@@ -117,7 +137,16 @@ func (h *Human) clean(s string) string {
 
 // line writes one line, redacted once more as a whole.
 func (h *Human) line(s string) {
+	h.clearLive()
 	h.write(h.opts.redact(s) + "\n")
+}
+
+// clearLive erases a sample's live progress line, if one is drawn.
+func (h *Human) clearLive() {
+	if h.liveDrawn {
+		h.liveDrawn = false
+		h.write("\r\x1b[K")
+	}
 }
 
 func (h *Human) write(s string) {
@@ -131,6 +160,7 @@ func (h *Human) write(s string) {
 
 // finish writes the diagnostics, the outputs and the summary line.
 func (h *Human) finish(s *executor.Summary) {
+	h.clearLive()
 	results := append([]addrDiags(nil), h.results...)
 	sort.SliceStable(results, func(i, j int) bool { return results[i].addr < results[j].addr })
 	var diags []Diagnostic

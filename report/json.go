@@ -40,6 +40,8 @@ type JSON struct {
 	w    io.Writer
 	opts Options
 	err  error
+	// progressNext: when each sample's next sample_progress event is due.
+	progressNext map[string]time.Duration
 }
 
 // NewJSON returns a JSON renderer writing to w, and writes the version event.
@@ -350,6 +352,14 @@ func (j *JSON) Event(e executor.Event) {
 	case executor.EventProgress, executor.EventSample:
 		if e.Invocation == nil || e.Sample == nil {
 			return
+		}
+		if e.Type == executor.EventProgress {
+			if j.progressNext == nil {
+				j.progressNext = map[string]time.Duration{}
+			}
+			if !progressDue(j.progressNext, e.Invocation.Addr, e.Sample.Elapsed) {
+				return
+			}
 		}
 		si := e.Sample
 		js := &jsonSample{

@@ -58,6 +58,9 @@ type Options struct {
 	// Compact makes the human view print no line per event, for runs whose
 	// progress a Progress line shows instead.
 	Compact bool
+	// Live says the human view writes to a terminal: a sample in progress
+	// is one line redrawn in place, not a line every ProgressInterval.
+	Live bool
 	// Now is the clock used for timestamps that events do not carry (the
 	// JSON version event, events with a zero Time). Nil means time.Now.
 	Now func() time.Time

@@ -24,6 +24,23 @@ func sampleRate(si *executor.SampleInfo) float64 {
 	return float64(si.Done) / si.Elapsed.Seconds()
 }
 
+// progressDue says whether a sample_progress event of addr at elapsed is
+// due in a view that prints one every ProgressInterval (the executor sends
+// one every second, for live lines); next holds each address's next due
+// time.
+func progressDue(next map[string]time.Duration, addr string, elapsed time.Duration) bool {
+	due := next[addr]
+	if due == 0 {
+		due = ProgressInterval
+	}
+	if elapsed < due {
+		next[addr] = due
+		return false
+	}
+	next[addr] = (elapsed/ProgressInterval + 1) * ProgressInterval
+	return true
+}
+
 func progressMessage(addr string, si *executor.SampleInfo) string {
 	return fmt.Sprintf("%s: sampling: %d of %d calls, %.1f/s, %d failed, %d errored, %s elapsed",
 		addr, si.Done, si.Planned+si.Warmup, sampleRate(si), si.Failed, si.Errored, si.Elapsed.Round(time.Second))
