@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/fnprobe/fnprobe/executor"
+	"github.com/fnprobe/fnprobe/stats"
 )
 
 // decodeLines checks that every line of out is a JSON object with the common
@@ -172,6 +175,8 @@ func TestSchemaDocumented(t *testing.T) {
 	several.Suite = "suites/orders"
 	j.Begin(several)
 	run(j, f.events(t))
+	// A sample's events, which the shared fixture has not.
+	run(j, sampleEvents(t, f))
 
 	documented := func(s string) {
 		t.Helper()
@@ -256,5 +261,23 @@ func TestSchemaDocumented(t *testing.T) {
 	lines := decodeLines(t, []byte(example))
 	if len(lines) < 3 || lines[0]["type"] != "version" || lines[len(lines)-1]["type"] != "summary" {
 		t.Errorf("the example does not start with version and end with summary")
+	}
+}
+
+// sampleEvents are the events of a sampled invocation: a call's attempt
+// (-sample-calls), progress at 10 s, and the sample with a gate.
+func sampleEvents(t *testing.T, f fixture) []executor.Event {
+	inv := f.info(t, "health", "")
+	var acc stats.Sample
+	fd := 3.0
+	acc.Add(stats.Call{Outcome: stats.Passed, RoundTrip: 12 * time.Millisecond, FunctionDuration: &fd, Version: "7"})
+	si := &executor.SampleInfo{Planned: 1, Concurrency: 1, Done: 1, Elapsed: 10 * time.Second, Stats: cty.NilVal}
+	done := *si
+	done.Stats = acc.Value()
+	done.Gates = []*executor.AssertionInfo{{Kind: "assert", Name: "assert[0]", Passed: true, Severity: "error"}}
+	return []executor.Event{
+		{Type: executor.EventAttempt, Invocation: inv, Call: 1, Attempt: &executor.AttemptInfo{Number: 1, HTTPStatus: 200, Duration: 12 * time.Millisecond}},
+		{Type: executor.EventProgress, Invocation: inv, Sample: si},
+		{Type: executor.EventSample, Invocation: inv, Sample: &done},
 	}
 }
