@@ -5,6 +5,9 @@
 # 64 workers against the same server (bench/echoserver) in the same run: the
 # reference for what this machine and its loopback can do. Prints one line.
 # Needs hey (apt-get install hey).
+# It then does the same for a sampled invocation of FNPROBE_BENCH_SAMPLE_N
+# calls (default 10000) at concurrency 64, next to hey making as many
+# requests with 64 workers.
 # Usage: bench/e2e.sh
 set -eu
 cd "$(dirname "$0")/.."
@@ -44,12 +47,49 @@ invocation "call" {
   }
 }
 HCL
+# The same server, a sampled invocation: SAMPLE_N calls at concurrency 64.
+ns=${FNPROBE_BENCH_SAMPLE_N:-10000}
+mkdir "$work/sample"
+cat >"$work/sample/main.probe.hcl" <<HCL
+variable "url" { type = string }
+provider "http" {}
+function "echo" {
+  url    = var.url
+  method = "POST"
+}
+invocation "load" {
+  function = function.echo
+  payload  = { i = "1" }
+  sample {
+    count       = $ns
+    concurrency = 64
+  }
+  expect {
+    status = 200
+    json   = { status = "ok" }
+  }
+  assert {
+    condition = self.stats.error_rate == 0 && self.stats.duration_ms.p99 > 0
+  }
+}
+HCL
+
+# rate N SECONDS_NS: requests per second.
+rate() { awk -v n="$1" -v ns="$2" 'BEGIN { printf "%.0f", n / (ns / 1e9) }'; }
+
 heyrps=$(hey -n "$n" -c 64 -m POST -T application/json -d '{"i":"1"}' "$url" | awk '/Requests\/sec/ { print $2 }')
 t0=$(date +%s%N)
 "$work/fnprobe" run -quiet -no-color -parallelism 64 -var "url=$url" "$work/suite" >"$work/run.log" 2>&1 || { cat "$work/run.log"; exit 1; }
 t1=$(date +%s%N)
-awk -v n="$n" -v ns="$((t1 - t0))" -v hey="$heyrps" 'BEGIN {
-  rps = n / (ns / 1e9)
-  printf "end to end, %d calls at 64 in flight: fnprobe run %.0f invocations/s (plan, checks and reports included), hey %.0f requests/s: fnprobe at %.0f%% of hey\n", n, rps, hey, 100 * rps / hey
-}'
+runrps=$(rate "$n" $((t1 - t0)))
 
+heysrps=$(hey -n "$ns" -c 64 -m POST -T application/json -d '{"i":"1"}' "$url" | awk '/Requests\/sec/ { print $2 }')
+t0=$(date +%s%N)
+"$work/fnprobe" run -quiet -no-color -var "url=$url" "$work/sample" >"$work/sample.log" 2>&1 || { cat "$work/sample.log"; exit 1; }
+t1=$(date +%s%N)
+samplerps=$(rate "$ns" $((t1 - t0)))
+
+awk -v n="$n" -v run="$runrps" -v hey="$heyrps" -v ns="$ns" -v sample="$samplerps" -v heys="$heysrps" 'BEGIN {
+  printf "end to end, run: %d for_each instances at parallelism 64: fnprobe %.0f invocations/s (plan, checks and reports included), hey %.0f requests/s: fnprobe at %.0f%% of hey\n", n, run, hey, 100 * run / hey
+  printf "end to end, sample: %d calls at concurrency 64: fnprobe %.0f calls/s (plan, checks, statistics and reports included), hey %.0f requests/s: fnprobe at %.0f%% of hey\n", ns, sample, heys, 100 * sample / heys
+}'

@@ -562,12 +562,11 @@ func (e *executor) untilHolds(until hcl.Expression, ctx *hcl.EvalContext) (bool,
 }
 
 func withSelf(ctx *hcl.EvalContext, self cty.Value) *hcl.EvalContext {
-	vars := make(map[string]cty.Value, len(ctx.Variables)+1)
-	for k, v := range ctx.Variables {
-		vars[k] = v
-	}
-	vars["self"] = self
-	return &hcl.EvalContext{Variables: vars, Functions: ctx.Functions}
+	// A child context: lookups of everything else fall through to ctx,
+	// which is not copied for every attempt.
+	child := ctx.NewChild()
+	child.Variables = map[string]cty.Value{"self": self}
+	return child
 }
 
 // jittered returns the wait before attempt n+1: exponential from base,

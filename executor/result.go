@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -59,28 +60,37 @@ func resultObject(ctx context.Context, res *providers.Result, dur time.Duration,
 		}
 		headers = cty.MapVal(m)
 	}
-	return cty.ObjectVal(map[string]cty.Value{
-		"status":               cty.NumberIntVal(int64(res.Status)),
-		"error":                cty.BoolVal(res.Error),
-		"error_type":           cty.StringVal(res.ErrorType),
-		"error_code":           cty.StringVal(res.ErrorCode),
-		"error_message":        cty.StringVal(strings.ToValidUTF8(res.ErrorMessage, "\uFFFD")),
-		"body":                 cty.StringVal(body),
-		"json":                 js,
-		"headers":              headers,
-		"log":                  cty.StringVal(strings.ToValidUTF8(res.Log, "\uFFFD")),
-		"request_id":           cty.StringVal(res.RequestID),
-		"instance_id":          cty.StringVal(res.InstanceID),
-		"version":              cty.StringVal(res.Version),
-		"duration_ms":          cty.NumberFloatVal(float64(dur.Microseconds()) / 1000),
-		"function_duration_ms": optNumber(res.FunctionDurationMs),
-		"billed_duration_ms":   optNumber(res.BilledDurationMs),
-		"memory_mb":            optNumber(res.MemoryMB),
-		"attempts":             cty.NumberIntVal(int64(attempts)),
-		"async_id":             cty.StringVal(res.AsyncID),
-		"stats":                st,
-	}), nil
+	// ObjectVal copies the attributes: the map itself is reused.
+	attrs := resultAttrs.Get().(map[string]cty.Value)
+	defer func() {
+		clear(attrs)
+		resultAttrs.Put(attrs)
+	}()
+	attrs["status"] = cty.NumberIntVal(int64(res.Status))
+	attrs["error"] = cty.BoolVal(res.Error)
+	attrs["error_type"] = cty.StringVal(res.ErrorType)
+	attrs["error_code"] = cty.StringVal(res.ErrorCode)
+	attrs["error_message"] = cty.StringVal(strings.ToValidUTF8(res.ErrorMessage, "\uFFFD"))
+	attrs["body"] = cty.StringVal(body)
+	attrs["json"] = js
+	attrs["headers"] = headers
+	attrs["log"] = cty.StringVal(strings.ToValidUTF8(res.Log, "\uFFFD"))
+	attrs["request_id"] = cty.StringVal(res.RequestID)
+	attrs["instance_id"] = cty.StringVal(res.InstanceID)
+	attrs["version"] = cty.StringVal(res.Version)
+	attrs["duration_ms"] = cty.NumberFloatVal(float64(dur.Microseconds()) / 1000)
+	attrs["function_duration_ms"] = optNumber(res.FunctionDurationMs)
+	attrs["billed_duration_ms"] = optNumber(res.BilledDurationMs)
+	attrs["memory_mb"] = optNumber(res.MemoryMB)
+	attrs["attempts"] = cty.NumberIntVal(int64(attempts))
+	attrs["async_id"] = cty.StringVal(res.AsyncID)
+	attrs["stats"] = st
+	return cty.ObjectVal(attrs), nil
 }
+
+// resultAttrs holds the attribute maps resultObject fills and ObjectVal
+// copies.
+var resultAttrs = sync.Pool{New: func() any { return make(map[string]cty.Value, 19) }}
 
 func optNumber(f *float64) cty.Value {
 	if f == nil {
