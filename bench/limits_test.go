@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -98,4 +99,61 @@ func BenchmarkValidateGarbage100k(b *testing.B) {
 			b.Fatalf("exit %d", code)
 		}
 	}
+}
+
+// A sample keeps under 1 KB per call once its calls are done: the round
+// trip of each counted call (for exact percentiles), not its result. The
+// heap retained by a run of 20,000 calls, its sample event and its result
+// held, is measured after a collection.
+func TestSampleMemoryPerCall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20,000 calls")
+	}
+	const calls = 20000
+	reg := providers.Registry{"http": instantDriver{}}
+	dir := writeSuiteFile(t, fmt.Sprintf(`provider "http" {}
+function "echo" {
+  url = "http://127.0.0.1:1/unused"
+}
+invocation "load" {
+  function = function.echo
+  payload  = { i = "1", pad = "%s" }
+  sample {
+    count       = %d
+    concurrency = 16
+  }
+  expect {
+    status = 200
+  }
+  assert {
+    condition = self.stats.count == %d
+  }
+}
+`, strings.Repeat("x", 2000), calls, calls))
+	p := validateAndPlan(t, dir, reg)
+	var kept []executor.Event
+	obs := executor.ObserverFunc(func(e executor.Event) {
+		if e.Type == executor.EventSample || e.Type == executor.EventResult {
+			kept = append(kept, e)
+		}
+	})
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := heap()
+	s, err := executor.Run(context.Background(), p, executor.Options{Parallelism: 4, Observer: obs})
+	if err != nil || s.Passed != 1 {
+		t.Fatalf("passed %d: %v", s.Passed, err)
+	}
+	after := heap()
+	per := float64(int64(after)-int64(before)) / calls
+	t.Logf("retained %.0f bytes per call (%d events kept)", per, len(kept))
+	if per >= 1024 {
+		t.Errorf("a sample retains %.0f bytes per call, want under 1 KB", per)
+	}
+	runtime.KeepAlive(kept)
+	runtime.KeepAlive(p)
 }
