@@ -160,3 +160,42 @@ func TestJUnitEmpty(t *testing.T) {
 		t.Errorf("empty run: %+v", doc)
 	}
 }
+
+// A sample's statistics and gates are properties of the test suite, named
+// after the invocation; the file stays valid XML.
+func TestJUnitSampleProperties(t *testing.T) {
+	f := newFixture(t)
+	j := NewJUnit(f.opts)
+	run(j, append(f.events(t)[:1], sampleEvents(t, f)...))
+	var buf bytes.Buffer
+	if _, err := j.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Suites []struct {
+			Properties []struct {
+				Name  string `xml:"name,attr"`
+				Value string `xml:"value,attr"`
+			} `xml:"properties>property"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil || len(doc.Suites) != 1 {
+		t.Fatalf("not JUnit: %v\n%s", err, buf.String())
+	}
+	got := map[string]string{}
+	for _, p := range doc.Suites[0].Properties {
+		got[p.Name] = p.Value
+	}
+	for name, want := range map[string]string{
+		"invocation.health.stats.count":                    "1",
+		"invocation.health.stats.error_rate":               "0",
+		"invocation.health.stats.duration_ms.p95":          "12",
+		"invocation.health.stats.function_duration_ms.max": "3",
+		"invocation.health.stats.versions.7":               "1",
+		"invocation.health.stats.gate.assert[0]":           "true",
+	} {
+		if got[name] != want {
+			t.Errorf("property %s = %q, want %q (all: %v)", name, got[name], want, got)
+		}
+	}
+}
