@@ -29,7 +29,7 @@ func (e *executor) checks(inst *planner.Instance, res *providers.Result, ctx *hc
 	}
 	for _, c := range inst.Block.Expect.Checks() {
 		ai := &AssertionInfo{Kind: "expect", Name: "expect." + c.Name, Severity: "error", Passed: true}
-		if d := expectCheck(c, inst, res, ctx, dur); d != nil {
+		if d := expectCheck(c, inst, res, ctx, dur, &e.consts); d != nil {
 			ai.Passed, ai.Diag = false, d
 		}
 		out = append(out, ai)
@@ -115,8 +115,8 @@ func assertCheck(a *spec.Assert, ctx *hcl.EvalContext) *hcl.Diagnostic {
 	}
 }
 
-func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Result, ctx *hcl.EvalContext, dur time.Duration) *hcl.Diagnostic {
-	want, diags := c.Expr.Value(ctx)
+func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Result, ctx *hcl.EvalContext, dur time.Duration, consts *constants) *hcl.Diagnostic {
+	want, diags := consts.value(c.Expr, ctx)
 	if diags.HasErrors() {
 		return diags[0]
 	}

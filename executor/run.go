@@ -97,6 +97,7 @@ type executor struct {
 	status []Status
 	values []cty.Value
 	limits map[string]*limiter // by provider and function address; nil entries absent
+	consts constants           // values of constant expressions
 	// presampled: samples drawn in an interleaved partner's node, by
 	// instance index, until their own node judges them (under mu).
 	presampled map[int]*presample
