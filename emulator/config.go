@@ -49,8 +49,16 @@ func functionSchema() *hcl.BodySchema {
 			{Name: "behavior"}, {Name: "message"}, {Name: "sleep"}, {Name: "command"}, {Name: "dir"},
 			{Name: "versions"}, {Name: "aliases"}, {Name: "service"}, {Name: "memory_mb"},
 		},
-		Blocks: []hcl.BlockHeaderSchema{{Type: "fault"}},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "fault"}, {Type: "alias", LabelNames: []string{"name"}}},
 	}
+}
+
+// aliasSchema is the block form of an alias, which can be weighted.
+func aliasSchema() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "version", Required: true},
+		{Name: "additional_version_weights"},
+	}}
 }
 
 func faultSchema() *hcl.BodySchema {
@@ -326,6 +334,7 @@ func (d *decoder) function(b *hcl.Block) sim.FunctionSpec {
 	if a := attrs["versions"]; a != nil {
 		fs.Versions = d.list(a)
 	}
+	aliasAt := map[string]hcl.Range{} // where each alias was declared
 	if a := attrs["aliases"]; a != nil {
 		if v, ok := d.value(a, cty.Map(cty.String)); ok {
 			fs.Aliases = map[string]string{}
@@ -340,17 +349,138 @@ func (d *decoder) function(b *hcl.Block) sim.FunctionSpec {
 						fmt.Sprintf("Alias %q points to version %q, which is not in versions.", k.AsString(), target))
 				}
 				fs.Aliases[k.AsString()] = target
+				aliasAt[k.AsString()] = a.Expr.Range()
 			}
 		}
 	}
-	for i, fb := range content.Blocks {
-		if i > 0 {
-			d.errorAt(fb.DefRange, "Duplicate fault block", "A function has at most one fault block.")
-			continue
+	faults := 0
+	for _, fb := range content.Blocks {
+		switch fb.Type {
+		case "fault":
+			if faults++; faults > 1 {
+				d.errorAt(fb.DefRange, "Duplicate fault block", "A function has at most one fault block.")
+				continue
+			}
+			d.fault(fb, &fs.Fault)
+		case "alias":
+			name := fb.Labels[0]
+			if prev, dup := aliasAt[name]; dup {
+				d.errorAt(fb.LabelRanges[0], "Duplicate alias", fmt.Sprintf("Alias %q was already declared at %s.", name, prev))
+				continue
+			}
+			aliasAt[name] = fb.DefRange
+			d.alias(fb, &fs)
 		}
-		d.fault(fb, &fs.Fault)
 	}
 	return fs
+}
+
+// alias decodes an alias block into fs.Aliases and fs.AliasWeights:
+//
+//	alias "live" {
+//	  version                    = "6"
+//	  additional_version_weights = { "7" = 0.1 }
+//	}
+func (d *decoder) alias(b *hcl.Block, fs *sim.FunctionSpec) {
+	name := b.Labels[0]
+	content, diags := b.Body.Content(aliasSchema())
+	d.diags = append(d.diags, diags...)
+	if fs.Aliases == nil {
+		fs.Aliases = map[string]string{}
+	}
+	var primary string
+	if a := content.Attributes["version"]; a != nil && d.str(a, &primary) {
+		if primary != sim.Latest && !contains(fs.Versions, primary) {
+			d.errorAt(a.Expr.Range(), "Alias to an undeclared version",
+				fmt.Sprintf("Alias %q points to version %q, which is not in versions.", name, primary))
+		}
+		fs.Aliases[name] = primary
+	}
+	a := content.Attributes["additional_version_weights"]
+	if a == nil {
+		return
+	}
+	weights := d.weights(a, name, primary, fs.Versions)
+	if len(weights) == 0 {
+		return
+	}
+	if fs.AliasWeights == nil {
+		fs.AliasWeights = map[string]map[string]float64{}
+	}
+	fs.AliasWeights[name] = weights
+}
+
+// weights decodes additional_version_weights, a map from version to the
+// share of the alias's invocations it takes, reporting each bad entry at
+// its own key or value.
+func (d *decoder) weights(a *hcl.Attribute, alias, primary string, versions []string) map[string]float64 {
+	pairs, diags := hcl.ExprMap(a.Expr)
+	if diags.HasErrors() {
+		// Not an object constructor: evaluate it whole for its message.
+		if _, ok := d.value(a, cty.Map(cty.Number)); ok {
+			d.errorAt(a.Expr.Range(), "Invalid value for "+a.Name,
+				`additional_version_weights is written as an object, e.g. { "7" = 0.1 }.`)
+		}
+		return nil
+	}
+	out := map[string]float64{}
+	keyAt := map[string]hcl.Range{}
+	total, ok := 0.0, true
+	for _, p := range pairs {
+		kv, kd := p.Key.Value(d.ctx)
+		d.diags = append(d.diags, kd...)
+		vv, vd := p.Value.Value(d.ctx)
+		d.diags = append(d.diags, vd...)
+		if kd.HasErrors() || vd.HasErrors() {
+			ok = false
+			continue
+		}
+		ks, err := convert.Convert(kv, cty.String)
+		if err != nil || ks.IsNull() || !ks.IsKnown() {
+			d.errorAt(p.Key.Range(), "Invalid value for "+a.Name, "A version name is required as the key.")
+			ok = false
+			continue
+		}
+		version := ks.AsString()
+		switch {
+		case keyAt[version] != (hcl.Range{}):
+			d.errorAt(p.Key.Range(), "Duplicate weight", fmt.Sprintf("Version %q was already weighted at %s.", version, keyAt[version]))
+			ok = false
+			continue
+		case version == primary:
+			d.errorAt(p.Key.Range(), "Weight for the alias's own version",
+				fmt.Sprintf("Version %q is the version of alias %q, which takes the share the additional versions leave; weigh other versions only.", version, alias))
+			ok = false
+			continue
+		case !contains(versions, version):
+			d.errorAt(p.Key.Range(), "Weight for an undeclared version",
+				fmt.Sprintf("Alias %q gives a share to version %q, which is not in versions; only published versions can be weighted.", alias, version))
+			ok = false
+			continue
+		}
+		keyAt[version] = p.Key.Range()
+		nv, err := convert.Convert(vv, cty.Number)
+		if err != nil || nv.IsNull() || !nv.IsKnown() {
+			d.errorAt(p.Value.Range(), "Invalid weight", fmt.Sprintf("The weight of version %q must be a number between 0 and 1.", version))
+			ok = false
+			continue
+		}
+		w, _ := nv.AsBigFloat().Float64()
+		if w < 0 || w > 1 {
+			d.errorAt(p.Value.Range(), "Invalid weight",
+				fmt.Sprintf("The weight of version %q is %v: a weight is the share of the alias's invocations, between 0 and 1 (0.1 is 10 %%).", version, w))
+			ok = false
+			continue
+		}
+		out[version] = w
+		total += w
+	}
+	if ok && total > 1+1e-9 {
+		d.errorAt(a.Expr.Range(), "Weights sum to more than 1",
+			fmt.Sprintf("The additional versions of alias %q take %v of its invocations; together they may take at most 1 (the alias's version %q gets the rest).", alias, total, primary))
+		return nil
+	}
+	return out
 }
 
 func (d *decoder) fault(b *hcl.Block, f *sim.Fault) {

@@ -68,9 +68,17 @@ type FunctionSpec struct {
 	Command []string
 	Dir     string
 	// Versions are the published versions (besides LATEST); Aliases map an
-	// alias name to one of them.
+	// alias name to one of them (or LATEST), its primary version.
 	Versions []string
 	Aliases  map[string]string
+	// AliasWeights makes aliases weighted, the way the clouds route
+	// traffic (Lambda's RoutingConfig.AdditionalVersionWeights, FC's
+	// additionalVersionWeight, FunctionGraph's additional_version_weights):
+	// alias name → additional version → the share of its invocations, in
+	// [0, 1]. The alias's primary version gets the rest. Each alias must be
+	// in Aliases, each additional version in Versions, and the weights of
+	// one alias must sum to at most 1.
+	AliasWeights map[string]map[string]float64
 	// MemoryMB is the memory usage reported; 0 means 32.
 	MemoryMB float64
 	// Fault is injected into every invocation.
@@ -345,9 +353,11 @@ type Function struct {
 	spec       FunctionSpec
 	instanceID string
 
-	mu    sync.Mutex // guards count and rng
-	count int
-	rng   *rand.Rand
+	mu       sync.Mutex // guards count, rng and routeRNG
+	count    int
+	rng      *rand.Rand // faults
+	routeRNG *rand.Rand // weighted aliases
+	routes   map[string][]route
 }
 
 func newFunction(spec FunctionSpec, seed uint64) (*Function, error) {
@@ -381,6 +391,10 @@ func newFunction(spec FunctionSpec, seed uint64) (*Function, error) {
 			return nil, fmt.Errorf("function %q: alias %q points to undeclared version %q", spec.Name, alias, v)
 		}
 	}
+	routes, err := routing(spec)
+	if err != nil {
+		return nil, err
+	}
 	h := fnv.New64a()
 	h.Write([]byte(spec.Name))
 	sum := h.Sum64()
@@ -388,7 +402,70 @@ func newFunction(spec FunctionSpec, seed uint64) (*Function, error) {
 		spec:       spec,
 		instanceID: fmt.Sprintf("c-%016x", sum),
 		rng:        rand.New(rand.NewPCG(seed, sum)),
+		// Routing draws from a stream of its own, seeded like the fault
+		// stream, so that weighting an alias leaves the faults drawn for
+		// the same seed unchanged.
+		routeRNG: rand.New(rand.NewPCG(seed, sum^routeStream)),
+		routes:   routes,
 	}, nil
+}
+
+// routeStream separates the routing stream of a function from its fault
+// stream.
+const routeStream = 0x9e3779b97f4a7c15
+
+// weightSlack absorbs rounding in a sum of weights written in decimal
+// (0.1 + 0.2 + 0.7 is 1.0000000000000002).
+const weightSlack = 1e-9
+
+// route is one additional version of a weighted alias.
+type route struct {
+	version string
+	upTo    float64 // cumulative weight: a draw below it picks version
+}
+
+// routing validates spec.AliasWeights and turns each alias's weights into
+// cumulative routes, in version order so that a seed gives the same draws.
+func routing(spec FunctionSpec) (map[string][]route, error) {
+	if len(spec.AliasWeights) == 0 {
+		return nil, nil
+	}
+	out := make(map[string][]route, len(spec.AliasWeights))
+	for alias, weights := range spec.AliasWeights {
+		primary, ok := spec.Aliases[alias]
+		if !ok {
+			return nil, fmt.Errorf("function %q: weights for alias %q, which is not declared", spec.Name, alias)
+		}
+		versions := make([]string, 0, len(weights))
+		for v := range weights {
+			versions = append(versions, v)
+		}
+		sort.Strings(versions)
+		var rs []route
+		total := 0.0
+		for _, v := range versions {
+			w := weights[v]
+			switch {
+			case !contains(spec.Versions, v):
+				return nil, fmt.Errorf("function %q: alias %q weighs undeclared version %q", spec.Name, alias, v)
+			case v == primary:
+				return nil, fmt.Errorf("function %q: alias %q weighs its own version %q", spec.Name, alias, v)
+			case !(w >= 0 && w <= 1):
+				return nil, fmt.Errorf("function %q: alias %q: weight %v of version %q is not in [0, 1]", spec.Name, alias, w, v)
+			}
+			total += w
+			if w > 0 {
+				rs = append(rs, route{version: v, upTo: total})
+			}
+		}
+		if total > 1+weightSlack {
+			return nil, fmt.Errorf("function %q: alias %q: the weights sum to %v, more than 1", spec.Name, alias, total)
+		}
+		if len(rs) > 0 {
+			out[alias] = rs
+		}
+	}
+	return out, nil
 }
 
 func contains(list []string, s string) bool {
@@ -426,7 +503,10 @@ func (e *QualifierError) Error() string {
 }
 
 // Resolve maps a qualifier ("" and "LATEST", a version, or an alias) to the
-// version it executes, or returns a *QualifierError.
+// version this invocation executes, or returns a *QualifierError. For a
+// weighted alias the version is drawn per call from the function's seeded
+// routing source: additional version v with probability AliasWeights[alias][v],
+// the alias's primary version otherwise. Call it once per invocation.
 func (f *Function) Resolve(qualifier string) (string, error) {
 	switch {
 	case qualifier == "" || qualifier == Latest:
@@ -435,6 +515,16 @@ func (f *Function) Resolve(qualifier string) (string, error) {
 		return qualifier, nil
 	}
 	if v, ok := f.spec.Aliases[qualifier]; ok {
+		if rs := f.routes[qualifier]; len(rs) > 0 {
+			f.mu.Lock()
+			u := f.routeRNG.Float64()
+			f.mu.Unlock()
+			for _, r := range rs {
+				if u < r.upTo {
+					return r.version, nil
+				}
+			}
+		}
 		return v, nil
 	}
 	numeric := qualifier != ""

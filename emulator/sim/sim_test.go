@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"errors"
+	"math"
 	"os/exec"
 	"strings"
 	"testing"
@@ -39,6 +40,104 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+// TestResolveWeighted: a weighted alias executes each additional version
+// with its weight and the alias's version otherwise, drawn from the seeded
+// routing source; plain aliases, versions and faults are left as they were.
+func TestResolveWeighted(t *testing.T) {
+	const n = 20000
+	tests := []struct {
+		name    string
+		primary string
+		weights map[string]float64
+	}{
+		{"10 percent", "6", map[string]float64{"7": 0.1}},
+		{"two canaries", "6", map[string]float64{"7": 0.25, "8": 0.05}},
+		{"all away", "6", map[string]float64{"7": 0.5, "8": 0.5}},
+		{"zero weight", "6", map[string]float64{"7": 0}},
+		{"from LATEST", Latest, map[string]float64{"8": 0.3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := FunctionSpec{Name: "f", Versions: []string{"6", "7", "8"},
+				Aliases:      map[string]string{"live": tt.primary, "plain": "7"},
+				AliasWeights: map[string]map[string]float64{"live": tt.weights}}
+			e := newEnv(t, spec)
+			f, _ := e.Function("f")
+			counts := map[string]int{}
+			for range n {
+				v, err := f.Resolve("live")
+				if err != nil {
+					t.Fatal(err)
+				}
+				counts[v]++
+			}
+			want := map[string]float64{tt.primary: 1}
+			for v, w := range tt.weights {
+				want[v] = w
+				want[tt.primary] -= w
+			}
+			for v, c := range counts {
+				if _, ok := want[v]; !ok {
+					t.Errorf("version %q executed %d times, not routed by the alias", v, c)
+				}
+			}
+			for v, p := range want {
+				sigma := math.Sqrt(n * p * (1 - p))
+				if got := float64(counts[v]); math.Abs(got-n*p) > 5*sigma+1e-9 {
+					t.Errorf("version %q: %v of %d calls, want %v ± %.0f", v, got, n, n*p, 5*sigma)
+				}
+			}
+			if v, _ := f.Resolve("plain"); v != "7" {
+				t.Errorf("plain alias resolved to %q", v)
+			}
+			if v, _ := f.Resolve("6"); v != "6" {
+				t.Errorf("version resolved to %q", v)
+			}
+		})
+	}
+}
+
+// TestResolveWeightedSeeded: the same seed draws the same versions, and
+// drawing versions leaves the fault stream of the seed untouched.
+func TestResolveWeightedSeeded(t *testing.T) {
+	spec := FunctionSpec{Name: "f", Versions: []string{"1", "2"}, Aliases: map[string]string{"live": "1"},
+		AliasWeights: map[string]map[string]float64{"live": {"2": 0.5}}, Fault: Fault{ErrorRate: 0.5}}
+	draw := func(seed uint64, resolve bool) (versions, faults string) {
+		e, err := New(Options{Seed: seed, Functions: []FunctionSpec{spec}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		f, _ := e.Function("f")
+		var vb, fb strings.Builder
+		for range 64 {
+			if resolve {
+				v, _ := f.Resolve("live")
+				vb.WriteString(v)
+			}
+			if f.Decide().Error {
+				fb.WriteByte('E')
+			} else {
+				fb.WriteByte('.')
+			}
+		}
+		return vb.String(), fb.String()
+	}
+	v1, f1 := draw(3, true)
+	v2, f2 := draw(3, true)
+	_, f3 := draw(3, false)
+	v4, _ := draw(4, true)
+	if v1 != v2 || f1 != f2 {
+		t.Errorf("seed 3 drew %s / %s, then %s / %s", v1, f1, v2, f2)
+	}
+	if f1 != f3 {
+		t.Errorf("weighted routing changed the faults drawn: %s, without routing %s", f1, f3)
+	}
+	if v1 == v4 {
+		t.Errorf("seeds 3 and 4 drew the same 64 versions %s", v1)
+	}
+}
+
 func TestNewRejects(t *testing.T) {
 	tests := []struct {
 		name string
@@ -49,6 +148,18 @@ func TestNewRejects(t *testing.T) {
 		{"command without argv", Options{Functions: []FunctionSpec{{Name: "f", Behavior: Command}}}},
 		{"dangling alias", Options{Functions: []FunctionSpec{{Name: "f", Aliases: map[string]string{"a": "9"}}}}},
 		{"duplicate", Options{Functions: []FunctionSpec{{Name: "f"}, {Name: "f"}}}},
+		{"weights of no alias", Options{Functions: []FunctionSpec{{Name: "f", Versions: []string{"1"},
+			AliasWeights: map[string]map[string]float64{"a": {"1": 0.1}}}}}},
+		{"weight of an undeclared version", Options{Functions: []FunctionSpec{{Name: "f", Versions: []string{"1"},
+			Aliases: map[string]string{"a": "1"}, AliasWeights: map[string]map[string]float64{"a": {"2": 0.1}}}}}},
+		{"weight of the primary version", Options{Functions: []FunctionSpec{{Name: "f", Versions: []string{"1"},
+			Aliases: map[string]string{"a": "1"}, AliasWeights: map[string]map[string]float64{"a": {"1": 0.1}}}}}},
+		{"weight above 1", Options{Functions: []FunctionSpec{{Name: "f", Versions: []string{"1", "2"},
+			Aliases: map[string]string{"a": "1"}, AliasWeights: map[string]map[string]float64{"a": {"2": 1.5}}}}}},
+		{"weight NaN", Options{Functions: []FunctionSpec{{Name: "f", Versions: []string{"1", "2"},
+			Aliases: map[string]string{"a": "1"}, AliasWeights: map[string]map[string]float64{"a": {"2": math.NaN()}}}}}},
+		{"weights above 1 together", Options{Functions: []FunctionSpec{{Name: "f", Versions: []string{"1", "2", "3"},
+			Aliases: map[string]string{"a": "1"}, AliasWeights: map[string]map[string]float64{"a": {"2": 0.6, "3": 0.5}}}}}},
 		{"credential without key", Options{Credentials: []Credential{{Provider: "alicloud"}}}},
 	}
 	for _, tt := range tests {
