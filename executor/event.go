@@ -139,7 +139,8 @@ type ResultInfo struct {
 	// Throttled counts the attempts the provider throttled (HTTP 429).
 	Throttled int
 
-	call *stats.Call // what a call of a sample adds to its statistics
+	call      *stats.Call // what a call of a sample adds to its statistics
+	permanent bool        // an error that no retry, and no other call, can heal
 }
 
 // SampleInfo describes a sampled invocation: its plan, what was done, and

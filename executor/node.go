@@ -406,13 +406,14 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 	if err != nil {
 		reason := fmt.Sprintf("could not invoke: %s", err)
 		d := unansweredDiag(inst, "Invocation could not be made", reason, n)
-		if pe := permanentError(err); pe != nil {
+		pe := permanentError(err)
+		if pe != nil {
 			if pe.Hint != "" {
 				d.Detail += " " + pe.Hint
 			}
 			d.Detail += " This error is not retried: retrying cannot heal it."
 		}
-		return &ResultInfo{Status: StatusError, Attempts: n, Reason: reason, Diags: hcl.Diagnostics{d}}
+		return &ResultInfo{Status: StatusError, Attempts: n, Reason: reason, Diags: hcl.Diagnostics{d}, permanent: pe != nil}
 	}
 	if self == cty.NilVal {
 		if self, err = e.resultValue(actx, inst.Stats && mode.call == 0, res, dur, n); err != nil {

@@ -42,6 +42,7 @@ type sampleRun struct {
 	lastCall           int
 	first              *ResultInfo // the lowest-numbered call that failed or errored
 	firstCall          int
+	stopped            *ResultInfo // the call whose permanent error stopped the sample
 	planned            *planner.Sample
 	start              time.Time
 	elapsed            time.Duration // set once every call is done
@@ -55,6 +56,7 @@ type sampled struct {
 	info    *InvocationInfo
 	run     *sampleRun
 	slots   chan struct{} // its concurrency
+	stop    atomic.Bool   // a call met an error no other call can heal
 }
 
 // presample is a sample drawn in its partner's node (interleave), waiting
@@ -132,7 +134,10 @@ func (e *executor) runCalls(ctx context.Context, group []*sampled) {
 		s.slots = make(chan struct{}, s.inst.Sample.Concurrency)
 		workers += min(s.inst.Sample.Concurrency, n)
 	}
-	for k := range total {
+	// The first call of each runs alone: a configuration error (no
+	// credentials, an unknown host) then stops the sample after one call,
+	// not after as many as its concurrency had started.
+	for k := 1; k < total; k++ {
 		for _, s := range group {
 			if k < s.inst.Sample.Warmup+s.inst.Sample.Count {
 				jobs = append(jobs, job{s, k})
@@ -140,6 +145,16 @@ func (e *executor) runCalls(ctx context.Context, group []*sampled) {
 		}
 	}
 	start := e.opts.Clock()
+	call := func(s *sampled, k int) {
+		out := e.attempts(ctx, s.inst, s.req, s.evalCtx, s.info, callMode{call: k + 1})
+		if out.permanent {
+			s.stop.Store(true)
+		}
+		s.run.record(k+1, k >= s.inst.Sample.Warmup, out)
+	}
+	for _, s := range group {
+		call(s, 0)
+	}
 
 	stopProgress := make(chan struct{})
 	progressDone := make(chan struct{})
@@ -177,6 +192,9 @@ func (e *executor) runCalls(ctx context.Context, group []*sampled) {
 					return
 				}
 				j := jobs[i]
+				if j.s.stop.Load() {
+					continue
+				}
 				sp := j.s.inst.Sample
 				if sp.Rate > 0 {
 					at := start.Add(time.Duration(float64(j.k) / sp.Rate * float64(time.Second)))
@@ -189,9 +207,8 @@ func (e *executor) runCalls(ctx context.Context, group []*sampled) {
 				case <-ctx.Done():
 					return
 				}
-				out := e.attempts(ctx, j.s.inst, j.s.req, j.s.evalCtx, j.s.info, callMode{call: j.k + 1})
+				call(j.s, j.k)
 				<-j.s.slots
-				j.s.run.record(j.k+1, j.k >= sp.Warmup, out)
 			}
 		}()
 	}
@@ -218,7 +235,7 @@ func (e *executor) sampleVerdict(inst *planner.Instance, evalCtx *hcl.EvalContex
 		// No call was answered: the sample is the first call's error.
 		out := r.first
 		out.Attempts, out.Throttled = r.attempts, r.throttled
-		out.Reason = fmt.Sprintf("no call of the sample was answered (%d calls); the first: %s", r.done, out.Reason)
+		out.Reason = fmt.Sprintf("no call of the sample was answered (%d call%s); the first: %s", r.done, plural(r.done), out.Reason)
 		si.Stats = r.acc.Value()
 		e.emit(Event{Type: EventSample, Invocation: info, Sample: si})
 		return out
@@ -227,6 +244,15 @@ func (e *executor) sampleVerdict(inst *planner.Instance, evalCtx *hcl.EvalContex
 	self := withStats(r.last, r.acc.Value())
 	selfCtx := withSelf(evalCtx, self)
 	si.Stats = self.GetAttr("stats")
+	if r.stopped != nil {
+		// Cut short by an error no call can heal: statistics over part
+		// of the sample must not pass a gate.
+		out := r.stopped
+		out.Attempts, out.Throttled, out.Value = r.attempts, r.throttled, self
+		out.Reason = fmt.Sprintf("the sample stopped after %d of %d calls: %s", r.done, sp.Warmup+sp.Count, out.Reason)
+		e.emit(Event{Type: EventSample, Invocation: info, Sample: si})
+		return out
+	}
 	out := &ResultInfo{Status: StatusPass, Attempts: r.attempts, Throttled: r.throttled, Value: self}
 	tookCharge := false
 	for k, a := range inst.Block.Asserts {
@@ -303,6 +329,9 @@ func (r *sampleRun) record(n int, counted bool, out *ResultInfo) {
 	}
 	if (out.Status == StatusFail || out.Status == StatusError) && n < r.firstCall {
 		r.first, r.firstCall = out, n
+	}
+	if out.permanent && r.stopped == nil {
+		r.stopped = out
 	}
 	if out.Value != cty.NilVal && n > r.lastCall {
 		r.last, r.lastCall = out.Value, n

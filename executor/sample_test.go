@@ -66,9 +66,10 @@ func TestSampleCallsConcurrencyAndStats(t *testing.T) {
 			if cur == 4 {
 				once.Do(func() { close(reached) })
 			}
-			if n <= 4 {
-				// The first four wait for each other: the sample does run
-				// four at once (a give-up, not a timing).
+			if n >= 2 && n <= 5 {
+				// The first call runs alone; the next four wait for each
+				// other: the sample does run four at once (a give-up, not
+				// a timing).
 				select {
 				case <-reached:
 				case <-time.After(time.Minute):
@@ -272,7 +273,7 @@ func TestSampleCutShortAndUnanswered(t *testing.T) {
 	var calls atomic.Int64
 	drv := &testDriver{funcs: map[string]invokeFunc{
 		"slow": func(ctx context.Context, req *providers.Request) (*providers.Result, error) {
-			if calls.Add(1) == 3 {
+			if calls.Add(1) == 1 {
 				cancel(executor.ErrInterrupted)
 			}
 			<-ctx.Done()
@@ -499,5 +500,50 @@ invocation "canary" {
 	}
 	if i, j := slices.Index(events, "invocation_start invocation.canary"), slices.Index(events, "invocation_result invocation.stable"); i < 0 || j < 0 || i > j {
 		t.Errorf("events %v", events)
+	}
+}
+
+// An error no retry can heal (no credentials, an unknown host) stops the
+// sample: its first call runs alone, so one call is made, not its
+// concurrency's worth; met later, it stops the sample and errors it.
+func TestSamplePermanentError(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		failFrom   int64 // calls from this one fail permanently
+		wantCalls  int64 // at most
+		wantReason string
+	}{
+		{"first call", 1, 1, "no call of the sample was answered (1 call)"},
+		{"later call", 5, 5 + 8, "the sample stopped after"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var calls atomic.Int64
+			drv := &testDriver{funcs: map[string]invokeFunc{"f": func(context.Context, *providers.Request) (*providers.Result, error) {
+				if calls.Add(1) >= c.failFrom {
+					return nil, providers.Permanent(errors.New("no credentials"), "set them")
+				}
+				return ok("")
+			}}}
+			p := plan(t, drv, fn("f")+`
+invocation "s" {
+  function = function.f
+  sample {
+    count       = 100
+    concurrency = 8
+  }
+  assert {
+    condition = self.stats.error_rate < 0.5
+  }
+}
+`)
+			_, rec := run(t, context.Background(), p, executor.Options{})
+			r := rec.results()["invocation.s"]
+			if r.Status != executor.StatusError || !strings.Contains(r.Reason, c.wantReason) {
+				t.Errorf("%s %q, want error %q", r.Status, r.Reason, c.wantReason)
+			}
+			if n := calls.Load(); n > c.wantCalls {
+				t.Errorf("%d calls, want at most %d", n, c.wantCalls)
+			}
+		})
 	}
 }
