@@ -24,7 +24,7 @@ func TestWeightedAliasHidden(t *testing.T) {
 		t.Skip("no sh")
 	}
 	r, err := emulator.Start(emulator.Config{
-		Seed: 9,
+		Seed:        9,
 		Credentials: []sim.Credential{{Provider: "huaweicloud", AccessKeyID: testAK, Secret: testSK, ProjectID: project}},
 		Functions: []sim.FunctionSpec{{
 			Name: "canary", Behavior: sim.Command, Command: []string{"sh", "-c", `printf '"%s"' "$FNPROBE_VERSION"`},
