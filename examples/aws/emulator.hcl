@@ -9,7 +9,14 @@ function "create-order" {
   behavior = "command"
   command  = ["sh", "../quickstart/handlers/create_order.sh"]
   versions = ["1", "2"]
-  aliases  = { live = "2" }
+  aliases  = { live = "2" }   # the suite's assert needs version 2 here
+
+  # A weighted alias (Lambda's RoutingConfig): 10 % of calls to "canary"
+  # run version 2, the rest version 1; X-Amz-Executed-Version says which.
+  alias "canary" {
+    version                    = "1"
+    additional_version_weights = { "2" = 0.1 }
+  }
 }
 
 function "rejects" {
