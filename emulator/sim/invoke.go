@@ -25,6 +25,9 @@ type Outcome struct {
 	Failed   bool // the function itself failed (an unhandled error)
 	Duration time.Duration
 	MemoryMB float64
+	// ColdStart: the first call of the function's version in this
+	// emulator started its instance; later calls reuse it (warm).
+	ColdStart bool
 }
 
 // Invoke runs the function's behaviour. It returns an error only when ctx
@@ -37,6 +40,7 @@ func (f *Function) Invoke(ctx context.Context, c Call) (Outcome, error) {
 	}
 	out.Duration = time.Since(start)
 	out.MemoryMB = f.spec.MemoryMB
+	out.ColdStart = f.coldStart(c.Version)
 	if out.Log == "" {
 		out.Log = fmt.Sprintf("FC Invoke Start RequestId: %s\nFC Invoke End RequestId: %s\n", c.RequestID, c.RequestID)
 	}
@@ -104,4 +108,17 @@ func (f *Function) runCommand(ctx context.Context, c Call) (Outcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// coldStart reports whether version has not run before in this emulator,
+// and marks it warm.
+func (f *Function) coldStart(version string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.warm == nil {
+		f.warm = map[string]bool{}
+	}
+	cold := !f.warm[version]
+	f.warm[version] = true
+	return cold
 }

@@ -353,8 +353,9 @@ type Function struct {
 	spec       FunctionSpec
 	instanceID string
 
-	mu       sync.Mutex // guards count, rng and routeRNG
+	mu       sync.Mutex // guards count, rng, routeRNG and warm
 	count    int
+	warm     map[string]bool // versions that have run: their next call is warm
 	rng      *rand.Rand // faults
 	routeRNG *rand.Rand // weighted aliases
 	routes   map[string][]route

@@ -342,6 +342,9 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 // reportRE reads the REPORT line Lambda writes at the end of a log tail.
 var reportRE = regexp.MustCompile(`REPORT RequestId: \S+\s+Duration: ([0-9.]+) ms\s+Billed Duration: ([0-9.]+) ms\s+Memory Size: ([0-9.]+) MB`)
 
+// initRE finds the Init Duration of a REPORT line (a cold start).
+var initRE = regexp.MustCompile(`\tInit Duration: [0-9.]+ ms`)
+
 // MapResponse maps a Lambda Invoke answer onto a Result.
 func MapResponse(resp *http.Response, body []byte, invType string) (*providers.Result, error) {
 	res := &providers.Result{Status: resp.StatusCode, Body: body, Headers: wire.Headers(resp.Header)}
@@ -358,6 +361,10 @@ func MapResponse(resp *http.Response, body []byte, invType string) (*providers.R
 	res.Log = log
 	if m := reportRE.FindStringSubmatch(log); m != nil {
 		res.FunctionDurationMs, res.BilledDurationMs, res.MemoryMB = wire.Float(m[1]), wire.Float(m[2]), wire.Float(m[3])
+		// The REPORT line of a call that started its execution
+		// environment carries Init Duration: a cold start.
+		cold := initRE.MatchString(log[strings.LastIndex(log, "REPORT RequestId:"):])
+		res.ColdStart = &cold
 	}
 	if resp.StatusCode < 300 {
 		if invType == "Event" {

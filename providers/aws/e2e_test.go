@@ -2,6 +2,7 @@ package aws_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -324,5 +325,37 @@ func TestSchemaMarksCredentialsSensitive(t *testing.T) {
 		if _, ok := s.Provider[a]; !ok {
 			t.Errorf("%s not in the provider schema", a)
 		}
+	}
+}
+
+// The first call of a version starts its execution environment: its
+// REPORT line carries Init Duration, and the result says cold start; the
+// next call of that version is warm. Without logs, nothing is known.
+func TestColdStarts(t *testing.T) {
+	r := start(t)
+	d := aws.New()
+	defer d.Close()
+	invoke := func(logs bool) *providers.Result {
+		t.Helper()
+		res, err := d.Invoke(context.Background(), &providers.Request{
+			Provider: providerVal(r.URL, nil), Function: functionVal("echo", ""), Payload: []byte("p"), Type: providers.TypeSync, Logs: logs,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	for i, want := range []string{"true", "false", "false"} {
+		res := invoke(true)
+		got := "nil"
+		if res.ColdStart != nil {
+			got = fmt.Sprint(*res.ColdStart)
+		}
+		if got != want {
+			t.Errorf("call %d: cold start %s, want %s\n%s", i+1, got, want, res.Log)
+		}
+	}
+	if res := invoke(false); res.ColdStart != nil {
+		t.Errorf("cold start %v without logs", *res.ColdStart)
 	}
 }

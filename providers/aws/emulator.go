@@ -427,9 +427,14 @@ func (l *lambdaAPI) invoke(w http.ResponseWriter, r *http.Request) {
 // START, END and REPORT lines, keeping the last 4 KB.
 func logTail(reqID, version string, out sim.Outcome) string {
 	ms := float64(out.Duration.Microseconds()) / 1000
+	// A cold start adds Init Duration to the REPORT line, as Lambda does.
+	initDuration := ""
+	if out.ColdStart {
+		initDuration = "Init Duration: 0.50 ms\t"
+	}
 	log := fmt.Sprintf("START RequestId: %s Version: %s\n%sEND RequestId: %s\n"+
-		"REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: 128 MB\tMax Memory Used: %.0f MB\t\n",
-		reqID, version, out.Log, reqID, reqID, ms, max(1, int(math.Ceil(ms))), out.MemoryMB)
+		"REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: 128 MB\tMax Memory Used: %.0f MB\t%s\n",
+		reqID, version, out.Log, reqID, reqID, ms, max(1, int(math.Ceil(ms))), out.MemoryMB, initDuration)
 	return sim.Tail(log, logTailBytes)
 }
 
