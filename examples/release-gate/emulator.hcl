@@ -10,15 +10,12 @@ credential "aws" {
 }
 
 function "orders" {
-  behavior = "echo"
+  behavior = "sleep" # echoes the payload after sleep: a function that works for 2 ms
+  sleep    = "2ms"
   versions = ["6", "7"]
 
   alias "live" {
     version                    = "6"
     additional_version_weights = { "7" = 0.1 }
-  }
-
-  fault {
-    latency = "2ms"
   }
 }

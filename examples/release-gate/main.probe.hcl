@@ -47,6 +47,7 @@ invocation "stable" {
 invocation "live" {
   function = function.live
   payload  = { sku = "A1", qty = 1 }
+  logs     = true # Lambda's REPORT line: function and billed durations, cold starts
   sample {
     count       = 200
     concurrency = 8
