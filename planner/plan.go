@@ -957,8 +957,20 @@ func (p *Plan) forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what stri
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	// Walking a large set is slow: know once whether it is known.
-	known := v.IsWhollyKnown()
+	// Each walk of a cty set sorts it again (slowly: cty compares values
+	// through their generic equality): take a set's elements once, and
+	// judge the set by them.
+	var elems []cty.Value
+	known, marked := true, false
+	if v.IsKnown() && !v.IsNull() && !v.IsMarked() && v.Type().IsSetType() {
+		elems = v.AsValueSlice()
+		for _, ev := range elems {
+			known = known && ev.IsWhollyKnown()
+			marked = marked || ev.IsMarked() || ev.ContainsMarked()
+		}
+	} else {
+		known, marked = v.IsWhollyKnown(), v.ContainsMarked()
+	}
 	if !known && (spec.FromBroken(v) || (p.validate && spec.FromUnset(v))) {
 		return nil, diags // keys depend on an unset variable, or on an error: nothing to expand
 	}
@@ -968,7 +980,7 @@ func (p *Plan) forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what stri
 			Subject: expr.Range().Ptr(), Expression: expr, EvalContext: ctx,
 		})
 	}
-	if v.HasMark(spec.Sensitive) || v.ContainsMarked() {
+	if v.HasMark(spec.Sensitive) || marked {
 		return bad(fmt.Sprintf("The for_each of %s uses a sensitive value; its keys would become visible in addresses.", what))
 	}
 	if !known {
@@ -986,17 +998,20 @@ func (p *Plan) forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what stri
 			out = append(out, item{k.AsString(), ev})
 		}
 	case ty.IsSetType():
-		if !ty.ElementType().Equals(cty.String) {
-			conv, err := convert.Convert(v, cty.Set(cty.String))
-			if err != nil {
-				return bad("A set given to for_each must be a set of strings.")
-			}
-			v = conv
-		}
-		for it := v.ElementIterator(); it.Next(); {
-			_, ev := it.Element()
+		// Element by element: converting the whole set to a set of
+		// strings would sort it again. Distinct numbers give distinct
+		// strings, so no key repeats.
+		out = make([]item, 0, len(elems))
+		for _, ev := range elems {
 			if ev.IsNull() {
 				return bad("The set given to for_each must not contain null.")
+			}
+			if ev.Type() != cty.String {
+				s, err := convert.Convert(ev, cty.String)
+				if err != nil || s.IsNull() {
+					return bad("A set given to for_each must be a set of strings.")
+				}
+				ev = s
 			}
 			out = append(out, item{ev.AsString(), ev})
 		}
