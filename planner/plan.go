@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
@@ -953,6 +954,9 @@ type item struct {
 // forEachItems evaluates a for_each expression: a map, an object or a set of
 // strings, known before anything runs.
 func (p *Plan) forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what string) ([]item, hcl.Diagnostics) {
+	if items, ok := p.tosetItems(expr, ctx, what); ok {
+		return items, nil
+	}
 	v, diags := p.eval(expr, ctx, "the for_each of "+what)
 	if diags.HasErrors() {
 		return nil, diags
@@ -1129,4 +1133,52 @@ func (p *Plan) noteStatsRead(sc scope, tr hcl.Traversal) {
 			p.statsRead[name] = true
 		}
 	}
+}
+
+// tosetItems is forEachItems for the common for_each = toset(LIST): the
+// keys are LIST's elements as strings, deduplicated, as toset makes them,
+// without building the set (cty sorts a set each time it is read, through
+// slow generic comparisons). ok is false when expr has another form or
+// LIST is anything but a known, unmarked list or tuple of known, non-null
+// primitive values: forEachItems then evaluates expr as it is, with its
+// diagnostics.
+func (p *Plan) tosetItems(expr hcl.Expression, ctx *hcl.EvalContext, what string) ([]item, bool) {
+	call, ok := expr.(*hclsyntax.FunctionCallExpr)
+	if !ok || call.Name != "toset" || len(call.Args) != 1 || call.ExpandFinal {
+		return nil, false
+	}
+	if _, ok := ctx.Functions["toset"]; !ok {
+		return nil, false
+	}
+	v, diags := p.eval(call.Args[0], ctx, "the for_each of "+what)
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.IsMarked() {
+		return nil, false
+	}
+	ty := v.Type()
+	if !ty.IsTupleType() && !(ty.IsListType() && ty.ElementType().IsPrimitiveType()) {
+		return nil, false
+	}
+	elems := v.AsValueSlice()
+	seen := make(map[string]bool, len(elems))
+	out := make([]item, 0, len(elems))
+	for _, ev := range elems {
+		if !ev.IsKnown() || ev.IsNull() || ev.IsMarked() || !ev.Type().IsPrimitiveType() {
+			return nil, false
+		}
+		if ev.Type() != cty.String {
+			s, err := convert.Convert(ev, cty.String)
+			if err != nil {
+				return nil, false
+			}
+			ev = s
+		}
+		k := ev.AsString()
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, item{k, ev})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out, true
 }

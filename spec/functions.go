@@ -289,7 +289,9 @@ func fastCollectionFunc(ty cty.Type, build func([]cty.Value) cty.Value) function
 		}},
 		Type: func(args []cty.Value) (cty.Type, error) {
 			if elems, ok := homogeneous(args[0]); ok {
-				return build(elems).Type(), nil
+				// The type of a one-element build: building them all
+				// twice (here and in Impl) would double the cost.
+				return build(elems[:1]).Type(), nil
 			}
 			return slow.ReturnTypeForValues(args)
 		},
