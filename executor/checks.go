@@ -328,6 +328,21 @@ func jsonDiffs(want, got cty.Value) ([]jsonDiff, int) {
 	return out, n
 }
 
+// attr returns the attribute or map element k of the object or map v.
+func attr(v cty.Value, k string) (cty.Value, bool) {
+	if v.Type().IsObjectType() {
+		if !v.Type().HasAttribute(k) {
+			return cty.NilVal, false
+		}
+		return v.GetAttr(k), true
+	}
+	key := cty.StringVal(k)
+	if has := v.HasIndex(key); !has.IsKnown() || has.False() {
+		return cty.NilVal, false
+	}
+	return v.Index(key), true
+}
+
 // matches reports whether want is contained in got.
 func matches(want, got cty.Value) bool {
 	return subset("", want, got, func(string, string) bool { return false })
@@ -358,14 +373,22 @@ func subset(path string, want, got cty.Value, report func(path, msg string) bool
 		if !(gt.IsObjectType() || gt.IsMapType()) {
 			return report(path, fmt.Sprintf("expected an object, got %s", describe(got)))
 		}
-		wm, gm := want.AsValueMap(), got.AsValueMap()
-		keys := make([]string, 0, len(wm))
-		for k := range wm {
-			keys = append(keys, k)
+		// Attribute by attribute, without copying either side into a map:
+		// this runs for every answer of a large run.
+		keys := make([]string, 0, want.LengthInt())
+		if wt.IsObjectType() {
+			for k := range wt.AttributeTypes() {
+				keys = append(keys, k)
+			}
+		} else {
+			for it := want.ElementIterator(); it.Next(); {
+				k, _ := it.Element()
+				keys = append(keys, k.AsString())
+			}
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			gv, ok := gm[k]
+			gv, ok := attr(got, k)
 			sub := path + "." + k
 			if !validIdent(k) {
 				sub = fmt.Sprintf("%s[%q]", path, k)
@@ -376,7 +399,8 @@ func subset(path string, want, got cty.Value, report func(path, msg string) bool
 				}
 				continue
 			}
-			if !subset(sub, wm[k], gv, report) {
+			wv, _ := attr(want, k)
+			if !subset(sub, wv, gv, report) {
 				return false
 			}
 		}

@@ -4,13 +4,10 @@ import (
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
-)
 
-// impure names the functions whose value may differ between two calls
-// with the same arguments.
-var impure = map[string]bool{"timestamp": true, "uuid": true}
+	"github.com/fnprobe/fnprobe/spec"
+)
 
 // constants caches the values of expressions that read no variable and
 // call no impure function, such as `json = { status = "ok" }`: their value
@@ -53,16 +50,5 @@ func isConstant(expr hcl.Expression) bool {
 	if len(expr.Variables()) > 0 {
 		return false
 	}
-	node, ok := expr.(hclsyntax.Expression)
-	if !ok {
-		return false
-	}
-	constant := true
-	hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
-		if fc, ok := n.(*hclsyntax.FunctionCallExpr); ok && impure[fc.Name] {
-			constant = false
-		}
-		return nil
-	})
-	return constant
+	return spec.Pure(expr)
 }

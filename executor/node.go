@@ -136,9 +136,13 @@ func (e *executor) request(inst *planner.Instance, ctx *hcl.EvalContext) (*provi
 	}
 	switch {
 	case b.Payload != nil:
-		v, diags := e.plan.Config.Eval(b.Payload, ctx, "the payload of "+inst.Addr)
-		if diags.HasErrors() {
-			return nil, diags
+		v := inst.Payload // known and pure when planned
+		if v == cty.NilVal {
+			var diags hcl.Diagnostics
+			v, diags = e.plan.Config.Eval(b.Payload, ctx, "the payload of "+inst.Addr)
+			if diags.HasErrors() {
+				return nil, diags
+			}
 		}
 		body, err := payloadBytes(v)
 		if err != nil {

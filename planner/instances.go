@@ -292,7 +292,7 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 	inv := b.inv
 	inst := &Instance{
 		Addr: instanceAddr("invocation", inv.Name, key, hasKey), Name: inv.Name, Key: key, HasKey: hasKey,
-		Block: inv, EachKey: cty.NilVal, EachValue: cty.NilVal, Type: providers.TypeSync, blk: b,
+		Block: inv, EachKey: cty.NilVal, EachValue: cty.NilVal, Payload: cty.NilVal, Type: providers.TypeSync, blk: b,
 	}
 	if each != nil {
 		inst.EachKey, inst.EachValue = each.key, each.value
@@ -509,6 +509,11 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 				invalid(c.expr, c.name, fmt.Sprintf("%s must be a %s, not a %s.", c.name, c.ty.FriendlyName(), uv.Type().FriendlyName()))
 			}
 			continue
+		}
+		if c.name == "payload" && spec.Pure(c.expr) {
+			// Known now, and evaluating it again at run time would give
+			// the same value: the executor sends this one.
+			inst.Payload = v
 		}
 		if c.ty != cty.DynamicPseudoType {
 			cv, err := convert.Convert(v, c.ty)

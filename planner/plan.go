@@ -147,6 +147,10 @@ type Instance struct {
 	Path   string
 	Query  map[string]string
 	Method string
+	// Payload is the payload's value when it is known before the run and
+	// pure (no timestamp(), uuid()); cty.NilVal otherwise, and the executor
+	// evaluates it.
+	Payload cty.Value
 	// Interleave is the instance whose sample this one is drawn with, call
 	// by call (sample { interleave }); InterleavedBy is the converse.
 	Interleave    *Instance

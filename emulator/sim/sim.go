@@ -356,8 +356,8 @@ type Function struct {
 	mu       sync.Mutex // guards count, rng, routeRNG and warm
 	count    int
 	warm     map[string]bool // versions that have run: their next call is warm
-	rng      *rand.Rand // faults
-	routeRNG *rand.Rand // weighted aliases
+	rng      *rand.Rand      // faults
+	routeRNG *rand.Rand      // weighted aliases
 	routes   map[string][]route
 }
 
