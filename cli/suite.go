@@ -494,6 +494,8 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 			Observer:    held,
 			Trace:       f.verbose,
 			SampleCalls: f.sampleCalls,
+			// The JSON reports carry result.value; the others never read it.
+			LeanResults: r.jsonView == nil && r.jsonFileV == nil,
 		})
 	}); perr != nil {
 		runErr = perr

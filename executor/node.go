@@ -363,7 +363,7 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		case refused(res):
 			// Settled: reported below, never retried, until not evaluated.
 		case until != nil:
-			self, err = e.resultValue(actx, inst.Stats && mode.call == 0, res, dur, n)
+			self, err = e.resultValue(actx, inst.Stats && mode.call == 0, e.opts.LeanResults && !inst.ResultRead && mode.call == 0, res, dur, n)
 			if err == nil {
 				var diags hcl.Diagnostics
 				selfCtx = withSelf(evalCtx, self)
@@ -420,7 +420,7 @@ func (e *executor) attempts(ctx context.Context, inst *planner.Instance, req *pr
 		return &ResultInfo{Status: StatusError, Attempts: n, Reason: reason, Diags: hcl.Diagnostics{d}, permanent: pe != nil}
 	}
 	if self == cty.NilVal {
-		if self, err = e.resultValue(actx, inst.Stats && mode.call == 0, res, dur, n); err != nil {
+		if self, err = e.resultValue(actx, inst.Stats && mode.call == 0, e.opts.LeanResults && !inst.ResultRead && mode.call == 0, res, dur, n); err != nil {
 			return e.lateAnswer(ctx, inst, n, timeout)
 		}
 		selfCtx = withSelf(evalCtx, self)

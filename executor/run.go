@@ -62,6 +62,12 @@ type Options struct {
 	// Trace records each attempt's requests and answers in its attempt
 	// event (AttemptInfo.Trace): run -verbose.
 	Trace bool
+	// LeanResults lets the executor skip building the result object of an
+	// invocation that no expression reads (planner.Instance.ResultRead):
+	// its ResultInfo.Value then holds only what the checks need (json).
+	// For callers whose observers do not read ResultInfo.Value (the human
+	// view, JUnit); the JSON reports and watch need it whole.
+	LeanResults bool
 	// SampleCalls emits the attempt and assertion events of every call of
 	// a sample (run -sample-calls); without it a sample emits its
 	// progress and its summary only.

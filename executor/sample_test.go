@@ -547,3 +547,50 @@ invocation "s" {
 		})
 	}
 }
+
+// With LeanResults, a result that no expression reads is not built whole,
+// but its checks still see self.json; a result that a dependent, an output
+// or its own assert reads is whole.
+func TestLeanResults(t *testing.T) {
+	drv := &testDriver{funcs: map[string]invokeFunc{"f": func(context.Context, *providers.Request) (*providers.Result, error) {
+		return ok(`{"status":"ok","id":7}`)
+	}}}
+	p := plan(t, drv, fn("f")+`
+invocation "unread" {
+  function = function.f
+  expect {
+    json = { status = "ok" }
+  }
+}
+
+invocation "read" {
+  function = function.f
+}
+
+invocation "self_read" {
+  function = function.f
+  assert {
+    condition = self.status == 200
+  }
+}
+
+invocation "dependent" {
+  function = function.f
+  payload  = { id = invocation.read.json.id }
+}
+
+output "id" {
+  value = invocation.read.json.id
+}
+`)
+	s, rec := run(t, context.Background(), p, executor.Options{LeanResults: true})
+	if s.ExitCode != 0 {
+		t.Fatalf("exit %d: %v", s.ExitCode, rec.results())
+	}
+	res := rec.results()
+	for addr, whole := range map[string]bool{"invocation.unread": false, "invocation.read": true, "invocation.self_read": true, "invocation.dependent": false} {
+		if got := res[addr].Value.Type().HasAttribute("status"); got != whole {
+			t.Errorf("%s: whole result %v, want %v", addr, got, whole)
+		}
+	}
+}

@@ -473,6 +473,7 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		}
 	}
 	inst.Stats = inst.Sample != nil || p.statsRead[inv.Name] || p.statsAll
+	inst.ResultRead = inst.Sample != nil || p.resultRead[inv.Name] || p.statsAll
 
 	// What can be checked now of the values computed per call.
 	for _, c := range []struct {

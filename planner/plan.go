@@ -96,6 +96,9 @@ type Plan struct {
 	// whole invocation object is read.
 	statsRead map[string]bool
 	statsAll  bool
+	// resultRead: invocations whose result object an expression may read
+	// (self in its own block, invocation.NAME anywhere).
+	resultRead map[string]bool
 }
 
 // keyRef is a reference to one instance of a for_each invocation by a
@@ -160,6 +163,10 @@ type Instance struct {
 	// sampled), so the executor computes it; otherwise it is null.
 	Sample *Sample
 	Stats  bool
+	// ResultRead says an expression of the suite may read this
+	// invocation's result object (self in its checks, invocation.NAME
+	// elsewhere); the executor may leave it unbuilt otherwise.
+	ResultRead bool
 	// Unknown lists the attributes whose value is known only after the
 	// invocations in UnknownFrom have answered.
 	Unknown     []string
@@ -280,6 +287,7 @@ func Build(cfg *spec.Config, opts Options) (*Plan, hcl.Diagnostics) {
 		filesChecked: map[string]error{},
 		eachKeys:     map[string]map[string]bool{},
 		statsRead:    map[string]bool{},
+		resultRead:   map[string]bool{},
 	}
 	p.vars = p.varsObject(opts.Vars)
 	p.validate = opts.Validate
@@ -1120,6 +1128,7 @@ func (p *Plan) noteStatsRead(sc scope, tr hcl.Traversal) {
 	}
 	switch tr.RootName() {
 	case "self":
+		p.resultRead[sc.owner] = true
 		if len(tr) == 1 || stepName(tr[1]) == "stats" {
 			p.statsRead[sc.owner] = true
 		}
@@ -1129,6 +1138,7 @@ func (p *Plan) noteStatsRead(sc scope, tr hcl.Traversal) {
 			return
 		}
 		name := attrName(tr[1])
+		p.resultRead[name] = true
 		at := 2
 		if inv := p.Config.Invocations[name]; inv != nil && inv.ForEach != nil {
 			at = 3
