@@ -8,6 +8,9 @@
 #       straight through the driver (budget: well under 100 µs)
 #   - validate + plan of 10,000 locals, of 10,000 function blocks, and
 #     validate of a 100 KB file of garbage (budget: well under 1 s each)
+#   - validate + plan of 10,000 for_each instances whose keys come from a
+#     for-expression, flatten, setproduct, a map, tostring and numbers
+#     (budget: 1 s each)
 #   - end to end against a loopback HTTP function (bench/echoserver):
 #     `fnprobe run` of N invocations at parallelism 64, next to `hey` making
 #     the same N requests with 64 workers against the same server, in the
@@ -30,11 +33,15 @@ echo "$out" | awk '
   /^BenchmarkValidateLocals10k/    { loc = lo(loc, $3) }
   /^BenchmarkValidateFunctions10k/ { fun = lo(fun, $3) }
   /^BenchmarkValidateGarbage100k/  { gar = lo(gar, $3) }
+  /^BenchmarkKeys10k\// { split($1, parts, "/"); k = parts[2]; sub(/-[0-9]+$/, "", k); keys[k] = lo(keys[k], $3) }
   END {
     printf "validate+plan 10k: %.0f ms, %.0f MB allocated\n", ns / 1e6, mem / 1e6
     printf "executor alone (instant driver): %.1f cpu-µs per invocation\n", inst
     printf "validate 10k locals: %.0f ms, 10k functions: %.0f ms, 100 KB garbage: %.0f ms\n", loc / 1e6, fun / 1e6, gar / 1e6
     printf "executor over loopback HTTP: %.1f cpu-µs per invocation (executor %.1f, raw driver %.1f)\n", ex - raw, ex, raw
+    printf "validate+plan of 10k instances by key source:"
+    for (k in keys) printf " %s %.0f ms,", k, keys[k] / 1e6
+    printf "\n"
   }'
 
 # End to end: fnprobe against hey on one loopback server.
