@@ -594,3 +594,41 @@ output "id" {
 		}
 	}
 }
+
+// for_each and sample combine: each instance is sampled on its own, with
+// its own statistics.
+func TestSampleForEach(t *testing.T) {
+	var mu sync.Mutex
+	calls := map[string]int{}
+	drv := &testDriver{funcs: map[string]invokeFunc{"f": func(_ context.Context, req *providers.Request) (*providers.Result, error) {
+		mu.Lock()
+		calls[string(req.Payload)]++
+		mu.Unlock()
+		return ok("{}")
+	}}}
+	p := plan(t, drv, fn("f")+`
+invocation "s" {
+  for_each = toset(["a", "b"])
+  function = function.f
+  payload  = each.key
+  sample {
+    count = 3
+  }
+  assert {
+    condition = self.stats.count == 3
+  }
+}
+`)
+	s, rec := run(t, context.Background(), p, executor.Options{})
+	if s.Passed != 2 {
+		t.Fatalf("passed %d: %v", s.Passed, rec.results())
+	}
+	if calls["a"] != 3 || calls["b"] != 3 {
+		t.Errorf("calls %v, want 3 each", calls)
+	}
+	for _, addr := range []string{`invocation.s["a"]`, `invocation.s["b"]`} {
+		if si := rec.sampleOf(addr); si == nil || si.Done != 3 {
+			t.Errorf("%s: sample %+v", addr, si)
+		}
+	}
+}
