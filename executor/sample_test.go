@@ -20,6 +20,41 @@ import (
 
 type invokeFunc = func(context.Context, *providers.Request) (*providers.Result, error)
 
+// stillClock sets opts' clock to a time that never moves and its Sleep to
+// record each wait and return at once; waits returns them sorted.
+func stillClock(opts executor.Options) (executor.Options, func() []time.Duration) {
+	var mu sync.Mutex
+	var recorded []time.Duration
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	opts.Clock = func() time.Time { return now }
+	opts.Sleep = func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		recorded = append(recorded, d)
+		mu.Unlock()
+		return ctx.Err()
+	}
+	return opts, func() []time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		out := slices.Clone(recorded)
+		slices.Sort(out)
+		return out
+	}
+}
+
+// trackInFlight counts calls in flight in cur and keeps the most seen in
+// most; the returned function ends a call.
+func trackInFlight(cur, most *atomic.Int64) (n int64, done func()) {
+	n = cur.Add(1)
+	for {
+		m := most.Load()
+		if n <= m || most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	return n, func() { cur.Add(-1) }
+}
+
 // sampleOf returns the sample event of addr.
 func (r *recorder) sampleOf(addr string) *executor.SampleInfo {
 	r.mu.Lock()
@@ -55,14 +90,8 @@ func TestSampleCallsConcurrencyAndStats(t *testing.T) {
 	drv := &testDriver{funcs: map[string]invokeFunc{
 		"f": func(ctx context.Context, req *providers.Request) (*providers.Result, error) {
 			n := calls.Add(1)
-			cur := inFlight.Add(1)
-			defer inFlight.Add(-1)
-			for {
-				m := most.Load()
-				if cur <= m || most.CompareAndSwap(m, cur) {
-					break
-				}
-			}
+			cur, done := trackInFlight(&inFlight, &most)
+			defer done()
 			if cur == 4 {
 				once.Do(func() { close(reached) })
 			}
@@ -216,25 +245,14 @@ invocation "s" {
   }
 }
 `)
-	var mu sync.Mutex
-	var waits []time.Duration
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s, _ := run(t, context.Background(), p, executor.Options{
-		Clock: func() time.Time { return now },
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			mu.Lock()
-			waits = append(waits, d)
-			mu.Unlock()
-			return ctx.Err()
-		},
-	})
+	opts, waits := stillClock(executor.Options{})
+	s, _ := run(t, context.Background(), p, opts)
 	if s.ExitCode != 0 {
 		t.Fatalf("exit %d", s.ExitCode)
 	}
-	slices.Sort(waits)
 	want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond, 400 * time.Millisecond}
-	if !slices.Equal(waits, want) {
-		t.Errorf("waits %v, want %v", waits, want)
+	if got := waits(); !slices.Equal(got, want) {
+		t.Errorf("waits %v, want %v", got, want)
 	}
 }
 
@@ -349,14 +367,8 @@ func TestProviderAndFunctionLimits(t *testing.T) {
 	var inFlight, most atomic.Int64
 	drv := &testDriver{funcs: map[string]invokeFunc{
 		"f": func(ctx context.Context, req *providers.Request) (*providers.Result, error) {
-			cur := inFlight.Add(1)
-			defer inFlight.Add(-1)
-			for {
-				m := most.Load()
-				if cur <= m || most.CompareAndSwap(m, cur) {
-					break
-				}
-			}
+			_, done := trackInFlight(&inFlight, &most)
+			defer done()
 			time.Sleep(time.Millisecond) // hold the slot a little, so overlaps would show
 			return ok("")
 		},
@@ -396,29 +408,17 @@ invocation "paced" {
 `
 	dir := t.TempDir()
 	p := planWithProvider(t, drv, dir, "provider \"test\" {\n  max_concurrency = 2\n}\n"+src)
-	var mu sync.Mutex
-	var waits []time.Duration
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s, _ := run(t, context.Background(), p, executor.Options{
-		Parallelism: 10,
-		Clock:       func() time.Time { return now },
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			mu.Lock()
-			waits = append(waits, d)
-			mu.Unlock()
-			return ctx.Err()
-		},
-	})
+	opts, waits := stillClock(executor.Options{Parallelism: 10})
+	s, _ := run(t, context.Background(), p, opts)
 	if s.ExitCode != 0 {
 		t.Fatalf("exit %d", s.ExitCode)
 	}
 	if got := most.Load(); got > 2 {
 		t.Errorf("%d attempts in flight at once through a provider with max_concurrency = 2", got)
 	}
-	slices.Sort(waits)
 	want := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, 750 * time.Millisecond}
-	if !slices.Equal(waits, want) {
-		t.Errorf("rate_limit waits %v, want %v", waits, want)
+	if got := waits(); !slices.Equal(got, want) {
+		t.Errorf("rate_limit waits %v, want %v", got, want)
 	}
 }
 

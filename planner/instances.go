@@ -460,13 +460,8 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 			inst.Sample.Concurrency = max(n, 1)
 		}
 		if v, ok := eval(sm.Rate, "sample rate"); ok {
-			v, _ = v.Unmark()
-			n, err := convert.Convert(v, cty.Number)
-			var f float64
-			if err == nil && !n.IsNull() {
-				f, _ = n.AsBigFloat().Float64()
-			}
-			if err != nil || n.IsNull() || !(f > 0) || f > MaxSampleRate {
+			f, ok := rateValue(v)
+			if !ok {
 				invalid(sm.Rate, "sample rate", fmt.Sprintf("rate is calls per second: a number above 0 and at most %d.", MaxSampleRate))
 			}
 			inst.Sample.Rate = f

@@ -243,19 +243,26 @@ func (p *Plan) evalLimits(l spec.Limits, ctx *hcl.EvalContext, what string) (Lim
 			}
 			out.MaxConcurrency = n
 		case "rate_limit":
-			v, _ = v.Unmark()
-			n, err := convert.Convert(v, cty.Number)
-			var f float64
-			if err == nil && !n.IsNull() {
-				f, _ = n.AsBigFloat().Float64()
-			}
-			if err != nil || n.IsNull() || !(f > 0) || f > MaxSampleRate {
+			f, ok := rateValue(v)
+			if !ok {
 				invalid(fmt.Sprintf("rate_limit is calls per second: a number above 0 and at most %d.", MaxSampleRate))
 			}
 			out.RateLimit = f
 		}
 	}
 	return out, diags
+}
+
+// rateValue reads a rate in calls per second (sample rate, rate_limit): a
+// number above 0 and at most MaxSampleRate.
+func rateValue(v cty.Value) (float64, bool) {
+	v, _ = v.Unmark()
+	n, err := convert.Convert(v, cty.Number)
+	if err != nil || n.IsNull() {
+		return 0, false
+	}
+	f, _ := n.AsBigFloat().Float64()
+	return f, f > 0 && f <= MaxSampleRate
 }
 
 // FunctionInstance is a function block, or one key of its for_each.
