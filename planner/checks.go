@@ -239,11 +239,13 @@ func (p *Plan) checkPayloadFile(b *block, v cty.Value, expr hcl.Expression) *hcl
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(filepath.Dir(b.inv.DeclRange.Filename), path)
 	}
+	p.mu.Lock() // instances may be planned in parallel
 	err, seen := p.filesChecked[path]
 	if !seen {
 		err = limits.CheckFile(path, limits.PayloadFileBytes)
 		p.filesChecked[path] = err // a for_each of thousands: one stat
 	}
+	p.mu.Unlock()
 	if err != nil {
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,

@@ -66,3 +66,51 @@ invocation "x" {
 		})
 	}
 }
+
+// The instances of a large for_each are planned in parallel: the plan and
+// its diagnostics are the same, in the same order, run after run, and the
+// state instances share (failed blocks, payload files checked) is safe
+// (go test -race).
+func TestLargeForEachPlannedInParallel(t *testing.T) {
+	dir := writeSuite(t, map[string]string{"main.probe.hcl": `
+provider "local" {}
+function "f" {
+  command = ["cat"]
+}
+locals {
+  keys = [for p in setproduct(range(30), range(30)) : "${p[0]}-${p[1]}"]
+}
+invocation "ok" {
+  for_each = toset(local.keys)
+  function = function.f
+  payload  = { k = each.key }
+}
+invocation "files" {
+  for_each     = toset(local.keys)
+  function     = function.f
+  payload_file = "missing-${substr(each.key, 0, 1)}.json"
+}
+invocation "bad" {
+  for_each = toset(local.keys)
+  function = function.f
+  timeout  = endswith(each.key, "-7") ? "soon" : "1s"
+}
+`})
+	render := func() string {
+		_, _, diags := pipeline{}.run(dir)
+		var out []string
+		for _, d := range diags {
+			out = append(out, fmt.Sprintf("%s: %s: %s", d.Subject, d.Summary, d.Detail))
+		}
+		return strings.Join(out, "\n")
+	}
+	first := render()
+	if !strings.Contains(first, "Cannot read payload_file") || !strings.Contains(first, "Invalid timeout") {
+		t.Fatalf("diagnostics:\n%s", first)
+	}
+	for range 3 {
+		if again := render(); again != first {
+			t.Fatalf("diagnostics differ between runs:\n%s\n---\n%s", first, again)
+		}
+	}
+}

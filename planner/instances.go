@@ -2,9 +2,12 @@ package planner
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -129,11 +132,18 @@ func (p *Plan) expandInvocations() hcl.Diagnostics {
 			}
 			p.eachKeys[name] = keys
 		}
-		for _, it := range items {
-			inst, moreDiags := p.instance(b, it.key, true, &eachVals{cty.StringVal(it.key), it.value})
-			diags = append(diags, moreDiags...)
-			if inst != nil {
-				p.addInstance(inst)
+		// Instances of a large for_each are planned on every core; they
+		// are added, and their diagnostics reported, in key order.
+		insts := make([]*Instance, len(items))
+		instDiags := make([]hcl.Diagnostics, len(items))
+		parallel(len(items), func(i int) {
+			it := items[i]
+			insts[i], instDiags[i] = p.instance(b, it.key, true, &eachVals{cty.StringVal(it.key), it.value})
+		})
+		for i := range items {
+			diags = append(diags, instDiags[i]...)
+			if insts[i] != nil {
+				p.addInstance(insts[i])
 			}
 		}
 	}
@@ -546,16 +556,13 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		}
 	}
 	if diags.HasErrors() {
-		p.failedInv[inv.Name] = true
+		p.markFailed(inv.Name, false)
 		return nil, diags
 	}
 	if inst.Function == nil {
 		// Its function failed (reported), or depends on a variable
 		// without a value (validate): nothing to invoke.
-		p.failedInv[inv.Name] = true
-		if !p.validate {
-			p.broken = true
-		}
+		p.markFailed(inv.Name, !p.validate)
 		return nil, diags
 	}
 	return inst, diags
@@ -826,4 +833,56 @@ func copyMap(obj cty.Value) map[string]cty.Value {
 		out[k] = v
 	}
 	return out
+}
+
+// parallelMin is the number of for_each keys from which their instances
+// are planned in parallel.
+const parallelMin = 256
+
+// parallel calls f(0) … f(n-1), on every core when n is large. f may run
+// concurrently with itself: what it shares is guarded (Plan.mu).
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/parallelMin)
+	if workers < 2 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var panicked atomic.Value
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					panicked.CompareAndSwap(nil, r)
+				}
+			}()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+	if r := panicked.Load(); r != nil {
+		panic(r) // where the caller would have met it
+	}
+}
+
+// markFailed records that an instance of the invocation name failed to
+// plan, and that the plan is broken when broken; safe for concurrent use.
+func (p *Plan) markFailed(name string, broken bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.failedInv[name] = true
+	if broken {
+		p.broken = true
+	}
 }

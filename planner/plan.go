@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -86,6 +87,9 @@ type Plan struct {
 	provProblems map[string]bool
 	// filesChecked: payload_file paths checked, and what was found.
 	filesChecked map[string]error
+	// mu guards what instances planned in parallel share: failedInv,
+	// broken and filesChecked.
+	mu sync.Mutex
 	// keyRefs: references invocation.NAME["KEY"] with a constant key,
 	// checked against NAME's for_each keys once they are known;
 	// eachKeys: those keys, for each invocation whose for_each is known.
