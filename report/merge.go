@@ -118,6 +118,7 @@ func eachLine(name string, r io.Reader, max int, fn func(n int, line []byte, las
 // stream of a schema version this fnprobe knows (major 1).
 func MergeRead(name string, r io.Reader, maxLine int) (*MergeStream, error) {
 	s := &MergeStream{Name: name, names: map[string]string{}}
+	first := true // the first line that is not blank
 	err := eachLine(name, r, maxLine, func(n int, line []byte, last bool) error {
 		if len(bytes.TrimSpace(line)) == 0 {
 			return nil
@@ -125,15 +126,16 @@ func MergeRead(name string, r io.Reader, maxLine int) (*MergeStream, error) {
 		var e mergeEvent
 		if err := json.Unmarshal(line, &e); err != nil {
 			switch {
-			case n == 1:
-				return fmt.Errorf("%w: %s is not an fnprobe JSON stream (run -json-out FILE writes one): line 1 is not JSON: %w", ErrMerge, name, err)
+			case first:
+				return fmt.Errorf("%w: %s is not an fnprobe JSON stream (run -json-out FILE writes one): line %d is not JSON: %w", ErrMerge, name, n, err)
 			case last:
 				s.truncated = n
 				return nil
 			}
 			return fmt.Errorf("%w: %s:%d: not a JSON event: %w", ErrMerge, name, n, err)
 		}
-		if n == 1 {
+		if first {
+			first = false
 			if e.Type != "version" || e.SchemaVersion == "" {
 				return fmt.Errorf("%w: %s is not an fnprobe JSON stream: its first line is not the version event", ErrMerge, name)
 			}
@@ -463,7 +465,7 @@ func (m *Merged) WriteJSON(w io.Writer, opts Options, sources map[string]MergeSo
 			return fmt.Errorf("reopening %s: %w", s.Name, err)
 		}
 		err = eachLine(s.Name, rc, MaxMergeLine, func(n int, line []byte, last bool) error {
-			if n == 1 || last && !json.Valid(line) || len(bytes.TrimSpace(line)) == 0 {
+			if last && !json.Valid(line) || len(bytes.TrimSpace(line)) == 0 {
 				return nil
 			}
 			var e struct {
