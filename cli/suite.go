@@ -418,7 +418,7 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 		if sh.empty() {
 			sh.writeLine(env.Stderr) // stdout is the JSON stream
 		}
-	} else {
+	} else if !f.quiet || sh.empty() {
 		sh.writeLine(env.Stdout)
 	}
 	if len(plan.Selected) == 0 && !f.allowEmpty && !sh.empty() {
