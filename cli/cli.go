@@ -56,6 +56,7 @@ Commands:
   graph      print the dependency graph as Graphviz DOT
   fmt        rewrite files in canonical format (-check: only report)
   emulate    serve every supported provider's invoke API locally
+  report     report merge: merge the -json-out streams of a suite's shards
   completion print a shell completion script (bash, zsh, fish)
   version    print the version and supported providers
   help       print this usage, or a command's: fnprobe help run
@@ -123,6 +124,8 @@ func command(ctx context.Context, args []string, env Env) int {
 		return versionCommand(rest, env)
 	case "emulate":
 		return emulateCommand(ctx, rest, env)
+	case "report":
+		return reportCommand(ctx, rest, env)
 	case "completion":
 		return completionCommand(rest, env)
 	case completeCommandName:

@@ -20,7 +20,7 @@ const completeCommandName = "__complete"
 // fileFlags take a file name; valueFlags take another value.
 var (
 	fileFlags  = []string{"var-file", "junit", "json-out", "config"}
-	valueFlags = []string{"var", "tag", "parallelism", "timeout", "listen", "every", "shutdown-timeout", "log-format", "name"}
+	valueFlags = []string{"var", "tag", "parallelism", "timeout", "listen", "every", "shutdown-timeout", "log-format", "name", "shard"}
 )
 
 // completionCommand runs `fnprobe completion bash|zsh|fish`.

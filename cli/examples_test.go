@@ -32,6 +32,9 @@ func exampleDirs(t *testing.T) map[string]bool {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			continue
 		}
+		if suites, _ := filepath.Glob(filepath.Join(dir, "*.probe.*")); len(suites) == 0 {
+			continue // not a suite: examples/ci holds a CI workflow
+		}
 		_, err := os.Stat(filepath.Join(dir, "emulator.hcl"))
 		out[dir] = err == nil
 	}

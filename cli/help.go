@@ -21,7 +21,7 @@ type commandHelp struct {
 
 // commandNames lists the commands in the order the general usage shows
 // them; completion and the unknown-command suggestion use it too.
-var commandNames = []string{"validate", "plan", "run", "watch", "graph", "fmt", "emulate", "completion", "version", "help"}
+var commandNames = []string{"validate", "plan", "run", "watch", "graph", "fmt", "emulate", "report", "completion", "version", "help"}
 
 var commandHelps = map[string]commandHelp{
 	"validate": {
@@ -58,6 +58,7 @@ var commandHelps = map[string]commandHelp{
 			"fnprobe run -tag smoke -fail-fast -timeout 5m",
 			"fnprobe run -verbose -target invocation.read 2> trace.log",
 			"fnprobe run -emulate examples/aws/emulator.hcl examples/aws   # offline",
+			"fnprobe run -shard 2/4 -json-out shard-2.jsonl   # one job of a CI matrix",
 		},
 	},
 	"watch": {
@@ -104,6 +105,21 @@ var commandHelps = map[string]commandHelp{
 			"fnprobe emulate -listen 127.0.0.1:9100 -config emulator.hcl",
 		},
 	},
+	"report": {
+		usage: "fnprobe report merge [flags] FILE...",
+		about: "Merges the JSON event streams (run -json-out FILE) of the shards of one\n" +
+			"suite (run -shard I/N) into one result: the failures with their diagnostics,\n" +
+			"the counts, and the worst of the shards' exit codes (130 > 4 > 1 > 2 > 3 > 0).\n" +
+			"It refuses (exit 2) streams of different suites or selections, overlapping\n" +
+			"shards, different shard counts, a stream cut short (no summary), a stream of\n" +
+			"an unknown major schema version, and missing shards unless -allow-missing.\n" +
+			"See docs/sharding.md.",
+		examples: []string{
+			"fnprobe report merge shard-*.jsonl",
+			"fnprobe report merge -junit junit.xml shard-1.jsonl shard-2.jsonl shard-3.jsonl shard-4.jsonl",
+			"fnprobe report merge -json shard-*.jsonl > merged.jsonl",
+		},
+	},
 	"completion": {
 		usage: "fnprobe completion bash|zsh|fish",
 		about: "Prints a shell completion script that completes commands, flags and, after\n" +
@@ -143,6 +159,9 @@ func commandFlags(cmd string, env Env) *flag.FlagSet {
 		f.register(fs)
 	case "fmt":
 		var f fmtFlags
+		f.register(fs)
+	case "report":
+		var f reportFlags
 		f.register(fs)
 	case "emulate":
 		// The emulator owns these flags (emulator.Command); they are

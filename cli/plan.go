@@ -17,7 +17,7 @@ import (
 // function and provider, its dependencies and what is known only later.
 // Every name passes through r and is escaped for the terminal (keys and
 // tags may hold any text).
-func writePlan(w io.Writer, p *planner.Plan, color bool, r *spec.Redactor) {
+func writePlan(w io.Writer, p *planner.Plan, color bool, r *spec.Redactor, sh sharding) {
 	clean := func(s string) string { return report.EscapeLine(r.String(s)) }
 	bold := func(s string) string {
 		s = clean(s)
@@ -33,6 +33,7 @@ func writePlan(w io.Writer, p *planner.Plan, color bool, r *spec.Redactor) {
 		}
 		return out
 	}
+	sh.writeLine(w)
 	fmt.Fprintf(w, "fnprobe will make %d invocation%s:\n\n", len(p.Selected), plural(len(p.Selected)))
 	for _, inst := range p.Selected {
 		fmt.Fprintf(w, "  %s\n", bold(inst.Addr))
@@ -66,7 +67,7 @@ func writePlan(w io.Writer, p *planner.Plan, color bool, r *spec.Redactor) {
 		}
 		fmt.Fprintln(w)
 	}
-	if n := len(p.Instances) - len(p.Selected); n > 0 {
+	if n := len(p.Instances) - sh.total; n > 0 {
 		fmt.Fprintf(w, "%d invocation%s not selected by -target / -tag.\n", n, plural(n))
 	}
 }
@@ -131,6 +132,15 @@ type planJSON struct {
 
 type planBody struct {
 	Invocations []planInvocation `json:"invocations"`
+	Shard       *planShard       `json:"shard,omitempty"` // -shard
+}
+
+// planShard is the shard a plan shows: Index of Count, Total being the
+// instances selected before sharding.
+type planShard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+	Total int `json:"total"`
 }
 
 type planInvocation struct {
@@ -176,11 +186,14 @@ func sampleText(inst *planner.Instance) string {
 
 // writePlanJSON prints the plan as one JSON event on one line; suite is
 // the suite's name when the command was given several.
-func writePlanJSON(w io.Writer, p *planner.Plan, r *spec.Redactor, now time.Time, suite string) {
+func writePlanJSON(w io.Writer, p *planner.Plan, r *spec.Redactor, now time.Time, suite string, sh sharding) {
 	out := planJSON{
 		Level: "info", Type: "plan", Timestamp: now.UTC().Format(time.RFC3339Nano), Suite: suite,
 		Message: fmt.Sprintf("plan: %d invocation%s", len(p.Selected), plural(len(p.Selected))),
 		Plan:    planBody{Invocations: []planInvocation{}},
+	}
+	if sh.spec != nil {
+		out.Plan.Shard = &planShard{Index: sh.spec.Index, Count: sh.spec.Count, Total: sh.total}
 	}
 	// Every string is redacted before it is JSON-escaped, and the encoded
 	// event once more.

@@ -63,6 +63,7 @@ type suiteFlags struct {
 	timeout             time.Duration
 	junit, jsonFileName string
 	emulate             emulateFlags
+	shard               shardFlag // -shard I/N (cli/shard.go)
 }
 
 func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
@@ -88,6 +89,9 @@ func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
 		fs.BoolVar(&f.failFast, "fail-fast", false, "after the first failure, start nothing new")
 		fs.DurationVar(&f.timeout, "timeout", 0, "bound the whole run, e.g. 5m (default: none)")
 		fs.BoolVar(&f.allowEmpty, "allow-empty", false, "exit 0 when nothing is selected (default: exit 2)")
+	}
+	if cmd != "graph" {
+		fs.Var(&f.shard, "shard", "run (plan) only shard `I/N` of the selected invocations, 1 ≤ I ≤ N: whole dependency chains, balanced by count (CI matrices; see fnprobe report merge)")
 	}
 	f.emulate.register(fs, cmd)
 }
@@ -137,6 +141,7 @@ type suiteRun struct {
 	suites        int                 // suites begun so far
 	redactor      *spec.Redactor      // the latest suite's, for the reports' errors
 	emu           *emulation          // -emulate
+	emptyShard    bool                // this suite's -shard has no invocations
 }
 
 func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
@@ -377,6 +382,16 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 	if diags.HasErrors() || plan == nil {
 		return configExit(ctx)
 	}
+	// -shard keeps the shard's part of the selection; the JSON run_start
+	// says which (cli/shard.go).
+	sh := applyShard(plan, f.shard.spec)
+	ropts.Run = sh.info
+	for _, v := range []*report.JSON{r.jsonView, r.jsonFileV} {
+		if v != nil {
+			v.Begin(ropts)
+		}
+	}
+	r.emptyShard = sh.empty()
 	switch cmd {
 	case "validate":
 		if !f.jsonOut {
@@ -389,9 +404,9 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 		return executor.ExitOK
 	case "plan":
 		if r.jsonView != nil {
-			writePlanJSON(env.Stdout, plan, redactor, time.Now(), ropts.Suite)
+			writePlanJSON(env.Stdout, plan, redactor, time.Now(), ropts.Suite, sh)
 		} else {
-			writePlan(env.Stdout, plan, ropts.Color, redactor)
+			writePlan(env.Stdout, plan, ropts.Color, redactor, sh)
 		}
 		return executor.ExitOK
 	case "graph":
@@ -399,7 +414,14 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 		return executor.ExitOK
 	}
 
-	if len(plan.Selected) == 0 && !f.allowEmpty {
+	if f.jsonOut {
+		if sh.empty() {
+			sh.writeLine(env.Stderr) // stdout is the JSON stream
+		}
+	} else if !f.quiet || sh.empty() {
+		sh.writeLine(env.Stdout)
+	}
+	if len(plan.Selected) == 0 && !f.allowEmpty && !sh.empty() {
 		showDiags(hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Nothing selected",
@@ -490,7 +512,7 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 		summary, runErr = executor.Run(ctx, plan, executor.Options{
 			Parallelism: f.parallelism,
 			FailFast:    f.failFast,
-			AllowEmpty:  f.allowEmpty,
+			AllowEmpty:  f.allowEmpty || r.emptyShard,
 			Observer:    held,
 			Trace:       f.verbose,
 			SampleCalls: f.sampleCalls,

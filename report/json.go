@@ -20,7 +20,7 @@ import (
 // SchemaVersion is the version of the -json event stream (docs/output.md, "JSON event stream").
 // Its minor number grows when events or fields are added, its major number
 // when anything is removed, renamed or changes meaning.
-const SchemaVersion = "1.1"
+const SchemaVersion = "1.2"
 
 // JSON event levels ("@level").
 const (
@@ -120,7 +120,10 @@ type jsonSample struct {
 }
 
 type jsonRun struct {
-	Total int `json:"total"`
+	Total     int        `json:"total"`
+	Suite     string     `json:"suite,omitempty"`
+	Shard     *ShardInfo `json:"shard,omitempty"`
+	Instances *[]string  `json:"instances,omitempty"` // [] for an empty shard
 }
 
 type jsonInvocation struct {
@@ -260,6 +263,14 @@ func (j *JSON) Event(e executor.Event) {
 		}
 		line.Message = fmt.Sprintf("run started: %s", plural(total, "invocation"))
 		line.Run = &jsonRun{Total: total}
+		if ri := o.Run; ri != nil {
+			line.Run.Suite, line.Run.Shard = ri.Suite, ri.Shard
+			addrs := make([]string, 0, len(ri.Instances))
+			for _, a := range ri.Instances {
+				addrs = append(addrs, o.redact(a))
+			}
+			line.Run.Instances = &addrs
+		}
 
 	case executor.EventStart:
 		if e.Invocation == nil {

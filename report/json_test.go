@@ -173,6 +173,8 @@ func TestSchemaDocumented(t *testing.T) {
 	// Fields written only when one command runs several suites.
 	several := f.opts
 	several.Suite = "suites/orders"
+	// Fields of run_start written by cli (the suite's fingerprint, -shard).
+	several.Run = &RunInfo{Suite: "9f86d08", Shard: &ShardInfo{Index: 1, Count: 2}, Instances: []string{"invocation.create"}}
 	j.Begin(several)
 	run(j, f.events(t))
 	// A sample's events, which the shared fixture has not.

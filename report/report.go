@@ -61,6 +61,9 @@ type Options struct {
 	// Live says the human view writes to a terminal: a sample in progress
 	// is one line redrawn in place, not a line every ProgressInterval.
 	Live bool
+	// Run says what the run is (suite fingerprint, shard, instances), for
+	// the JSON run_start event; nil leaves those fields out.
+	Run *RunInfo
 	// Now is the clock used for timestamps that events do not carry (the
 	// JSON version event, events with a zero Time). Nil means time.Now.
 	Now func() time.Time
