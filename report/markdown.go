@@ -129,6 +129,9 @@ func (m *Markdown) render(limit int) string {
 	o := m.opts
 	// clean redacts s and makes it one line of Markdown text.
 	clean := func(s string) string { return mdText(escapeLine(o.redact(s))) }
+	// code redacts s and makes it a code span; cell, one in a table.
+	code := func(s string) string { return mdCode(escapeLine(o.redact(s))) }
+	cell := func(s string) string { return mdCode(strings.ReplaceAll(escapeLine(o.redact(s)), "|", `\|`)) }
 
 	// The title and the outcome.
 	var head strings.Builder
@@ -138,7 +141,7 @@ func (m *Markdown) render(limit int) string {
 		name = o.Path
 	}
 	if name != "" {
-		title += ": " + clean(name)
+		title += ": " + code(name)
 	}
 	head.WriteString("## " + title + "\n\n")
 	switch s := m.summary; {
@@ -182,12 +185,12 @@ func (m *Markdown) render(limit int) string {
 						mark = "!"
 					}
 				}
-				gates = append(gates, mark+" "+clean(g.Name))
+				gates = append(gates, mark+" "+cell(g.Name))
 			}
 			if len(gates) == 0 {
 				gates = []string{"-"}
 			}
-			fmt.Fprintf(&samples, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", clean(s.addr),
+			fmt.Fprintf(&samples, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", cell(s.addr),
 				num(s.info.Stats, "count"), percent(s.info.Stats, "error_rate"),
 				num(d, "p50"), num(d, "p95"), num(d, "p99"), num(d, "max"), strings.Join(gates, ", "))
 		}
@@ -199,7 +202,7 @@ func (m *Markdown) render(limit int) string {
 	var rows []string
 	for _, r := range results {
 		outcome := outcomeCell(r)
-		rows = append(rows, fmt.Sprintf("| %s | %s | %d | %s |\n", clean(r.addr), outcome, r.attempts, formatDuration(r.duration)))
+		rows = append(rows, fmt.Sprintf("| %s | %s | %d | %s |\n", cell(r.addr), outcome, r.attempts, formatDuration(r.duration)))
 	}
 
 	// The failures and warnings, as the console shows them, errors first.
@@ -215,16 +218,16 @@ func (m *Markdown) render(limit int) string {
 	errorsFirst(diags)
 	var blocks []mdBlock
 	for _, d := range diags {
-		t := d.Summary
+		t := clean(d.Summary)
 		if d.Address != "" {
-			t = d.Address + ": " + t
+			t = code(d.Address) + ": " + t
 		}
 		sev := "Error"
 		if d.Severity == SeverityWarning {
 			sev = "Warning"
 		}
 		text := o.redact(formatDiagnostic(d, palette(false), o.width(), false))
-		blocks = append(blocks, mdBlock{title: sev + ": " + clean(t), body: fenced(text)})
+		blocks = append(blocks, mdBlock{title: sev + ": " + t, body: fenced(text)})
 	}
 
 	// Within limit: the head and the samples always (the samples dropped
@@ -327,18 +330,33 @@ func mdText(s string) string {
 	return b.String()
 }
 
-// fenced puts text in a fenced code block whose fence is longer than any
-// run of backticks in it, so nothing inside can close it.
-func fenced(text string) string {
+// mdCode makes s, one line, a code span: its delimiter is longer than any
+// run of backticks in it, so nothing inside is markup.
+func mdCode(s string) string {
+	delim := strings.Repeat("`", longestRun(s, '`')+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || s == "" {
+		s = " " + s + " "
+	}
+	return delim + s + delim
+}
+
+// longestRun is the length of the longest run of c in s.
+func longestRun(s string, c rune) int {
 	longest, run := 0, 0
-	for _, r := range text {
-		if r == '`' {
+	for _, r := range s {
+		if r == c {
 			run++
 			longest = max(longest, run)
 		} else {
 			run = 0
 		}
 	}
-	fence := strings.Repeat("`", max(3, longest+1))
+	return longest
+}
+
+// fenced puts text in a fenced code block whose fence is longer than any
+// run of backticks in it, so nothing inside can close it.
+func fenced(text string) string {
+	fence := strings.Repeat("`", max(3, longestRun(text, '`')+1))
 	return fence + "text\n" + strings.TrimRight(text, "\n") + "\n" + fence + "\n"
 }
