@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,7 +35,7 @@ func (c *ciFlag) Set(s string) error {
 		*c = ciFlag(s)
 		return nil
 	}
-	return fmt.Errorf("must be auto, github or none, got %q", s)
+	return errors.New("must be auto, github or none")
 }
 
 // github says whether the run follows GitHub Actions' conventions.

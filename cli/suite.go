@@ -238,8 +238,9 @@ func (r *suiteRun) openReports(base report.Options) int {
 	return executor.ExitOK
 }
 
-// closeReports writes the JUnit file and closes the JSON one (those not
-// done yet), returning exit 3 (or 4 for a report's panic) if either failed.
+// closeReports writes the JUnit file and the Markdown summary and closes
+// the JSON file (those not done yet), returning exit 3 (or 4 for a
+// report's panic) if one failed.
 func (r *suiteRun) closeReports() int {
 	return worst(r.writeJUnit(), r.writeMarkdown(), r.closeJSON())
 }

@@ -232,7 +232,7 @@ func (m *Markdown) render(limit int) string {
 
 	// Within limit: the head and the samples always (the samples dropped
 	// if even they do not fit), then rows and failures while they fit.
-	const reserve = 256 // the notes of what was left out
+	const reserve = 512 // the headers and notes of what was left out
 	budget := limit - head.Len() - reserve
 	if samples.Len() > budget {
 		samples.Reset()

@@ -105,6 +105,12 @@ func TestMarkdownLimit(t *testing.T) {
 	if rows+more != n || blocks+moreFail != n {
 		t.Errorf("rows %d + %d, failures %d + %d, want %d each", rows, more, blocks, moreFail, n)
 	}
+	// Whatever the limit, the summary stays under it.
+	for _, l := range []int{2 << 10, 4 << 10, 8 << 10, 20 << 10, 100 << 10} {
+		if got := MarkdownSummary([]*Markdown{m}, l); len(got) > l {
+			t.Errorf("limit %d: %d bytes", l, len(got))
+		}
+	}
 	// Several suites share the limit.
 	if got := MarkdownSummary([]*Markdown{m, m}, limit); len(got) > limit {
 		t.Errorf("two suites: %d bytes, over the limit", len(got))
