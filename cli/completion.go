@@ -19,8 +19,8 @@ const completeCommandName = "__complete"
 
 // fileFlags take a file name; valueFlags take another value.
 var (
-	fileFlags  = []string{"var-file", "junit", "json-out", "config"}
-	valueFlags = []string{"var", "tag", "parallelism", "timeout", "listen", "every", "shutdown-timeout", "log-format", "name", "shard"}
+	fileFlags  = []string{"var-file", "junit", "json-out", "config", "report-markdown"}
+	valueFlags = []string{"var", "tag", "parallelism", "timeout", "listen", "every", "shutdown-timeout", "log-format", "name", "shard", "ci"}
 )
 
 // completionCommand runs `fnprobe completion bash|zsh|fish`.

@@ -31,6 +31,7 @@ var update = flag.Bool("update", false, "rewrite the expected output sections of
 //
 //	-- args --       the command line (one line, shell-like words)
 //	-- env --        NAME=VALUE lines visible to env() and FNPROBE_VAR_*
+//	                 ($WORK in a value is the case's directory)
 //	-- emulator.hcl  if present, an emulator is started with this config
 //	-- stdin --      if present, the command's standard input
 //	-- exit --       the expected exit code
@@ -102,7 +103,7 @@ func runCase(t *testing.T, file, httpURL string) {
 	}
 	for _, line := range strings.Split(sections["env"], "\n") {
 		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok {
-			env[k] = v
+			env[k] = strings.ReplaceAll(v, "$WORK", dir)
 		}
 	}
 	args := strings.Fields(sections["args"])

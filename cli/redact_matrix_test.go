@@ -20,6 +20,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/fnprobe/fnprobe/cli"
+	"github.com/fnprobe/fnprobe/report"
 )
 
 // The secrets of the matrix: every character that some encoding changes.
@@ -205,7 +206,8 @@ invocation "bad" {
 `
 
 // secretLeaks returns the forms of secret found in out: as it is, trimmed,
-// Go-quoted, JSON-escaped, HCL-escaped, percent-encoded, XML-escaped, and
+// Go-quoted, JSON-escaped, HCL-escaped, percent-encoded (URLs and GitHub
+// workflow commands), XML-escaped, and
 // distinctive fragments of it.
 func secretLeaks(out, secret string, fragments []string) []string {
 	inner := func(q string) string { return q[1 : len(q)-1] }
@@ -228,6 +230,10 @@ func secretLeaks(out, secret string, fragments []string) []string {
 		"PathEscape":    url.PathEscape(secret),
 		"URL path":      (&url.URL{Path: secret}).EscapedPath(),
 		"XML":           xmlEsc.String(),
+		// GitHub workflow commands percent-encode messages and properties.
+		"GitHub data":     report.EscapeGitHubData(secret),
+		"GitHub property": report.EscapeGitHubProperty(secret),
+		"GitHub trimmed":  report.EscapeGitHubData(strings.TrimSpace(secret)),
 	}
 	for _, f := range fragments {
 		forms["fragment "+f] = f
@@ -291,8 +297,10 @@ func closedPort(t *testing.T) string {
 // provider secret attribute) into a payload, headers, a URL that cannot be
 // reached, assertion messages, outputs and a function that echoes them, and
 // checks that no form of any of them reaches any output: the human view
-// with and without colour, -json, the -verbose request traces, JUnit, plan, graph and validate, and the
-// diagnostics of a suite that does not validate.
+// with and without colour, -json, the -verbose request traces, JUnit,
+// GitHub Actions' annotations (percent-encoded), the Markdown summary and
+// the step summary, plan, graph and validate, and the diagnostics of a
+// suite that does not validate.
 func TestRedactMatrix(t *testing.T) {
 	echo, closed := startEcho(t), closedPort(t)
 	hclString := func(s string) string { return string(hclwrite.TokensForValue(cty.StringVal(s)).Bytes()) }
@@ -326,13 +334,20 @@ func TestRedactMatrix(t *testing.T) {
 				varArgs = []string{"-var-file", vf}
 			}
 			junit := filepath.Join(dir, "junit.xml")
+			markdown := filepath.Join(dir, "summary.md")
+			stepSummary := filepath.Join(dir, "step_summary.md")
 
 			for _, tc := range []struct {
 				args     []string
 				terminal bool
+				github   bool // on GitHub Actions: annotations, step summary
 				want     int
 			}{
 				{args: []string{"run", "-no-color", "-junit", junit}, want: 1},
+				{args: []string{"run", "-no-color", "-report-markdown", markdown}, github: true, want: 1},
+				{args: []string{"run", "-json", "-report-markdown", markdown}, github: true, want: 1},
+				{args: []string{"run", "-verbose"}, github: true, terminal: true, want: 1},
+				{args: []string{"run", "-ci", "github", "-no-color"}, want: 1},
 				{args: []string{"run"}, terminal: true, want: 1},
 				{args: []string{"run", "-json"}, want: 1},
 				{args: []string{"run", "-verbose", "-no-color"}, want: 1},
@@ -351,13 +366,46 @@ func TestRedactMatrix(t *testing.T) {
 					}
 					args := append(append(append([]string(nil), tc.args...), varArgs...), path)
 					where := strings.Join(append(tc.args, filepath.Base(path)), " ")
+					caseEnv := env
+					if tc.github {
+						caseEnv = map[string]string{
+							"GITHUB_ACTIONS":      "true",
+							"GITHUB_WORKSPACE":    dir,
+							"GITHUB_STEP_SUMMARY": stepSummary,
+						}
+						for k, v := range env {
+							caseEnv[k] = v
+						}
+					}
 					var stdout, stderr bytes.Buffer
 					code := cli.Main(context.Background(), args, cli.Env{
 						Stdout: &stdout, Stderr: &stderr, IsTerminal: tc.terminal,
-						Getenv:   func(k string) string { return env[k] },
+						Getenv:   func(k string) string { return caseEnv[k] },
 						Registry: cli.NewRegistry(),
 					})
 					out := stdout.String() + stderr.String()
+					if tc.github || len(tc.args) > 1 && tc.args[1] == "-ci" {
+						// The annotations were written, and hold what the
+						// secrets were redacted to.
+						if !strings.Contains(out, "::error file=") || !strings.Contains(out, "(sensitive)") {
+							t.Errorf("%s: no annotation, or none redacted:\n%s", where, out)
+						}
+						if path == suite && !strings.Contains(out, "::warning file=") {
+							t.Errorf("%s: no warning annotation:\n%s", where, out)
+						}
+					}
+					if tc.github && path == suite {
+						for _, f := range []string{markdown, stepSummary} {
+							b, err := os.ReadFile(f)
+							if err != nil {
+								t.Fatal(err)
+							}
+							assertNoSecret(t, where+" "+filepath.Base(f), string(b))
+							if !strings.Contains(string(b), "(sensitive)") || !strings.Contains(string(b), "### Failures and warnings") {
+								t.Errorf("%s: %s has no redacted failure:\n%s", where, filepath.Base(f), b)
+							}
+						}
+					}
 					if code != want {
 						t.Errorf("%s: exit %d, want %d\n%s", where, code, want, out)
 					}
@@ -386,6 +434,15 @@ func TestRedactMatrix(t *testing.T) {
 			assertNoSecret(t, "JUnit", string(b))
 			if err := xml.Unmarshal(b, new(struct{})); err != nil {
 				t.Errorf("JUnit is not XML: %v", err)
+			}
+			// The step summary was appended to by every run on GitHub.
+			b, err = os.ReadFile(stepSummary)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertNoSecret(t, "GITHUB_STEP_SUMMARY", string(b))
+			if n := strings.Count(string(b), "## fnprobe: "); n != 6 {
+				t.Errorf("%d summaries appended to GITHUB_STEP_SUMMARY, want 6 (3 runs of each of 2 suites)", n)
 			}
 		})
 	}

@@ -64,6 +64,8 @@ type suiteFlags struct {
 	junit, jsonFileName string
 	emulate             emulateFlags
 	shard               shardFlag // -shard I/N (cli/shard.go)
+	ci                  ciFlag    // -ci (run)
+	markdown            string    // -report-markdown (run)
 }
 
 func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
@@ -89,6 +91,8 @@ func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
 		fs.BoolVar(&f.failFast, "fail-fast", false, "after the first failure, start nothing new")
 		fs.DurationVar(&f.timeout, "timeout", 0, "bound the whole run, e.g. 5m (default: none)")
 		fs.BoolVar(&f.allowEmpty, "allow-empty", false, "exit 0 when nothing is selected (default: exit 2)")
+		fs.Var(&f.ci, "ci", "follow a CI's conventions, `MODE` auto (GitHub Actions when GITHUB_ACTIONS=true), github or none: annotate failed checks, append the Markdown summary to the step summary")
+		fs.StringVar(&f.markdown, "report-markdown", "", "also write a Markdown summary to `FILE` (on GitHub Actions, it is also appended to GITHUB_STEP_SUMMARY)")
 	}
 	if cmd != "graph" {
 		fs.Var(&f.shard, "shard", "run (plan) only shard `I/N` of the selected invocations, 1 ≤ I ≤ N: whole dependency chains, balanced by count (CI matrices; see fnprobe report merge)")
@@ -142,6 +146,7 @@ type suiteRun struct {
 	redactor      *spec.Redactor      // the latest suite's, for the reports' errors
 	emu           *emulation          // -emulate
 	emptyShard    bool                // this suite's -shard has no invocations
+	ci            ciReports           // -ci, -report-markdown (cli/ci.go)
 }
 
 func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
@@ -213,6 +218,7 @@ func (r *suiteRun) openReports(base report.Options) int {
 	}{
 		{r.f.junit, "junit", "JUnit", &r.junitFile},
 		{r.f.jsonFileName, "json-out", "JSON", &r.jsonFile},
+		{r.f.markdown, "report-markdown", "Markdown", &r.ci.markdownFile},
 	} {
 		if rep.path == "" {
 			continue
@@ -229,6 +235,7 @@ func (r *suiteRun) openReports(base report.Options) int {
 		}
 		*rep.file = f
 	}
+	r.openCI()
 	if r.jsonFile != nil {
 		r.jsonFileV = report.NewJSON(r.jsonFile, base)
 		r.gjsonFile = &guarded{next: r.jsonFileV}
@@ -236,10 +243,11 @@ func (r *suiteRun) openReports(base report.Options) int {
 	return executor.ExitOK
 }
 
-// closeReports writes the JUnit file and closes the JSON one (those not
-// done yet), returning exit 3 (or 4 for a report's panic) if either failed.
+// closeReports writes the JUnit file and the Markdown summary and closes
+// the JSON file (those not done yet), returning exit 3 (or 4 for a
+// report's panic) if one failed.
 func (r *suiteRun) closeReports() int {
-	return worst(r.writeJUnit(), r.closeJSON())
+	return worst(r.writeJUnit(), r.writeMarkdown(), r.closeJSON())
 }
 
 // reportFailed says that the report what could not be written and returns
@@ -344,6 +352,7 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 		Version:  Version,
 		Width:    env.Width,
 		Quiet:    f.quiet,
+		Path:     path,
 	}
 	if r.several {
 		ropts.Suite = path
@@ -367,10 +376,15 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 		junit = report.NewJUnit(ropts)
 		r.junits = append(r.junits, junit)
 	}
+	md := r.newMarkdown(ropts)
 	showDiags := func(diags hcl.Diagnostics) {
 		r.showDiags(ropts, diags)
+		r.annotateDiags(ropts, diags)
 		if junit != nil && diags.HasErrors() {
 			junit.Event(executor.Event{Type: executor.EventDiagnostic, Diags: diags})
+		}
+		if md != nil && diags.HasErrors() {
+			md.Event(executor.Event{Type: executor.EventDiagnostic, Diags: diags})
 		}
 	}
 
@@ -429,7 +443,7 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 		}})
 		return executor.ExitConfig
 	}
-	return r.run(ctx, plan, ropts, junit, last)
+	return r.run(ctx, plan, ropts, junit, md, last)
 }
 
 // paint makes s bold when colour is on.
@@ -444,7 +458,7 @@ func paint(color bool, s string) string {
 // A write error on standard output cancels the run; every report still
 // gets the summary, whatever happened to the others, and the exit code
 // says the worst of it (see worst).
-func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Options, junit *report.JUnit, last bool) int {
+func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Options, junit *report.JUnit, md *report.Markdown, last bool) int {
 	env, f := r.env, r.f
 
 	// Each report is guarded: a panic in one is an internal error and
@@ -460,6 +474,16 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 	}
 	if r.gjsonFile != nil {
 		files = append(files, r.gjsonFile)
+	}
+	var gmd, ggh *guarded
+	if md != nil {
+		gmd = &guarded{next: md}
+		files = append(files, gmd)
+	}
+	gh := r.newGitHub(ropts)
+	if gh != nil {
+		ggh = &guarded{next: gh}
+		files = append(files, ggh)
 	}
 	var view executor.Observer
 	var gview *guarded
@@ -557,6 +581,16 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 	if last {
 		code = worst(code, r.writeJUnit())
 	}
+	if gmd != nil {
+		held.release(code, gmd)
+		if err := gmd.panicked(); err != nil {
+			fmt.Fprintf(env.Stderr, "fnprobe: writing the Markdown summary: %s", ropts.Redactor.String(err.Error()))
+			code = worst(code, executor.ExitInternal)
+		}
+	}
+	if last {
+		code = worst(code, r.writeMarkdown())
+	}
 	if r.gjsonFile != nil {
 		held.release(code, r.gjsonFile)
 	}
@@ -567,6 +601,7 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 		// No summary (an internal error): clear the live line anyway.
 		progress.Event(executor.Event{Type: executor.EventSummary})
 	}
+	code = worst(code, r.annotate(ggh, gh, ropts.Redactor.String))
 	for _, g := range []*guarded{progress, gview} {
 		if g == nil {
 			continue

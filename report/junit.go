@@ -18,8 +18,10 @@ import (
 const junitSuiteName = "fnprobe"
 
 // JUnit collects a run's results and writes them as JUnit XML (-junit FILE):
-// one <testsuite name="fnprobe"> with one <testcase> per invocation
-// instance, valid against the widely used Jenkins junit-10.xsd. A failed
+// one <testsuite> named after the suite with one <testcase> per invocation
+// instance, in the widely used Jenkins junit-10.xsd layout. Each test case
+// also carries the file and line of its invocation block, the attributes
+// GitLab reads (and Jenkins ignores) beyond that schema. A failed
 // invocation has a <failure>, an errored one an <error>, a skipped one
 // <skipped>; warnings go to the test case's <system-out> and run-level
 // diagnostics to the suite's <system-err>.
@@ -39,6 +41,8 @@ type JUnit struct {
 // junitCase is one invocation instance's result.
 type junitCase struct {
 	addr, name string
+	file       string // the invocation block's file, "" when unknown
+	line       int    // and line
 	status     executor.Status
 	reason     string
 	duration   time.Duration
@@ -68,6 +72,8 @@ func (j *JUnit) Event(e executor.Event) {
 		j.cases = append(j.cases, junitCase{
 			addr:     e.Invocation.Addr,
 			name:     e.Invocation.Name,
+			file:     e.Invocation.Range.Filename,
+			line:     e.Invocation.Range.Start.Line,
 			status:   e.Result.Status,
 			reason:   e.Result.Reason,
 			duration: e.Result.Duration,
@@ -123,6 +129,8 @@ type xmlTestCase struct {
 	Classname string      `xml:"classname,attr"`
 	Name      string      `xml:"name,attr"`
 	Time      string      `xml:"time,attr"`
+	File      string      `xml:"file,attr,omitempty"`
+	Line      int         `xml:"line,attr,omitempty"`
 	Skipped   *xmlMessage `xml:"skipped,omitempty"`
 	Error     *xmlMessage `xml:"error,omitempty"`
 	Failure   *xmlMessage `xml:"failure,omitempty"`
@@ -192,7 +200,7 @@ func (j *JUnit) renderDiags(diags []Diagnostic) string {
 }
 
 // suite builds the testsuite element from what was collected: named after
-// Options.Suite, else "fnprobe".
+// Options.Suite, else Options.Path, else "fnprobe".
 func (j *JUnit) suite() (xmlTestSuite, time.Duration) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -206,8 +214,11 @@ func (j *JUnit) suite() (xmlTestSuite, time.Duration) {
 	sort.SliceStable(cases, func(a, b int) bool { return cases[a].addr < cases[b].addr })
 
 	name := junitSuiteName
-	if o.Suite != "" {
-		name = text(o.Suite)
+	switch {
+	case o.Suite != "":
+		name = line(o.Suite)
+	case o.Path != "":
+		name = line(o.Path)
 	}
 	suite := xmlTestSuite{Name: name, Cases: []xmlTestCase{}}
 	var total time.Duration
@@ -217,6 +228,9 @@ func (j *JUnit) suite() (xmlTestSuite, time.Duration) {
 			classname = junitSuiteName
 		}
 		tc := xmlTestCase{Classname: line(classname), Name: line(c.addr), Time: seconds(c.duration)}
+		if c.file != "" {
+			tc.File, tc.Line = line(c.file), c.line
+		}
 		var errs, warns []Diagnostic
 		for _, d := range c.diags {
 			if d.Severity == SeverityError {

@@ -209,12 +209,6 @@ func (s *MergeStream) complete() error {
 	return nil
 }
 
-func plural1(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
 
 // Merged is the shards' streams, checked to belong together.
 type Merged struct {

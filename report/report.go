@@ -52,6 +52,10 @@ type Options struct {
 	// suites: JSON events carry it as "suite" and the JUnit testsuite is
 	// named after it. Empty for a single suite.
 	Suite string
+	// Path is the suite's PATH as given, for the reports that always name
+	// it: the JUnit testsuite and the Markdown summary's title. Suite,
+	// when set, wins.
+	Path string
 	// Quiet makes the human view print only failures (error and warning
 	// diagnostics) and the summary line: no line per event, no outputs.
 	Quiet bool
