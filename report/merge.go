@@ -209,7 +209,6 @@ func (s *MergeStream) complete() error {
 	return nil
 }
 
-
 // Merged is the shards' streams, checked to belong together.
 type Merged struct {
 	Streams []*MergeStream // by shard index
