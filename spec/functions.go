@@ -107,7 +107,7 @@ func functions(ctx context.Context, dir string, getenv func(string) string) map[
 		"tomap":           stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
 		"tonumber":        stdlib.MakeToFunc(cty.Number),
 		"toset":           fastCollectionFunc(cty.Set(cty.DynamicPseudoType), cty.SetVal),
-		"tostring":        stdlib.MakeToFunc(cty.String),
+		"tostring":        tostringFunc(),
 		"trim":            stdlib.TrimFunc,
 		"trimprefix":      stdlib.TrimPrefixFunc,
 		"trimspace":       stdlib.TrimSpaceFunc,
