@@ -266,3 +266,41 @@ func TestSetProductMatchesLimited(t *testing.T) {
 		}
 	}
 }
+
+// toset and tolist with their fast path for homogeneous tuples return
+// what go-cty's conversions return, types included.
+func TestFastCollectionMatchesGoCty(t *testing.T) {
+	tuple := func(vals ...cty.Value) cty.Value { return cty.TupleVal(vals) }
+	a, b, one := cty.StringVal("a"), cty.StringVal("b"), cty.NumberIntVal(1)
+	args := []cty.Value{
+		tuple(a, b, a), tuple(one, cty.NumberFloatVal(1), cty.NumberIntVal(2)), tuple(cty.True, cty.False),
+		tuple(a, one), tuple(a, cty.True), tuple(tuple(a), tuple(b)), tuple(cty.ListVal([]cty.Value{a})),
+		tuple(a, b).Mark(Sensitive), tuple(a, b.Mark(Sensitive)), tuple(a, cty.UnknownVal(cty.String)),
+		tuple(a, cty.NullVal(cty.String)), tuple(a, cty.NullVal(cty.DynamicPseudoType)), tuple(a, cty.DynamicVal),
+		cty.EmptyTupleVal, cty.UnknownVal(cty.Tuple([]cty.Type{cty.String})), cty.NullVal(cty.Tuple([]cty.Type{cty.String})),
+		cty.ListVal([]cty.Value{a, b}), cty.SetVal([]cty.Value{a, b}), cty.DynamicVal, a,
+		cty.MapVal(map[string]cty.Value{"k": a}), cty.ObjectVal(map[string]cty.Value{"k": a}),
+	}
+	for _, c := range []struct {
+		ty    cty.Type
+		build func([]cty.Value) cty.Value
+	}{{cty.Set(cty.DynamicPseudoType), cty.SetVal}, {cty.List(cty.DynamicPseudoType), cty.ListVal}} {
+		fast, slow := fastCollectionFunc(c.ty, c.build), stdlib.MakeToFunc(c.ty)
+		for _, a := range args {
+			if same, both := sameCall(fast, slow, a); !same {
+				t.Errorf("to %s (%#v): got, go-cty: %s", c.ty.FriendlyName(), a, both)
+			}
+			gotTy, err1 := fast.ReturnTypeForValues([]cty.Value{a})
+			wantTy, err2 := slow.ReturnTypeForValues([]cty.Value{a})
+			if elems, ok := homogeneous(a); ok {
+				// go-cty types the call set (or list) of dynamic, and
+				// its result as what it built; the fast path types it
+				// as what it builds, as it did when it built it twice.
+				wantTy = c.build(elems).Type()
+			}
+			if !gotTy.Equals(wantTy) || fmt.Sprint(err1) != fmt.Sprint(err2) {
+				t.Errorf("type to %s (%#v) = %#v, %v; go-cty: %#v, %v", c.ty.FriendlyName(), a, gotTy, err1, wantTy, err2)
+			}
+		}
+	}
+}
