@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/fnprobe/fnprobe/planner"
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/providers/local"
+	"github.com/fnprobe/fnprobe/spec"
 )
 
 // keysCases are for_each expressions that build 10,000 keys, the ways a
@@ -162,6 +165,66 @@ func TestKeysSuites(t *testing.T) {
 			}
 			if !found {
 				t.Errorf("no %s among %s .. %s", want[c.name], p.Instances[0].Addr, p.Instances[len(p.Instances)-1].Addr)
+			}
+		})
+	}
+}
+
+// TestForEachKeysEdges: the keys of sets that forEachItems takes in one walk
+// and of those it leaves to go-cty's conversion, and its errors.
+func TestForEachKeysEdges(t *testing.T) {
+	reg := providers.Registry{"local": local.New()}
+	for _, c := range []struct {
+		forEach string
+		keys    []string // nil: want an error with err
+		err     string
+	}{
+		{forEach: `toset(["b", "a", "b", ""])`, keys: []string{"", "a", "b"}},
+		{forEach: `toset([10, -1, 0, 2, 10])`, keys: []string{"-1", "0", "10", "2"}},
+		{forEach: `toset([for i in range(3) : i * 1000000007])`, keys: []string{"0", "1000000007", "2000000014"}},
+		{forEach: `toset([1.5, 2, 0.25, 1e3])`, keys: []string{"0.25", "1.5", "1000", "2"}},
+		{forEach: `toset([9223372036854775807, 9223372036854775808])`, keys: []string{"9223372036854775807", "9223372036854775808"}},
+		{forEach: `toset([true, false])`, keys: []string{"false", "true"}},
+		{forEach: `toset([])`, keys: []string{}},
+		{forEach: `toset(["a", null])`, err: "must not contain null"},
+		{forEach: `toset([1, null])`, err: "must not contain null"},
+		{forEach: `toset([{ a = 1 }])`, err: "set of strings"},
+		{forEach: `toset(["a", var.secret])`, err: "sensitive value"},
+		{forEach: `toset([var.secret])`, err: "sensitive value"},
+	} {
+		t.Run(c.forEach, func(t *testing.T) {
+			dir := keysSuite(t, `  unused = 1
+}
+variable "secret" {
+  type      = string
+  default   = "s"
+  sensitive = true
+`, c.forEach, false)
+			parser := spec.NewParser()
+			cfg, diags := spec.Load(parser, dir, spec.LoadOptions{Registry: reg, Getenv: func(string) string { return "" }})
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			vals, diags := cfg.VariableValues(parser, spec.VarOptions{})
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			p, diags := planner.Build(cfg, planner.Options{Registry: reg, Vars: vals})
+			if c.keys == nil {
+				if !diags.HasErrors() || !strings.Contains(diags.Error(), c.err) {
+					t.Fatalf("got %v, want an error with %q", diags, c.err)
+				}
+				return
+			}
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			keys := []string{}
+			for _, inst := range p.Instances {
+				keys = append(keys, inst.Key)
+			}
+			if !slices.Equal(keys, c.keys) {
+				t.Errorf("keys %q, want %q", keys, c.keys)
 			}
 		})
 	}

@@ -236,6 +236,8 @@ func TestSetProductMatchesLimited(t *testing.T) {
 		{cty.ListVal([]cty.Value{deep.Index(cty.Zero)}), cty.SetVal(strs("y", 2))},
 		{cty.ListVal([]cty.Value{big}), cty.ListVal(strs("y", 2))},
 		{cty.SetVal([]cty.Value{cty.StringVal("x")}), cty.SetVal([]cty.Value{cty.TupleVal([]cty.Value{cty.StringVal("a")})})},
+		{cty.ListVal([]cty.Value{cty.ListVal(strs("a", 2)).Mark(Sensitive), cty.ListVal(strs("b", 2))}), cty.SetVal(strs("y", 3))},
+		{cty.TupleVal([]cty.Value{cty.StringVal("a").Mark(Sensitive), cty.NumberIntVal(1)}), cty.ListVal(strs("y", 3)).Mark("other")},
 	}
 	// The bounds: the one the product reaches exactly is skipped, the
 	// one past it measured and refused.
