@@ -984,6 +984,17 @@ func (p *Plan) forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what stri
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	// A known set of strings or numbers: its keys in one walk. go-cty
+	// sorts a set at each walk, and the general way below walks it three
+	// times and more (known, marked, converted, iterated).
+	if keys, ok := spec.ForEachSetKeys(v); ok {
+		out := make([]item, len(keys))
+		for i, k := range keys {
+			out[i] = item{k, cty.StringVal(k)}
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+		return out, diags
+	}
 	// Each walk of a cty set sorts it again (slowly: cty compares values
 	// through their generic equality): take a set's elements once, and
 	// judge the set by them.

@@ -107,7 +107,7 @@ func functions(ctx context.Context, dir string, getenv func(string) string) map[
 		"tomap":           stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
 		"tonumber":        stdlib.MakeToFunc(cty.Number),
 		"toset":           fastCollectionFunc(cty.Set(cty.DynamicPseudoType), cty.SetVal),
-		"tostring":        stdlib.MakeToFunc(cty.String),
+		"tostring":        tostringFunc(),
 		"trim":            stdlib.TrimFunc,
 		"trimprefix":      stdlib.TrimPrefixFunc,
 		"trimspace":       stdlib.TrimSpaceFunc,
@@ -280,8 +280,16 @@ var timestampFunc = function.New(&function.Spec{
 // elements all have one primitive type converts directly. go-cty's general
 // conversion unifies element types pairwise, which is quadratic and takes
 // seconds for a for_each over ten thousand keys.
+//
+// The type of the fast path's result is the collection of the elements'
+// type (what build gives: cty.ListVal and cty.SetVal take the type of
+// their elements), found without building the collection twice.
 func fastCollectionFunc(ty cty.Type, build func([]cty.Value) cty.Value) function.Function {
 	slow := stdlib.MakeToFunc(ty)
+	collection := cty.List
+	if ty.IsSetType() {
+		collection = cty.Set
+	}
 	return function.New(&function.Spec{
 		Params: []function.Parameter{{
 			Name: "v", Type: cty.DynamicPseudoType,
@@ -289,9 +297,7 @@ func fastCollectionFunc(ty cty.Type, build func([]cty.Value) cty.Value) function
 		}},
 		Type: func(args []cty.Value) (cty.Type, error) {
 			if elems, ok := homogeneous(args[0]); ok {
-				// The type of a one-element build: building them all
-				// twice (here and in Impl) would double the cost.
-				return build(elems[:1]).Type(), nil
+				return collection(elems[0].Type()), nil
 			}
 			return slow.ReturnTypeForValues(args)
 		},
