@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/fnprobe/fnprobe/executor"
@@ -70,6 +71,16 @@ func largeSuite(tb testing.TB, fanout, chain int) string {
 }
 
 func validateAndPlan(tb testing.TB, dir string, reg providers.Registry) *planner.Plan {
+	p, diags := buildPlan(tb, dir, reg)
+	if diags.HasErrors() {
+		tb.Fatal(diags.Error())
+	}
+	return p
+}
+
+// buildPlan loads dir and plans it; loading must succeed, planning's
+// diagnostics are returned.
+func buildPlan(tb testing.TB, dir string, reg providers.Registry) (*planner.Plan, hcl.Diagnostics) {
 	parser := spec.NewParser()
 	cfg, diags := spec.Load(parser, dir, spec.LoadOptions{Registry: reg, Getenv: func(string) string { return "" }})
 	if diags.HasErrors() {
@@ -79,11 +90,7 @@ func validateAndPlan(tb testing.TB, dir string, reg providers.Registry) *planner
 	if diags.HasErrors() {
 		tb.Fatal(diags.Error())
 	}
-	p, diags := planner.Build(cfg, planner.Options{Registry: reg, Vars: vals})
-	if diags.HasErrors() {
-		tb.Fatal(diags.Error())
-	}
-	return p
+	return planner.Build(cfg, planner.Options{Registry: reg, Vars: vals})
 }
 
 // BenchmarkValidatePlan10k: parse, decode, resolve references, expand and

@@ -8,10 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fnprobe/fnprobe/planner"
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/providers/local"
-	"github.com/fnprobe/fnprobe/spec"
 )
 
 // keysCases are for_each expressions that build 10,000 keys, the ways a
@@ -200,16 +198,7 @@ variable "secret" {
   default   = "s"
   sensitive = true
 `, c.forEach, false)
-			parser := spec.NewParser()
-			cfg, diags := spec.Load(parser, dir, spec.LoadOptions{Registry: reg, Getenv: func(string) string { return "" }})
-			if diags.HasErrors() {
-				t.Fatal(diags.Error())
-			}
-			vals, diags := cfg.VariableValues(parser, spec.VarOptions{})
-			if diags.HasErrors() {
-				t.Fatal(diags.Error())
-			}
-			p, diags := planner.Build(cfg, planner.Options{Registry: reg, Vars: vals})
+			p, diags := buildPlan(t, dir, reg)
 			if c.keys == nil {
 				if !diags.HasErrors() || !strings.Contains(diags.Error(), c.err) {
 					t.Fatalf("got %v, want an error with %q", diags, c.err)
