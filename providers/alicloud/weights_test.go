@@ -2,13 +2,12 @@ package alicloud_test
 
 import (
 	"context"
-	"fmt"
-	"math"
 	"testing"
 	"time"
 
 	"github.com/fnprobe/fnprobe/emulator"
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/providers/providertest"
 )
 
 // weightedConfig declares weighted aliases the way a user writes them.
@@ -77,29 +76,11 @@ func TestWeightedAliasSplit(t *testing.T) {
 						}
 						counts[res.Version]++
 					}
-					if err := checkSplit(counts, n, tt.want); err != nil {
+					if err := providertest.CheckSplit(counts, n, tt.want); err != nil {
 						t.Error(err)
 					}
 				})
 			}
 		})
 	}
-}
-
-// checkSplit reports a version executed that has no weight, or a count
-// more than 5 standard deviations of a binomial(n, p) away from n·p.
-func checkSplit(counts map[string]int, n int, want map[string]float64) error {
-	for v, c := range counts {
-		if _, ok := want[v]; !ok {
-			return fmt.Errorf("version %q executed %d times, want only %v (counts %v)", v, c, want, counts)
-		}
-	}
-	for v, p := range want {
-		mean := float64(n) * p
-		bound := 5 * math.Sqrt(float64(n)*p*(1-p))
-		if got := float64(counts[v]); math.Abs(got-mean) > bound {
-			return fmt.Errorf("version %q executed %v times of %d, want %v ± %.1f (counts %v)", v, got, n, mean, bound, counts)
-		}
-	}
-	return nil
 }

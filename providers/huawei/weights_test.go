@@ -2,7 +2,6 @@ package huawei_test
 
 import (
 	"context"
-	"math"
 	"os/exec"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/fnprobe/fnprobe/emulator/sim"
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/providers/huawei"
+	"github.com/fnprobe/fnprobe/providers/providertest"
 )
 
 // TestWeightedAliasHidden: FunctionGraph routes a weighted alias
@@ -53,8 +53,7 @@ func TestWeightedAliasHidden(t *testing.T) {
 		}
 		counts[strings.Trim(string(res.Body), `"`)]++
 	}
-	bound := 5 * math.Sqrt(n*p*(1-p))
-	if len(counts) != 2 || math.Abs(float64(counts["v7"])-n*p) > bound {
-		t.Errorf("counts %v, want v7 %v ± %.0f of %d, the rest v6", counts, n*p, bound, n)
+	if err := providertest.CheckSplit(counts, n, map[string]float64{"v6": 1 - p, "v7": p}); err != nil {
+		t.Error(err)
 	}
 }

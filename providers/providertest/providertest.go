@@ -4,6 +4,8 @@
 package providertest
 
 import (
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -66,4 +68,24 @@ func TransportError(substr, secret string) Check {
 			t.Errorf("error leaks the secret: %v", err)
 		}
 	}
+}
+
+// CheckSplit reports a version executed that has no weight in want, or a
+// version whose count is more than 5 standard deviations of a binomial(n,
+// p) away from n·p: a weighted alias's split, checked so that chance fails
+// it about once in ten million.
+func CheckSplit(counts map[string]int, n int, want map[string]float64) error {
+	for v, c := range counts {
+		if _, ok := want[v]; !ok {
+			return fmt.Errorf("version %q executed %d times, want only %v (counts %v)", v, c, want, counts)
+		}
+	}
+	for v, p := range want {
+		mean := float64(n) * p
+		bound := 5 * math.Sqrt(float64(n)*p*(1-p))
+		if got := float64(counts[v]); math.Abs(got-mean) > bound {
+			return fmt.Errorf("version %q executed %v times of %d, want %v ± %.1f (counts %v)", v, got, n, mean, bound, counts)
+		}
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package tencent_test
 
 import (
 	"context"
-	"math"
 	"os/exec"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/fnprobe/fnprobe/emulator"
 	"github.com/fnprobe/fnprobe/emulator/sim"
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/providers/providertest"
 	"github.com/fnprobe/fnprobe/providers/tencent"
 )
 
@@ -53,8 +53,7 @@ func TestWeightedAliasHidden(t *testing.T) {
 		}
 		counts[strings.Trim(string(res.Body), `"`)]++
 	}
-	bound := 5 * math.Sqrt(n*p*(1-p))
-	if len(counts) != 2 || math.Abs(float64(counts["7"])-n*p) > bound {
-		t.Errorf("counts %v, want 7 %v ± %.0f of %d, the rest 6", counts, n*p, bound, n)
+	if err := providertest.CheckSplit(counts, n, map[string]float64{"6": 1 - p, "7": p}); err != nil {
+		t.Error(err)
 	}
 }
