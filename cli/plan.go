@@ -226,13 +226,6 @@ func writePlanJSON(w io.Writer, p *planner.Plan, r *spec.Redactor, now time.Time
 	fmt.Fprintf(w, "%s\n", r.Bytes(b))
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
 // writeGraph prints the selected instances and their dependency edges as
 // Graphviz DOT, nodes and edges sorted. Names pass through r before they
 // are quoted.

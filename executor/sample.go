@@ -270,7 +270,7 @@ func (e *executor) sampleVerdict(inst *planner.Instance, evalCtx *hcl.EvalContex
 		si.Gates = append(si.Gates, ai)
 	}
 	counted := r.acc.Count()
-	bad := r.failedCounted()
+	bad := failedCounted(si.Stats)
 	if r.first != nil {
 		d := &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
@@ -354,12 +354,12 @@ func (r *sampleRun) record(n int, counted bool, out *ResultInfo) {
 	r.acc.Add(c)
 }
 
-// failedCounted is the number of counted calls that failed or errored.
-func (r *sampleRun) failedCounted() int {
-	v := r.acc.Value()
+// failedCounted is the number of counted calls that failed or errored,
+// read from the sample's stats object.
+func failedCounted(st cty.Value) int {
 	n := 0
 	for _, name := range []string{"failed", "errored"} {
-		f, _ := v.GetAttr(name).AsBigFloat().Int64()
+		f, _ := st.GetAttr(name).AsBigFloat().Int64()
 		n += int(f)
 	}
 	return n

@@ -419,7 +419,7 @@ func (p *Plan) exprRefs(sc scope, exprs ...hcl.Expression) ([]Ref, hcl.Diagnosti
 				} else if kr, ok := constantKeyRef(p.Config, tr); ok {
 					p.keyRefs = append(p.keyRefs, kr)
 				}
-				p.noteStatsRead(sc, tr)
+				p.noteReads(sc, tr)
 			}
 		}
 		if moreDiags.HasErrors() {
@@ -1133,10 +1133,11 @@ func quotedList(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-// noteStatsRead records which invocations' stats tr may read: self.stats
-// in owner's block, invocation.NAME.stats, invocation.NAME[KEY].stats, or
-// a whole result object (which holds stats).
-func (p *Plan) noteStatsRead(sc scope, tr hcl.Traversal) {
+// noteReads records which invocations' results tr may read (resultRead),
+// and which of their stats (statsRead): self.stats in owner's block,
+// invocation.NAME.stats, invocation.NAME[KEY].stats, or a whole result
+// object (which holds stats).
+func (p *Plan) noteReads(sc scope, tr hcl.Traversal) {
 	stepName := func(st hcl.Traverser) string {
 		switch st := st.(type) {
 		case hcl.TraverseAttr:
