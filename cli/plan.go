@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -33,43 +34,67 @@ func writePlan(w io.Writer, p *planner.Plan, color bool, r *spec.Redactor, sh sh
 		}
 		return out
 	}
+	creds := credentialSources{}
 	sh.writeLine(w)
 	fmt.Fprintf(w, "fnprobe will make %d invocation%s:\n\n", len(p.Selected), plural(len(p.Selected)))
 	for _, inst := range p.Selected {
 		fmt.Fprintf(w, "  %s\n", bold(inst.Addr))
-		fmt.Fprintf(w, "      function   = %s (%s)\n", clean(inst.Function.Addr), clean(inst.Function.Provider.Addr))
-		fmt.Fprintf(w, "      type       = %s\n", clean(inst.Type))
+		fmt.Fprintf(w, "      function    = %s (%s)\n", clean(inst.Function.Addr), clean(inst.Function.Provider.Addr))
+		fmt.Fprintf(w, "      type        = %s\n", clean(inst.Type))
 		t := planTarget(inst)
 		if t.Endpoint != "" {
 			ep := t.Endpoint
 			if t.Method != "" {
 				ep = t.Method + " " + ep
 			}
-			fmt.Fprintf(w, "      endpoint   = %s\n", clean(ep))
+			fmt.Fprintf(w, "      endpoint    = %s\n", clean(ep))
 		}
 		if t.Region != "" {
-			fmt.Fprintf(w, "      region     = %s\n", clean(t.Region))
+			fmt.Fprintf(w, "      region      = %s\n", clean(t.Region))
 		}
 		if t.Qualifier != "" {
-			fmt.Fprintf(w, "      qualifier  = %s\n", clean(t.Qualifier))
+			fmt.Fprintf(w, "      qualifier   = %s\n", clean(t.Qualifier))
+		}
+		if c := creds.of(inst.Function.Provider); c != "" {
+			fmt.Fprintf(w, "      credentials = %s\n", clean(c))
 		}
 		if inst.Sample != nil {
-			fmt.Fprintf(w, "      sample     = %s\n", clean(sampleText(inst)))
+			fmt.Fprintf(w, "      sample      = %s\n", clean(sampleText(inst)))
 		}
 		if len(inst.Tags) > 0 {
-			fmt.Fprintf(w, "      tags       = [%s]\n", strings.Join(cleanAll(inst.Tags), ", "))
+			fmt.Fprintf(w, "      tags        = [%s]\n", strings.Join(cleanAll(inst.Tags), ", "))
 		}
 		if deps := inst.DependencyNames(); len(deps) > 0 {
-			fmt.Fprintf(w, "      depends on = %s\n", "invocation."+strings.Join(cleanAll(deps), ", invocation."))
+			fmt.Fprintf(w, "      depends on  = %s\n", "invocation."+strings.Join(cleanAll(deps), ", invocation."))
 		}
 		for _, a := range inst.Unknown {
-			fmt.Fprintf(w, "      %-10s = (known after %s)\n", clean(a), clean(knownAfter(inst)))
+			fmt.Fprintf(w, "      %-11s = (known after %s)\n", clean(a), clean(knownAfter(inst)))
 		}
 		fmt.Fprintln(w)
 	}
 	if n := len(p.Instances) - sh.total; n > 0 {
 		fmt.Fprintf(w, "%d invocation%s not selected by -target / -tag.\n", n, plural(n))
 	}
+}
+
+// credentialSources names, once per provider block, where its credentials
+// come from (providers.CredentialSourcer); "" for drivers that do not say.
+type credentialSources map[*planner.ProviderInstance]string
+
+func (c credentialSources) of(p *planner.ProviderInstance) string {
+	if s, ok := c[p]; ok {
+		return s
+	}
+	var s string
+	if d, ok := p.Driver.(providers.CredentialSourcer); ok {
+		src, err := d.CredentialSource(context.Background(), p.Config)
+		s = src
+		if err != nil {
+			s = "none usable: " + err.Error()
+		}
+	}
+	c[p] = s
+	return s
 }
 
 // knownAfter names what the instance's unknown attributes wait for.
@@ -144,18 +169,21 @@ type planShard struct {
 }
 
 type planInvocation struct {
-	Addr      string      `json:"addr"`
-	Function  string      `json:"function"`
-	Provider  string      `json:"provider"`
-	Type      string      `json:"type"`
-	Tags      []string    `json:"tags"`
-	DependsOn []string    `json:"depends_on"`
-	Unknown   []string    `json:"known_after_invocation"`
-	Endpoint  string      `json:"endpoint,omitempty"`
-	Method    string      `json:"method,omitempty"`
-	Region    string      `json:"region,omitempty"`
-	Qualifier string      `json:"qualifier,omitempty"`
-	Sample    *planSample `json:"sample,omitempty"`
+	Addr      string   `json:"addr"`
+	Function  string   `json:"function"`
+	Provider  string   `json:"provider"`
+	Type      string   `json:"type"`
+	Tags      []string `json:"tags"`
+	DependsOn []string `json:"depends_on"`
+	Unknown   []string `json:"known_after_invocation"`
+	Endpoint  string   `json:"endpoint,omitempty"`
+	Method    string   `json:"method,omitempty"`
+	Region    string   `json:"region,omitempty"`
+	Qualifier string   `json:"qualifier,omitempty"`
+	// Credentials names where the provider's credentials come from
+	// (never a secret); empty for providers without credentials.
+	Credentials string      `json:"credentials,omitempty"`
+	Sample      *planSample `json:"sample,omitempty"`
 }
 
 // planSample is an invocation's sample block, as planned.
@@ -204,6 +232,7 @@ func writePlanJSON(w io.Writer, p *planner.Plan, r *spec.Redactor, now time.Time
 		}
 		return out
 	}
+	creds := credentialSources{}
 	for _, inst := range p.Selected {
 		pi := planInvocation{
 			Addr: r.String(inst.Addr), Function: r.String(inst.Function.Addr), Provider: r.String(inst.Function.Provider.Addr),
@@ -214,6 +243,7 @@ func writePlanJSON(w io.Writer, p *planner.Plan, r *spec.Redactor, now time.Time
 		}
 		t := planTarget(inst)
 		pi.Endpoint, pi.Method, pi.Region, pi.Qualifier = r.String(t.Endpoint), r.String(t.Method), r.String(t.Region), r.String(t.Qualifier)
+		pi.Credentials = r.String(creds.of(inst.Function.Provider))
 		if sm := inst.Sample; sm != nil {
 			pi.Sample = &planSample{Count: sm.Count, Concurrency: sm.Concurrency, Rate: sm.Rate, Warmup: sm.Warmup}
 			if inst.Interleave != nil {

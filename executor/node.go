@@ -108,6 +108,9 @@ func (e *executor) prepare(inst *planner.Instance) (evalCtx *hcl.EvalContext, re
 		return fail(diags)
 	}
 	req.Budget = e.budget
+	if r := e.plan.Redactor(); r != nil {
+		req.Secrets = r
+	}
 	return evalCtx, req, nil
 }
 

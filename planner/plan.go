@@ -763,6 +763,11 @@ func providerObject(provs map[string]map[string]cty.Value, broken map[string]boo
 
 type eachVals struct{ key, value cty.Value }
 
+// Redactor is the Redactor of the options (nil when none was given): the
+// executor hands it to drivers so the secrets they learn at run time are
+// redacted too.
+func (p *Plan) Redactor() *spec.Redactor { return p.redactor }
+
 // addSecret records a secret in p.Secrets and registers it with the
 // Redactor of the options, if any.
 func (p *Plan) addSecret(v cty.Value) {

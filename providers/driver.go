@@ -82,6 +82,23 @@ type Request struct {
 	// nil bounds nothing. Drivers read bodies with wire.ReadBody, which
 	// draws on it, and hand the hold to the executor in Result.Release.
 	Budget *Budget
+	// Secrets receives every secret the driver learns while it runs and
+	// that the suite did not name: keys read from a credentials file,
+	// temporary credentials from STS or instance metadata. Every output
+	// redacts them from then on. nil drops them (tests).
+	Secrets SecretSink
+}
+
+// SecretSink receives secrets to redact (spec.Redactor implements it).
+type SecretSink interface {
+	Add(secrets ...string)
+}
+
+// AddSecrets hands secrets to req.Secrets when there is one.
+func (req *Request) AddSecrets(secrets ...string) {
+	if req != nil && req.Secrets != nil {
+		req.Secrets.Add(secrets...)
+	}
 }
 
 // Result is a driver's answer, mapped onto the common result object. The
@@ -164,6 +181,19 @@ type Target struct {
 // invocation's addressing known before the run; Payload is not set.
 type Describer interface {
 	Describe(req *Request) Target
+}
+
+// CredentialSourcer is implemented by drivers whose credentials come from
+// a chain (the provider block, the environment, files, roles, metadata).
+// CredentialSource names, for `plan`, the source a provider block's
+// credentials will come from: "provider block", "environment
+// (AWS_ACCESS_KEY_ID)", "shared config profile \"ci\" (assume role
+// arn:aws:iam::123456789012:role/deploy)", "instance metadata" ... It
+// reads local files and the environment only, never the network, and
+// never returns a secret. An error is a source that cannot work (a
+// profile that does not exist); plan shows it and run fails the same way.
+type CredentialSourcer interface {
+	CredentialSource(ctx context.Context, provider cty.Value) (string, error)
 }
 
 // AddressingValidator is implemented by drivers with Schema.Addressing

@@ -109,6 +109,9 @@ type Credential struct {
 	// AccountID is the AWS account the credential belongs to; "" means
 	// 123456789012.
 	AccountID string
+	// Expires, when set, is when a temporary credential (IssueCredential)
+	// stops being accepted: Credential reports it Expired from then on.
+	Expires time.Time
 }
 
 // Options configure an Env.
@@ -137,6 +140,8 @@ type Env struct {
 	tasks taskStore
 
 	nonces nonceSet
+
+	issued issuedStore
 }
 
 // New builds an Env from options; it reports invalid options as errors.
@@ -198,10 +203,13 @@ func (e *Env) SetClock(now func() time.Time) {
 	e.now = now
 }
 
-// Credential looks up an access key id for a provider.
+// Credential looks up an access key id for a provider: a configured
+// credential, or a temporary one the emulated STS issued.
 func (e *Env) Credential(provider, accessKeyID string) (Credential, bool) {
-	c, ok := e.creds[provider+"\x00"+accessKeyID]
-	return c, ok
+	if c, ok := e.creds[provider+"\x00"+accessKeyID]; ok {
+		return c, true
+	}
+	return e.lookupIssued(provider, accessKeyID)
 }
 
 // Function returns the function with the given name.
