@@ -86,7 +86,7 @@ func functions(ctx context.Context, dir string, getenv func(string) string) map[
 		"replace":         stdlib.ReplaceFunc,
 		"reverse":         stdlib.ReverseListFunc,
 		"setintersection": stdlib.SetIntersectionFunc,
-		"setproduct":      stdlib.SetProductFunc,
+		"setproduct":      setProductOfSets(stdlib.SetProductFunc),
 		"setsubtract":     stdlib.SetSubtractFunc,
 		"setunion":        stdlib.SetUnionFunc,
 		"sha1":            makeHashFunc(func(b []byte) []byte { s := sha1.Sum(b); return s[:] }),

@@ -319,7 +319,7 @@ func (c *Config) budgeted(expr hcl.Expression, ctx *hcl.EvalContext) *hcl.EvalCo
 	for _, name := range calls {
 		for at := ctx; at != nil; at = at.Parent() {
 			if f, ok := at.Functions[name]; ok {
-				child.Functions[name] = b.wrap(f, subset[name])
+				child.Functions[name] = b.wrap(f, subset[name], name == "setproduct")
 				break
 			}
 		}
@@ -329,7 +329,7 @@ func (c *Config) budgeted(expr hcl.Expression, ctx *hcl.EvalContext) *hcl.EvalCo
 
 type budget struct{ elements, bytes int64 }
 
-func (b *budget) wrap(f function.Function, subset bool) function.Function {
+func (b *budget) wrap(f function.Function, subset, product bool) function.Function {
 	return function.New(&function.Spec{
 		Params:   f.Params(),
 		VarParam: f.VarParam(),
@@ -341,6 +341,21 @@ func (b *budget) wrap(f function.Function, subset bool) function.Function {
 			v, err := f.Call(args)
 			if err != nil {
 				return v, err
+			}
+			if product {
+				// setproduct: its size follows from its arguments.
+				// Measuring the result would walk a set of tuples, which
+				// go-cty sorts by hashing both tuples of every
+				// comparison (half a second for 10,000 on a loaded
+				// 2-core machine).
+				if s, ok := productSize(args); ok {
+					b.elements += s.elements + 1
+					b.bytes += s.bytes
+					if b.elements > limits.EvalElements || b.bytes > limits.EvalBytes {
+						return cty.NilVal, b.spent()
+					}
+					return v, nil
+				}
 			}
 			// What the call built: its result, or for a function that
 			// only reshapes its arguments, their elements.
@@ -364,6 +379,41 @@ func (b *budget) wrap(f function.Function, subset bool) function.Function {
 			return v, nil
 		},
 	})
+}
+
+// productSize is what measure would find in the setproduct of args,
+// computed from the arguments: one tuple per combination, and each
+// element of argument i in n/len(i) of them. ok is false when an argument
+// is not a known collection (the caller then measures the result).
+func productSize(args []cty.Value) (out size, ok bool) {
+	n := int64(1)
+	parts := make([]size, len(args))
+	lens := make([]int64, len(args))
+	for i, a := range args {
+		a, known := known(a)
+		if !known || !(a.Type().IsCollectionType() || a.Type().IsTupleType()) {
+			return size{}, false
+		}
+		s, err := measure(a)
+		if err != nil {
+			return size{}, false
+		}
+		parts[i], lens[i] = s, int64(a.LengthInt())
+		if lens[i] == 0 {
+			return size{}, true
+		}
+		n *= lens[i]
+		if n > limits.Elements {
+			return size{}, false // refused already by estimateSetProduct
+		}
+	}
+	out.elements = n
+	for i, s := range parts {
+		out.elements += s.elements * (n / lens[i])
+		out.bytes += s.bytes * (n / lens[i])
+		out.depth = max(out.depth, s.depth)
+	}
+	return out, true
 }
 
 func (b *budget) spent() error {
