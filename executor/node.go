@@ -14,7 +14,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
-	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/fnprobe/fnprobe/limits"
 	"github.com/fnprobe/fnprobe/planner"
@@ -228,26 +227,6 @@ func (e *executor) request(inst *planner.Instance, ctx *hcl.EvalContext) (*provi
 		}
 	}
 	return req, nil
-}
-
-// payloadBytes turns a payload value into bytes: a string is sent as is,
-// anything else as JSON.
-func payloadBytes(v cty.Value) ([]byte, error) {
-	v, _ = v.UnmarkDeep()
-	if !v.IsWhollyKnown() {
-		return nil, fmt.Errorf("the payload is not known")
-	}
-	if v.IsNull() {
-		return nil, nil
-	}
-	if v.Type() == cty.String {
-		return []byte(v.AsString()), nil
-	}
-	b, err := ctyjson.Marshal(v, v.Type())
-	if err != nil {
-		return nil, fmt.Errorf("the payload cannot be encoded as JSON: %w", err)
-	}
-	return b, nil
 }
 
 func exprDiag(expr hcl.Expression, ctx *hcl.EvalContext, summary, detail string) *hcl.Diagnostic {

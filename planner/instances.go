@@ -298,6 +298,36 @@ func (p *Plan) planContext(filename string, each *eachVals) *hcl.EvalContext {
 	return &hcl.EvalContext{Variables: vars, Functions: p.Config.FunctionsFor(filename)}
 }
 
+// functionRef evaluates an invocation's function argument, unmarked;
+// false when it failed (diagnostics appended) or is excused.
+func (p *Plan) functionRef(expr hcl.Expression, ctx *hcl.EvalContext, addr string, diags *hcl.Diagnostics) (cty.Value, bool) {
+	if expr == nil {
+		return cty.NilVal, false
+	}
+	v, moreDiags := p.eval(expr, ctx, "the function of "+addr)
+	*diags = append(*diags, moreDiags...)
+	if moreDiags.HasErrors() || p.excused(v) {
+		return cty.NilVal, false
+	}
+	if v.IsMarked() {
+		*diags = append(*diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Invalid function",
+			Detail:  fmt.Sprintf("The function of %s must not use a sensitive value: it is shown in the plan and in reports.", addr),
+			Subject: expr.Range().Ptr(),
+		})
+		return cty.NilVal, false
+	}
+	if !v.IsKnown() {
+		*diags = append(*diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Invalid function",
+			Detail:  fmt.Sprintf("The function of %s must be known before anything is invoked, but it depends on an invocation result.", addr),
+			Subject: expr.Range().Ptr(),
+		})
+		return cty.NilVal, false
+	}
+	return v, true
+}
+
 func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Instance, hcl.Diagnostics) {
 	inv := b.inv
 	inst := &Instance{
@@ -350,16 +380,36 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		})
 	}
 
-	// The function.
-	if v, ok := eval(inv.Function, "function"); ok {
-		v, _ = v.Unmark()
-		addr := ""
-		if !v.IsNull() && v.Type().IsObjectType() && v.Type().HasAttribute("address") {
-			if a := v.GetAttr("address"); a.Type() == cty.String && a.IsKnown() && !a.IsNull() {
+	// The function. Only its address is read, so the value is not walked
+	// whole for unknowns and marks as other options are: a function
+	// object holds the function's whole configuration, and this runs once
+	// per instance.
+	if v, ok := p.functionRef(inv.Function, ctx, inst.Addr, &diags); ok {
+		addr, reported := "", false
+		if !v.IsNull() && v.IsKnown() && v.Type().IsObjectType() && v.Type().HasAttribute("address") {
+			a, marks := v.GetAttr("address").Unmark()
+			switch {
+			case len(marks) > 0:
+				reported = true
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Invalid function",
+					Detail:  fmt.Sprintf("The function of %s must not use a sensitive value: it is shown in the plan and in reports.", inst.Addr),
+					Subject: inv.Function.Range().Ptr(),
+				})
+			case !a.IsKnown():
+				reported = true
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Invalid function",
+					Detail:  fmt.Sprintf("The function of %s must be known before anything is invoked, but it depends on an invocation result.", inst.Addr),
+					Subject: inv.Function.Range().Ptr(),
+				})
+			}
+			if !reported && a.Type() == cty.String && !a.IsNull() {
 				addr = a.AsString()
 			}
 		}
 		switch fi := p.Functions[addr]; {
+		case reported:
 		case addr == "":
 			invalid(inv.Function, "function", "The function argument must refer to one function block, like function.NAME (or function.NAME[KEY] when it has for_each).")
 		case fi == nil:
