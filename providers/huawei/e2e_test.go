@@ -211,10 +211,11 @@ func TestInvokeAgainstEmulator(t *testing.T) {
 			}
 		}},
 	}
+	isolate(t)
 	r := start(t)
 	d := huawei.New()
 	d.PollInterval = 5 * time.Millisecond
-	d.Getenv = func(string) string { return "" }
+	d.NoMetadata = true
 	defer d.Close()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -264,27 +265,10 @@ func TestThrottlingRecovers(t *testing.T) {
 	}
 }
 
-func TestCredentialsFromEnvironment(t *testing.T) {
-	r := start(t)
-	env := map[string]string{huawei.EnvAccessKey: testAK, huawei.EnvSecretKey: testSK, huawei.EnvProjectID: project}
-	d := huawei.New()
-	d.Getenv = func(k string) string { return env[k] }
-	defer d.Close()
-	p := cty.ObjectVal(map[string]cty.Value{"endpoint": cty.StringVal(r.URL)})
-	res, err := d.Invoke(context.Background(), &providers.Request{Provider: p, Function: named("echo"), Payload: []byte(`"e"`), Type: providers.TypeSync})
-	if err != nil || res.Status != 200 || string(res.Body) != `"e"` {
-		t.Errorf("res %+v err %v", res, err)
-	}
-	d.Getenv = func(k string) string { return map[string]string{huawei.EnvProjectID: project}[k] }
-	_, err = d.Invoke(context.Background(), &providers.Request{Provider: p, Function: named("echo"), Type: providers.TypeSync})
-	if err == nil || !strings.Contains(err.Error(), huawei.EnvAccessKey) {
-		t.Errorf("err %v", err)
-	}
-}
-
 func TestValidateFunction(t *testing.T) {
+	isolate(t)
 	d := huawei.New()
-	d.Getenv = func(string) string { return "" }
+	d.NoMetadata = true
 	p := cty.ObjectVal(map[string]cty.Value{"region": cty.StringVal(testRegion), "project_id": cty.StringVal(project)})
 	noProject := cty.ObjectVal(map[string]cty.Value{"region": cty.StringVal(testRegion)})
 	tests := []struct {
