@@ -36,6 +36,12 @@ const (
 	// temporary credentials back.
 	EnvPodIdentityURI       = "HC_CONTAINER_CREDENTIALS_FULL_URI"
 	EnvPodIdentityTokenFile = "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+	// EnvMetadataDisabled ("true") takes the ECS metadata service out of
+	// the chain. The SDK has no such switch, nor a way to aim it anywhere
+	// but 169.254.169.254: tests and machines off Huawei Cloud set it so
+	// that a missing credential fails at once, without a network probe.
+	// The name is fnprobe's.
+	EnvMetadataDisabled = "FNPROBE_HUAWEICLOUD_METADATA_DISABLED"
 )
 
 // ProfileSection is the only section of the profile file the SDK reads
@@ -91,9 +97,6 @@ func blockHasCredentials(p cty.Value) bool {
 		providers.String(p, "secret_key") != ""
 }
 
-// errNoCredentials is the chain finding nothing.
-var errNoCredentials = errors.New("no credentials")
-
 // locate finds the source the chain will take for a provider block: the
 // block, the environment, the profile file, CCE pod identity, else the ECS
 // metadata service (unless the driver has it off). It reads the
@@ -128,11 +131,20 @@ func (d *Driver) locate(ctx context.Context, p cty.Value) (source, error) {
 	case uri != "" || tokenFile != "":
 		return source{}, fmt.Errorf("CCE pod identity needs both %s and %s", EnvPodIdentityURI, EnvPodIdentityTokenFile)
 	}
-	if d.NoMetadata {
-		return source{}, fmt.Errorf("%w: set auth_token, or access_key and secret_key, in the provider block; or %s and %s; or a [%s] section with ak and sk in %s",
-			errNoCredentials, EnvAccessKey, EnvSecretKey, ProfileSection, defaultProfileFile)
+	if metadataDisabled() {
+		return source{}, fmt.Errorf("%w (%s is set)", errNoCredentials, EnvMetadataDisabled)
 	}
 	return source{kind: srcMetadata, label: "ECS metadata (temporary)"}, nil
+}
+
+// errNoCredentials is the chain finding nothing.
+var errNoCredentials = fmt.Errorf("no credentials: set auth_token, or access_key and secret_key, in the provider block; or %s and %s; or a [%s] section with ak and sk in %s; or run on an ECS instance with an agency",
+	EnvAccessKey, EnvSecretKey, ProfileSection, defaultProfileFile)
+
+// metadataDisabled reports whether EnvMetadataDisabled is set true.
+func metadataDisabled() bool {
+	v, err := strconv.ParseBool(os.Getenv(EnvMetadataDisabled))
+	return err == nil && v
 }
 
 // locateProfile reads the profile file the SDK would (bounded: a FIFO or a
@@ -206,6 +218,9 @@ type credEntry struct {
 	sdk   *auth.BasicCredentials // temporary credentials the SDK refreshes
 	creds creds
 	ok    bool
+	// err is the metadata service's failure, kept for the driver's
+	// lifetime: off Huawei Cloud, every invocation would wait for it again.
+	err error
 }
 
 func (c *credCache) entry(key string) *credEntry {
@@ -269,11 +284,20 @@ func (d *Driver) resolve(ctx context.Context, p cty.Value) (creds, source, error
 	case srcMetadata:
 		key = "metadata"
 		fetch = func(e *credEntry) (auth.ICredential, error) {
-			return refresh(e, provider.BasicCredentialMetadataProvider())
+			ic, err := refresh(e, provider.BasicCredentialMetadataProvider())
+			if err != nil && e.sdk == nil {
+				// Never answered: not an ECS instance with an agency.
+				e.err = providers.Permanent(fmt.Errorf("%s: %w (the ECS metadata service, tried last, answered: %w)", Type, errNoCredentials, err), providers.ConfigHint)
+			}
+			return ic, err
 		}
 	}
 	e := d.creds.entry(key)
 	c, err := e.get(ctx, src.stamp, fetch)
+	var pe *providers.PermanentError
+	if errors.As(err, &pe) {
+		return creds{}, src, err
+	}
 	if err != nil {
 		err = fmt.Errorf("%s: credentials from %s: %w", Type, src.label, err)
 		if src.kind == srcProfile {
@@ -307,10 +331,10 @@ func (e *credEntry) get(ctx context.Context, stamp string, fetch func(*credEntry
 	case <-ctx.Done():
 		return creds{}, context.Cause(ctx)
 	}
-	if e.ok && e.sdk == nil && e.stamp == stamp {
-		c := e.creds
+	if e.ok && e.sdk == nil && e.stamp == stamp || e.err != nil {
+		c, err := e.creds, e.err
 		<-e.lock
-		return c, nil
+		return c, err
 	}
 	type answer struct {
 		c   creds
@@ -326,6 +350,9 @@ func (e *credEntry) get(ctx context.Context, stamp string, fetch func(*credEntry
 		}
 		if err != nil {
 			e.ok = false
+			if e.err != nil {
+				err = e.err
+			}
 			done <- answer{err: err}
 			return
 		}

@@ -34,6 +34,7 @@ func isolate(t *testing.T) string {
 	for _, k := range chainEnv {
 		t.Setenv(k, "")
 	}
+	t.Setenv(huawei.EnvMetadataDisabled, "true") // never 169.254.169.254 from a test
 	return home
 }
 
@@ -216,7 +217,6 @@ func TestCredentialChain(t *testing.T) {
 				tc.setup(t, home)
 			}
 			d := huawei.New()
-			d.NoMetadata = true
 			defer d.Close()
 			p := chainProvider(r.URL, tc.block)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -273,7 +273,6 @@ func TestCredentialCache(t *testing.T) {
 		path := filepath.Join(home, ".huaweicloud", "credentials")
 		writeFile(t, path, "[basic]\nak = "+testAK+"\nsk = "+testSK+"\nproject_id = "+project+"\n")
 		d := huawei.New()
-		d.NoMetadata = true
 		defer d.Close()
 		req := &providers.Request{Provider: chainProvider(r.URL, nil), Function: named("echo"), Payload: []byte(`1`), Type: providers.TypeSync}
 		if res, err := d.Invoke(context.Background(), req); err != nil || res.Status != 200 {
@@ -295,7 +294,6 @@ func TestCredentialCache(t *testing.T) {
 		t.Setenv(huawei.EnvPodIdentityURI, r.URL+huawei.PodIdentityPath)
 		t.Setenv(huawei.EnvPodIdentityTokenFile, writeFile(t, filepath.Join(home, "token"), testToken))
 		d := huawei.New()
-		d.NoMetadata = true
 		defer d.Close()
 		sink := &secrets{}
 		var wg sync.WaitGroup

@@ -38,11 +38,7 @@ const userAgent = "fnprobe (huaweicloud_functiongraph)"
 // use.
 type Driver struct {
 	client wire.Client
-	// NoMetadata takes the ECS metadata service out of the credential
-	// chain: tests set it, since the SDK cannot be pointed anywhere but
-	// 169.254.169.254.
-	NoMetadata bool
-	creds      credCache
+	creds  credCache
 	// PollInterval is the first wait between async-invocation polls
 	// (doubling up to 2s); zero means 200ms.
 	PollInterval time.Duration

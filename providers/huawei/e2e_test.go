@@ -215,7 +215,6 @@ func TestInvokeAgainstEmulator(t *testing.T) {
 	r := start(t)
 	d := huawei.New()
 	d.PollInterval = 5 * time.Millisecond
-	d.NoMetadata = true
 	defer d.Close()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -268,7 +267,6 @@ func TestThrottlingRecovers(t *testing.T) {
 func TestValidateFunction(t *testing.T) {
 	isolate(t)
 	d := huawei.New()
-	d.NoMetadata = true
 	p := cty.ObjectVal(map[string]cty.Value{"region": cty.StringVal(testRegion), "project_id": cty.StringVal(project)})
 	noProject := cty.ObjectVal(map[string]cty.Value{"region": cty.StringVal(testRegion)})
 	tests := []struct {
