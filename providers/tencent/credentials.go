@@ -39,14 +39,14 @@ func (d *Driver) getenv(name string) string {
 	return os.Getenv(name)
 }
 
-// locate picks the token's source, in order: access_token, then
+// locate picks the token's source, in order: access_token (even with
+// access_token_file), then
 // access_token_file in the provider block, then TCB_ACCESS_TOKEN, then
 // TCB_ACCESS_TOKEN_FILE.
 func (d *Driver) locate(p cty.Value) (tokenSource, error) {
 	switch tok, file := providers.String(p, "access_token"), providers.String(p, "access_token_file"); {
-	case tok != "" && file != "":
-		return tokenSource{}, errors.New("set access_token or access_token_file, not both")
 	case tok != "":
+		// It wins over access_token_file too: run -emulate fills it in.
 		return tokenSource{label: "provider block", token: tok}, nil
 	case file != "":
 		return tokenSource{label: "token file " + file + " (access_token_file)", file: file}, nil

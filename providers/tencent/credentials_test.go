@@ -134,8 +134,8 @@ func TestTokenSources(t *testing.T) {
 			}
 			return "", p
 		}, srcErr: "permission denied", want: "permanent permission denied"},
-		{name: "token and file", setup: func(t *testing.T, dir string) (string, string) { return testToken, file("t", testToken)(t, dir) },
-			srcErr: "not both", want: "permanent not both"},
+		{name: "token wins over file", setup: func(t *testing.T, dir string) (string, string) { return testToken, file("t", testToken)(t, dir) },
+			source: "provider block", want: "ok"},
 		{name: "nothing", srcErr: "no access token", want: "permanent TCB_ACCESS_TOKEN_FILE"},
 	}
 	for _, tc := range cases {

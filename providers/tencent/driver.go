@@ -107,8 +107,6 @@ func (d *Driver) ValidateFunction(provider, function cty.Value) map[string]strin
 		problems["provider"] = "tencent_cloudbase provider: env_id is required unless endpoint is set"
 	case env != "" && !envIDRE.MatchString(env):
 		problems["provider"] = fmt.Sprintf("tencent_cloudbase provider: env_id %q is not a valid environment id", env)
-	case providers.String(provider, "access_token") != "" && providers.String(provider, "access_token_file") != "":
-		problems["provider"] = "tencent_cloudbase provider: set access_token or access_token_file, not both"
 	}
 	if len(problems) == 0 {
 		return nil
