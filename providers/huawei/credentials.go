@@ -179,6 +179,9 @@ func locateProfile(ctx context.Context) (source, bool, error) {
 		return source{}, false, fmt.Errorf("profile file %s: %w", display, err)
 	}
 	sec := f.Section(ProfileSection)
+	if sec.Key("ak").String() == "" && sec.Key("idp_id").String() != "" {
+		return source{}, false, fmt.Errorf("profile file %s: federated identity (idp_id, id_token_file) is not supported: set ak and sk in its [%s] section", display, ProfileSection)
+	}
 	if sec.Key("ak").String() == "" || sec.Key("sk").String() == "" {
 		if explicit {
 			return source{}, false, fmt.Errorf("profile file %s: no ak and sk in its [%s] section", display, ProfileSection)

@@ -166,6 +166,8 @@ func TestCredentialChain(t *testing.T) {
 			srcErr: "/nonexistent/credentials", want: "permanent no such file"},
 		{name: "profile without basic section", setup: homeProfile("[global]\nak = A\nsk = B\n"),
 			srcErr: "no credentials", want: "permanent no credentials"},
+		{name: "profile with federated identity", setup: homeProfile("[basic]\nidp_id = idp\nid_token_file = /t\n"),
+			srcErr: "federated identity", want: "permanent federated identity"},
 		{name: "profile is a FIFO", setup: func(t *testing.T, home string) {
 			p := filepath.Join(home, ".huaweicloud", "credentials")
 			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {

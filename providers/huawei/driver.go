@@ -131,6 +131,9 @@ func (d *Driver) ValidateFunction(provider, function cty.Value) map[string]strin
 	if providers.String(provider, "endpoint") == "" && providers.String(provider, "region") == "" {
 		pp = append(pp, "region is required unless endpoint is set")
 	}
+	if providers.String(provider, "security_token") != "" && (providers.String(provider, "access_key") == "" || providers.String(provider, "secret_key") == "") {
+		pp = append(pp, "security_token needs access_key and secret_key in the provider block")
+	}
 	if rv := providers.String(provider, "request_version"); rv != "" && rv != "v0" && rv != "v1" {
 		pp = append(pp, fmt.Sprintf("request_version %q is not v0 or v1", rv))
 	}

@@ -287,6 +287,7 @@ func TestValidateFunction(t *testing.T) {
 		{"neither", p, fnVal(nil), []string{"name"}},
 		{"version and alias", p, fnVal(map[string]string{"name": "echo", "version": "1", "alias": "a"}), []string{"alias"}},
 		{"bad name", p, named("9lives"), []string{"name"}},
+		{"security token alone", cty.ObjectVal(map[string]cty.Value{"region": cty.StringVal("r"), "project_id": cty.StringVal("p"), "security_token": cty.StringVal("t")}), named("echo"), []string{"provider"}},
 		{"bad request version", cty.ObjectVal(map[string]cty.Value{"region": cty.StringVal("r"), "project_id": cty.StringVal("p"), "request_version": cty.StringVal("v2")}), named("echo"), []string{"provider"}},
 	}
 	for _, tt := range tests {
