@@ -99,7 +99,7 @@ func blockHasCredentials(p cty.Value) bool {
 
 // locate finds the source the chain will take for a provider block: the
 // block, the environment, the profile file, CCE pod identity, else the ECS
-// metadata service (unless the driver has it off). It reads the
+// metadata service (unless FNPROBE_HUAWEICLOUD_METADATA_DISABLED). It reads the
 // environment and local files, never the network, and returns no secret.
 func (d *Driver) locate(ctx context.Context, p cty.Value) (source, error) {
 	if blockHasCredentials(p) {

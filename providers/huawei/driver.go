@@ -161,6 +161,9 @@ type config struct {
 // the chain (resolve), whose secrets are handed to req.AddSecrets.
 func (d *Driver) config(ctx context.Context, req *providers.Request) (config, error) {
 	p, f := req.Provider, req.Function
+	if providers.String(p, "endpoint") == "" && providers.String(p, "region") == "" {
+		return config{}, providers.Permanent(fmt.Errorf("%s: region is required unless endpoint is set", Type), providers.ConfigHint)
+	}
 	cr, src, err := d.resolve(ctx, p)
 	if err != nil {
 		return config{}, err
@@ -201,9 +204,6 @@ func (d *Driver) config(ctx context.Context, req *providers.Request) (config, er
 	c.urn = urn
 	if c.token == "" && (c.ak == "" || c.sk == "") {
 		return c, providers.Permanent(fmt.Errorf("%s: incomplete credentials in the provider block: set auth_token, or both access_key and secret_key", Type), providers.ConfigHint)
-	}
-	if c.endpoint == "" && providers.String(p, "region") == "" {
-		return c, providers.Permanent(fmt.Errorf("%s: region is required unless endpoint is set", Type), providers.ConfigHint)
 	}
 	c.endpoint = endpoint(c.endpoint, providers.String(p, "region"))
 	return c, nil
