@@ -132,13 +132,13 @@ func (d *Driver) locate(ctx context.Context, p cty.Value) (source, error) {
 		return source{}, fmt.Errorf("CCE pod identity needs both %s and %s", EnvPodIdentityURI, EnvPodIdentityTokenFile)
 	}
 	if metadataDisabled() {
-		return source{}, fmt.Errorf("%w (%s is set)", errNoCredentials, EnvMetadataDisabled)
+		return source{}, fmt.Errorf("%w (the ECS metadata service is not asked: %s is set)", errNoCredentials, EnvMetadataDisabled)
 	}
 	return source{kind: srcMetadata, label: "ECS metadata (temporary)"}, nil
 }
 
 // errNoCredentials is the chain finding nothing.
-var errNoCredentials = fmt.Errorf("no credentials: set auth_token, or access_key and secret_key, in the provider block; or %s and %s; or a [%s] section with ak and sk in %s; or run on an ECS instance with an agency",
+var errNoCredentials = fmt.Errorf("no credentials: set auth_token, or access_key and secret_key, in the provider block; or %s and %s; or a [%s] section with ak and sk in %s",
 	EnvAccessKey, EnvSecretKey, ProfileSection, defaultProfileFile)
 
 // metadataDisabled reports whether EnvMetadataDisabled is set true.
@@ -290,7 +290,7 @@ func (d *Driver) resolve(ctx context.Context, p cty.Value) (creds, source, error
 			ic, err := refresh(e, provider.BasicCredentialMetadataProvider())
 			if err != nil && e.sdk == nil {
 				// Never answered: not an ECS instance with an agency.
-				e.err = providers.Permanent(fmt.Errorf("%s: %w (the ECS metadata service, tried last, answered: %w)", Type, errNoCredentials, err), providers.ConfigHint)
+				e.err = providers.Permanent(fmt.Errorf("%s: %w; or run on an ECS instance with an agency (the ECS metadata service, tried last, answered: %w)", Type, errNoCredentials, err), providers.ConfigHint)
 			}
 			return ic, err
 		}
