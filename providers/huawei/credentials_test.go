@@ -3,6 +3,8 @@ package huawei_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -327,6 +329,31 @@ func TestCredentialCache(t *testing.T) {
 		}
 		if len(keys) != 1 {
 			t.Errorf("issued access keys %v: want one, shared", keys)
+		}
+	})
+	t.Run("hung credential service", func(t *testing.T) {
+		// The SDK's providers take no context: Invoke must still return
+		// when its own does, long before the SDK's 10 s timeout.
+		home := isolate(t)
+		release := make(chan struct{})
+		hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}))
+		defer hung.Close()
+		defer close(release)
+		t.Setenv(huawei.EnvPodIdentityURI, hung.URL)
+		t.Setenv(huawei.EnvPodIdentityTokenFile, writeFile(t, filepath.Join(home, "token"), testToken))
+		d := huawei.New()
+		defer d.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		t0 := time.Now()
+		_, err := d.Invoke(ctx, &providers.Request{Provider: chainProvider(r.URL, map[string]string{"project_id": project}), Function: named("echo"), Type: providers.TypeSync})
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(t0) > 2*time.Second {
+			t.Errorf("err %v after %v, want the context's deadline at once", err, time.Since(t0))
 		}
 	})
 	t.Run("cancelled", func(t *testing.T) {
