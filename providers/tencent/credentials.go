@@ -40,9 +40,8 @@ func (d *Driver) getenv(name string) string {
 }
 
 // locate picks the token's source, in order: access_token (even with
-// access_token_file), then
-// access_token_file in the provider block, then TCB_ACCESS_TOKEN, then
-// TCB_ACCESS_TOKEN_FILE.
+// access_token_file), then access_token_file in the provider block, then
+// TCB_ACCESS_TOKEN, then TCB_ACCESS_TOKEN_FILE.
 func (d *Driver) locate(p cty.Value) (tokenSource, error) {
 	switch tok, file := providers.String(p, "access_token"), providers.String(p, "access_token_file"); {
 	case tok != "":
