@@ -30,6 +30,7 @@ type tokenSource struct {
 	label string // what plan shows
 	token string // the token itself, when known without reading a file
 	file  string // the token file, read at each attempt
+	block bool   // the token is the block's access_token (already a secret)
 }
 
 func (d *Driver) getenv(name string) string {
@@ -46,7 +47,7 @@ func (d *Driver) locate(p cty.Value) (tokenSource, error) {
 	switch tok, file := providers.String(p, "access_token"), providers.String(p, "access_token_file"); {
 	case tok != "":
 		// It wins over access_token_file too: run -emulate fills it in.
-		return tokenSource{label: "provider block", token: tok}, nil
+		return tokenSource{label: "provider block", token: tok, block: true}, nil
 	case file != "":
 		return tokenSource{label: "token file " + file + " (access_token_file)", file: file}, nil
 	}
@@ -108,7 +109,7 @@ func (d *Driver) token(ctx context.Context, req *providers.Request) (string, err
 		return "", providers.Permanent(fmt.Errorf("%s: %w", Type, err), providers.ConfigHint)
 	}
 	if src.file == "" {
-		if src.label != "provider block" {
+		if !src.block {
 			req.AddSecrets(src.token)
 		}
 		return src.token, nil
