@@ -22,6 +22,8 @@ import (
 
 	"github.com/fnprobe/fnprobe/cli"
 	"github.com/fnprobe/fnprobe/emulator"
+	"github.com/fnprobe/fnprobe/providers/huawei"
+	"github.com/fnprobe/fnprobe/providers/tencent"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output sections of testdata/e2e/*.txtar")
@@ -48,6 +50,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("no cases: %v", err)
 	}
 	httpURL := startHTTP(t)
+	isolateCredentials(t)
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
 		t.Run(name, func(t *testing.T) {
@@ -55,6 +58,21 @@ func TestEndToEnd(t *testing.T) {
 			runCase(t, file, httpURL)
 		})
 	}
+}
+
+// isolateCredentials hides the credentials of the machine running the tests
+// from the drivers that read them themselves (plan shows their source): an
+// empty home directory, no credential variables, no metadata service.
+func isolateCredentials(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	for _, name := range []string{
+		huawei.EnvAccessKey, huawei.EnvSecretKey, huawei.EnvSecurityToken, huawei.EnvProjectID, huawei.EnvCredentialsFile,
+		huawei.EnvIdpID, huawei.EnvIDTokenFile, huawei.EnvPodIdentityURI, huawei.EnvPodIdentityTokenFile,
+		tencent.EnvAccessToken, tencent.EnvAccessTokenFile,
+	} {
+		t.Setenv(name, "")
+	}
+	t.Setenv(huawei.EnvMetadataDisabled, "true")
 }
 
 func runCase(t *testing.T, file, httpURL string) {

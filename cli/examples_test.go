@@ -85,11 +85,14 @@ func TestExamplesWithoutCredentials(t *testing.T) {
 	for _, name := range []string{
 		alicloud.EnvAccessKeyID, alicloud.EnvAccessKeySecret, alicloud.EnvSecurityToken,
 		aws.EnvAccessKeyID, aws.EnvSecretAccessKey, aws.EnvSessionToken,
-		huawei.EnvAccessKey, huawei.EnvSecretKey,
-		tencent.EnvAccessToken,
+		huawei.EnvAccessKey, huawei.EnvSecretKey, huawei.EnvSecurityToken, huawei.EnvCredentialsFile,
+		huawei.EnvIdpID, huawei.EnvIDTokenFile, huawei.EnvPodIdentityURI, huawei.EnvPodIdentityTokenFile,
+		tencent.EnvAccessToken, tencent.EnvAccessTokenFile,
 	} {
 		t.Setenv(name, "") // drivers read the process environment
 	}
+	t.Setenv("HOME", t.TempDir())                // and credential files under it
+	t.Setenv(huawei.EnvMetadataDisabled, "true") // never 169.254.169.254 from a test
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -27,13 +27,6 @@ import (
 // Type is the provider type name.
 const Type = "huaweicloud_functiongraph"
 
-// Environment variables the provider falls back to (the SDK's).
-const (
-	EnvAccessKey = "HUAWEICLOUD_SDK_AK"
-	EnvSecretKey = "HUAWEICLOUD_SDK_SK"
-	EnvProjectID = "HUAWEICLOUD_SDK_PROJECT_ID"
-)
-
 // FunctionStatusHeader is the (fnprobe-made) response header under which
 // the function's own status from the v1 envelope is kept, since the result
 // object's status is the invoke API's HTTP status.
@@ -45,8 +38,7 @@ const userAgent = "fnprobe (huaweicloud_functiongraph)"
 // use.
 type Driver struct {
 	client wire.Client
-	// Getenv reads the credential fallbacks; nil means os.Getenv.
-	Getenv func(string) string
+	creds  credCache
 	// PollInterval is the first wait between async-invocation polls
 	// (doubling up to 2s); zero means 200ms.
 	PollInterval time.Duration
@@ -73,17 +65,26 @@ func (d *Driver) Schema() providers.Schema {
 		Provider:  p,
 		Function:  f,
 		Sensitive: []string{"auth_token", "access_key", "secret_key", "security_token"},
-		SecretEnv: []string{"HUAWEICLOUD_SDK_SK"},
+		SecretEnv: []string{EnvSecretKey, EnvSecurityToken},
 		Types:     []string{providers.TypeSync, providers.TypeAsync},
 		Wait:      true,
 	}
 }
 
-func (d *Driver) getenv(name string) string {
-	if d.Getenv != nil {
-		return d.Getenv(name)
+// projectHint is the project of a provider block as far as it is known
+// without resolving credentials: project_id, HUAWEICLOUD_SDK_PROJECT_ID,
+// or the project_id of the profile the chain would read.
+func (d *Driver) projectHint(p cty.Value) string {
+	if s := providers.String(p, "project_id"); s != "" {
+		return s
 	}
-	return os.Getenv(name)
+	if s := os.Getenv(EnvProjectID); s != "" {
+		return s
+	}
+	if src, err := d.locate(context.Background(), p); err == nil && src.kind == srcProfile {
+		return src.projectID
+	}
+	return ""
 }
 
 // functionURN builds the URN of a function block.
@@ -130,12 +131,15 @@ func (d *Driver) ValidateFunction(provider, function cty.Value) map[string]strin
 	if providers.String(provider, "endpoint") == "" && providers.String(provider, "region") == "" {
 		pp = append(pp, "region is required unless endpoint is set")
 	}
+	if providers.String(provider, "security_token") != "" && (providers.String(provider, "access_key") == "" || providers.String(provider, "secret_key") == "") {
+		pp = append(pp, "security_token needs access_key and secret_key in the provider block")
+	}
 	if rv := providers.String(provider, "request_version"); rv != "" && rv != "v0" && rv != "v1" {
 		pp = append(pp, fmt.Sprintf("request_version %q is not v0 or v1", rv))
 	}
 	if u, err := ParseURN(urn); urn == "" || err == nil && u.Project == "" {
-		if providers.String(provider, "project_id") == "" && d.getenv(EnvProjectID) == "" {
-			pp = append(pp, "project_id is required (or "+EnvProjectID+", or a URN that names the project)")
+		if d.projectHint(provider) == "" {
+			pp = append(pp, "project_id is required (or "+EnvProjectID+", or project_id in the profile file, or a URN that names the project)")
 		}
 	}
 	if len(pp) > 0 {
@@ -153,21 +157,37 @@ type config struct {
 	urn                               URN
 }
 
-func (d *Driver) config(p, f cty.Value) (config, error) {
+// config resolves a request's configuration: its credentials come from
+// the chain (resolve), whose secrets are handed to req.AddSecrets.
+func (d *Driver) config(ctx context.Context, req *providers.Request) (config, error) {
+	p, f := req.Provider, req.Function
+	if providers.String(p, "endpoint") == "" && providers.String(p, "region") == "" {
+		return config{}, providers.Permanent(fmt.Errorf("%s: region is required unless endpoint is set", Type), providers.ConfigHint)
+	}
+	cr, src, err := d.resolve(ctx, p)
+	if err != nil {
+		return config{}, err
+	}
+	if src.kind != srcBlock {
+		req.AddSecrets(cr.sk, cr.securityToken, cr.ak)
+	}
 	c := config{
 		endpoint:       providers.String(p, "endpoint"),
 		project:        providers.String(p, "project_id"),
 		requestVersion: providers.String(p, "request_version"),
-		token:          providers.String(p, "auth_token"),
-		ak:             providers.String(p, "access_key"),
-		sk:             providers.String(p, "secret_key"),
-		securityToken:  providers.String(p, "security_token"),
+		token:          cr.token,
+		ak:             cr.ak,
+		sk:             cr.sk,
+		securityToken:  cr.securityToken,
 	}
 	if c.requestVersion == "" {
 		c.requestVersion = "v1"
 	}
 	if c.project == "" {
-		c.project = d.getenv(EnvProjectID)
+		c.project = cr.projectID
+	}
+	if c.project == "" {
+		c.project = os.Getenv(EnvProjectID)
 	}
 	if s := providers.String(f, "urn"); s != "" && c.project == "" {
 		if u, err := ParseURN(s); err == nil {
@@ -175,21 +195,15 @@ func (d *Driver) config(p, f cty.Value) (config, error) {
 		}
 	}
 	if c.project == "" {
-		return c, fmt.Errorf("%s: project_id is required: set project_id or %s", Type, EnvProjectID)
+		return c, providers.Permanent(fmt.Errorf("%s: project_id is required: set project_id or %s", Type, EnvProjectID), providers.ConfigHint)
 	}
 	urn, err := functionURN(p, f, c.project)
 	if err != nil {
-		return c, fmt.Errorf("%s: %w", Type, err)
+		return c, providers.Permanent(fmt.Errorf("%s: %w", Type, err), providers.ConfigHint)
 	}
 	c.urn = urn
-	if c.token == "" && c.ak == "" && c.sk == "" {
-		c.ak, c.sk = d.getenv(EnvAccessKey), d.getenv(EnvSecretKey)
-	}
 	if c.token == "" && (c.ak == "" || c.sk == "") {
-		return c, fmt.Errorf("%s: no credentials: set auth_token, or access_key and secret_key, or %s and %s", Type, EnvAccessKey, EnvSecretKey)
-	}
-	if c.endpoint == "" && providers.String(p, "region") == "" {
-		return c, fmt.Errorf("%s: region is required unless endpoint is set", Type)
+		return c, providers.Permanent(fmt.Errorf("%s: incomplete credentials in the provider block: set auth_token, or both access_key and secret_key", Type), providers.ConfigHint)
 	}
 	c.endpoint = endpoint(c.endpoint, providers.String(p, "region"))
 	return c, nil
@@ -212,10 +226,7 @@ func endpoint(configured, region string) string {
 // the qualifier (a version, "!ALIAS", or "latest" when none is given).
 func (d *Driver) Describe(req *providers.Request) providers.Target {
 	region := providers.String(req.Provider, "region")
-	project := providers.String(req.Provider, "project_id")
-	if project == "" {
-		project = d.getenv(EnvProjectID)
-	}
+	project := d.projectHint(req.Provider)
 	q := ""
 	if u, err := functionURN(req.Provider, req.Function, project); err == nil {
 		q = u.Qualifier()
@@ -292,9 +303,9 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	if req.Type != providers.TypeSync && !async && req.Type != "" {
 		return nil, &providers.TypeError{Provider: Type, Type: req.Type}
 	}
-	cfg, err := d.config(req.Provider, req.Function)
+	cfg, err := d.config(ctx, req)
 	if err != nil {
-		return nil, providers.Permanent(err, providers.ConfigHint)
+		return nil, err
 	}
 	headers := map[string]string{"Content-Type": "application/json"}
 	suffix := "/invocations"

@@ -211,10 +211,10 @@ func TestInvokeAgainstEmulator(t *testing.T) {
 			}
 		}},
 	}
+	isolate(t)
 	r := start(t)
 	d := huawei.New()
 	d.PollInterval = 5 * time.Millisecond
-	d.Getenv = func(string) string { return "" }
 	defer d.Close()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -264,27 +264,9 @@ func TestThrottlingRecovers(t *testing.T) {
 	}
 }
 
-func TestCredentialsFromEnvironment(t *testing.T) {
-	r := start(t)
-	env := map[string]string{huawei.EnvAccessKey: testAK, huawei.EnvSecretKey: testSK, huawei.EnvProjectID: project}
-	d := huawei.New()
-	d.Getenv = func(k string) string { return env[k] }
-	defer d.Close()
-	p := cty.ObjectVal(map[string]cty.Value{"endpoint": cty.StringVal(r.URL)})
-	res, err := d.Invoke(context.Background(), &providers.Request{Provider: p, Function: named("echo"), Payload: []byte(`"e"`), Type: providers.TypeSync})
-	if err != nil || res.Status != 200 || string(res.Body) != `"e"` {
-		t.Errorf("res %+v err %v", res, err)
-	}
-	d.Getenv = func(k string) string { return map[string]string{huawei.EnvProjectID: project}[k] }
-	_, err = d.Invoke(context.Background(), &providers.Request{Provider: p, Function: named("echo"), Type: providers.TypeSync})
-	if err == nil || !strings.Contains(err.Error(), huawei.EnvAccessKey) {
-		t.Errorf("err %v", err)
-	}
-}
-
 func TestValidateFunction(t *testing.T) {
+	isolate(t)
 	d := huawei.New()
-	d.Getenv = func(string) string { return "" }
 	p := cty.ObjectVal(map[string]cty.Value{"region": cty.StringVal(testRegion), "project_id": cty.StringVal(project)})
 	noProject := cty.ObjectVal(map[string]cty.Value{"region": cty.StringVal(testRegion)})
 	tests := []struct {
@@ -305,6 +287,7 @@ func TestValidateFunction(t *testing.T) {
 		{"neither", p, fnVal(nil), []string{"name"}},
 		{"version and alias", p, fnVal(map[string]string{"name": "echo", "version": "1", "alias": "a"}), []string{"alias"}},
 		{"bad name", p, named("9lives"), []string{"name"}},
+		{"security token alone", cty.ObjectVal(map[string]cty.Value{"region": cty.StringVal("r"), "project_id": cty.StringVal("p"), "security_token": cty.StringVal("t")}), named("echo"), []string{"provider"}},
 		{"bad request version", cty.ObjectVal(map[string]cty.Value{"region": cty.StringVal("r"), "project_id": cty.StringVal("p"), "request_version": cty.StringVal("v2")}), named("echo"), []string{"provider"}},
 	}
 	for _, tt := range tests {

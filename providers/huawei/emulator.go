@@ -45,7 +45,18 @@ type FunctionGraphEmulator struct{}
 func (FunctionGraphEmulator) Name() string { return Type }
 
 // Patterns implements sim.Provider.
-func (FunctionGraphEmulator) Patterns() []string { return []string{"/v2/"} }
+func (FunctionGraphEmulator) Patterns() []string { return []string{"/v2/", PodIdentityPath} }
+
+// PodIdentityPath is the emulated CCE pod identity credential service: point
+// HC_CONTAINER_CREDENTIALS_FULL_URI at it, and HC_CONTAINER_AUTHORIZATION_TOKEN_FILE
+// at a file holding one of the emulator's huaweicloud tokens. The real
+// service's address is the cluster's [?]: the path is the emulator's own.
+const PodIdentityPath = "/huaweicloud/pod-identity/credentials"
+
+// PodIdentityTTL is how long the temporary credentials the emulated pod
+// identity service issues stay valid: longer than the 40 minutes before
+// expiry at which the SDK fetches new ones.
+const PodIdentityTTL = time.Hour
 
 // Handler implements sim.Provider.
 func (FunctionGraphEmulator) Handler(env *sim.Env) http.Handler {
@@ -55,6 +66,10 @@ func (FunctionGraphEmulator) Handler(env *sim.Env) http.Handler {
 	mux.HandleFunc("POST "+base+"/invocations", func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, "sync") })
 	mux.HandleFunc("POST "+base+"/invocations-async", func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, "async") })
 	mux.HandleFunc("GET "+base+"/async-invocations", func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, "list") })
+	mux.HandleFunc("POST "+PodIdentityPath, a.podIdentity)
+	mux.HandleFunc(PodIdentityPath, func(w http.ResponseWriter, r *http.Request) {
+		a.writeError(w, a.requestID(), ferr(http.StatusMethodNotAllowed, "FSS.0405", "%s takes POST", PodIdentityPath))
+	})
 	mux.HandleFunc("/v2/", func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, a.requestID(), ferr(http.StatusNotFound, "FSS.0404", "the requested path %s %s is not supported", r.Method, r.URL.Path))
 	})
@@ -422,6 +437,40 @@ func (a *fgAPI) list(w http.ResponseWriter, r *http.Request, reqID string, fn *s
 	}
 	w.Header().Set("X-Cff-Request-Id", reqID)
 	sim.WriteJSON(w, http.StatusOK, map[string]any{"invocations": invs, "count": len(invs), "next_marker": 0})
+}
+
+// podIdentity issues temporary credentials (access key, secret, security
+// token) to the holder of a huaweicloud token, as CCE pod identity does
+// for a pod's service-account token: the SDK sends the token file's content
+// as the Authorization header (no scheme) and reads
+// {"credentials":{"accessKeyId","secretAccessKey","securityToken","expiration"}}
+// (core/auth/internal/pod_identity_accessor.go). The credentials keep the
+// token's project, and expire after PodIdentityTTL.
+func (a *fgAPI) podIdentity(w http.ResponseWriter, r *http.Request) {
+	reqID := a.requestID()
+	tok := r.Header.Get("Authorization")
+	if tok == "" {
+		a.writeError(w, reqID, authFailure(sim.VerdictUnauthenticated, "no Authorization header"))
+		return
+	}
+	parent, ok := a.env.Token(CredentialProvider, tok)
+	switch {
+	case !ok:
+		a.writeError(w, reqID, authFailure(sim.VerdictUnknownKey, "token is invalid"))
+		return
+	case parent.Expired:
+		a.writeError(w, reqID, authFailure(sim.VerdictBadToken, "token expired"))
+		return
+	}
+	c := a.env.IssueCredential(CredentialProvider, "STS", parent, PodIdentityTTL)
+	sim.SetOutcome(w, sim.VerdictOK, "")
+	w.Header().Set("X-Request-Id", reqID)
+	sim.WriteJSON(w, http.StatusOK, map[string]any{
+		"credentials": map[string]string{
+			"accessKeyId": c.AccessKeyID, "secretAccessKey": c.Secret, "securityToken": c.SecurityToken,
+			"expiration": c.Expires.UTC().Format("2006-01-02T15:04:05.000000Z"),
+		},
+	})
 }
 
 // Binding implements sim.Bound: it aims the huaweicloud_functiongraph

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"time"
 
@@ -62,7 +61,8 @@ var throttleCodes = map[string]bool{
 // Driver is the tencent_cloudbase driver. It is safe for concurrent use.
 type Driver struct {
 	client wire.Client
-	// Getenv reads the token fallback; nil means os.Getenv.
+	// Getenv reads TCB_ACCESS_TOKEN and TCB_ACCESS_TOKEN_FILE; nil means
+	// os.Getenv.
 	Getenv func(string) string
 }
 
@@ -79,9 +79,10 @@ func (d *Driver) Schema() providers.Schema {
 	}
 	return providers.Schema{
 		Provider: hcldec.ObjectSpec{
-			"env_id":       str("env_id", false),
-			"access_token": str("access_token", false),
-			"endpoint":     str("endpoint", false),
+			"env_id":            str("env_id", false),
+			"access_token":      str("access_token", false),
+			"access_token_file": str("access_token_file", false),
+			"endpoint":          str("endpoint", false),
 		},
 		Function: hcldec.ObjectSpec{
 			"name":    str("name", true),
@@ -115,23 +116,16 @@ func (d *Driver) ValidateFunction(provider, function cty.Value) map[string]strin
 
 type config struct{ endpoint, token string }
 
-func (d *Driver) config(p cty.Value) (config, error) {
-	c := config{endpoint: providers.String(p, "endpoint"), token: providers.String(p, "access_token")}
-	if c.token == "" {
-		getenv := d.Getenv
-		if getenv == nil {
-			getenv = os.Getenv
-		}
-		c.token = getenv(EnvAccessToken)
+func (d *Driver) config(ctx context.Context, req *providers.Request) (config, error) {
+	p := req.Provider
+	if providers.String(p, "endpoint") == "" && providers.String(p, "env_id") == "" {
+		return config{}, providers.Permanent(fmt.Errorf("%s: env_id is required unless endpoint is set", Type), providers.ConfigHint)
 	}
-	if c.token == "" {
-		return c, fmt.Errorf("%s: no access token: set access_token or %s", Type, EnvAccessToken)
+	tok, err := d.token(ctx, req)
+	if err != nil {
+		return config{}, err
 	}
-	if c.endpoint == "" && providers.String(p, "env_id") == "" {
-		return c, fmt.Errorf("%s: env_id is required unless endpoint is set", Type)
-	}
-	c.endpoint = endpoint(p)
-	return c, nil
+	return config{endpoint: endpoint(p), token: tok}, nil
 }
 
 // endpoint is the provider's endpoint, else the CloudBase gateway of its
@@ -157,9 +151,9 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	if req.Type != providers.TypeSync && req.Type != "" {
 		return nil, &providers.TypeError{Provider: Type, Type: req.Type}
 	}
-	cfg, err := d.config(req.Provider)
+	cfg, err := d.config(ctx, req)
 	if err != nil {
-		return nil, providers.Permanent(err, providers.ConfigHint)
+		return nil, err
 	}
 	name := providers.String(req.Function, "name")
 	u := cfg.endpoint + "/v1/functions/" + url.PathEscape(name)
