@@ -230,6 +230,10 @@ func (d *Driver) config(ctx context.Context, req *providers.Request) (config, er
 // environment and the files only.
 func (d *Driver) CredentialSource(_ context.Context, provider cty.Value) (string, error) {
 	e := d.creds.entry(readCredConfig(provider))
+	if errors.Is(e.err, ErrNoCredentials) {
+		// run says where to set them; plan keeps to one line.
+		return "", fmt.Errorf("%w in the provider block, the environment, the OIDC variables, a profile or ALIBABA_CLOUD_ECS_METADATA", ErrNoCredentials)
+	}
 	return e.source, e.err
 }
 
