@@ -405,8 +405,10 @@ func TestChainFailures(t *testing.T) {
 			want: ": no credentials: set access_key_id and access_key_secret",
 		},
 		{
-			name:  "profile not found",
-			setup: func(t *testing.T, home string) { writeFile(t, filepath.Join(home, ".alibabacloud", "credentials"), bogusProfile) },
+			name: "profile not found",
+			setup: func(t *testing.T, home string) {
+				writeFile(t, filepath.Join(home, ".alibabacloud", "credentials"), bogusProfile)
+			},
 			attrs: map[string]cty.Value{"profile": cty.StringVal("nope")},
 			want:  `profile "nope" is in neither the credentials file`,
 		},
