@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/fnprobe/fnprobe/cli"
-	"github.com/fnprobe/fnprobe/providers/alicloud"
 )
 
 // TestChainThroughCLI runs a suite through fnprobe's command line with
@@ -22,11 +21,7 @@ import (
 func TestChainThroughCLI(t *testing.T) {
 	s := startSTS(t)
 	home := freshHome(t)
-	tok := filepath.Join(home, "oidc-token")
-	writeFile(t, tok, oidcToken)
-	t.Setenv(alicloud.EnvRoleARN, roleARN)
-	t.Setenv(alicloud.EnvOIDCProviderARN, oidcARN)
-	t.Setenv(alicloud.EnvOIDCTokenFile, tok)
+	oidcEnv(t, home, oidcToken)
 	deployRole := "acs:ram::1234567890123456:role/deploy"
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "main.probe.hcl"), fmt.Sprintf(`

@@ -185,6 +185,12 @@ func freshHome(t *testing.T) string {
 	return home
 }
 
+// oidcEnv sets the OIDC variables, the token file in home holding token.
+func oidcEnv(t *testing.T, home, token string) {
+	t.Helper()
+	oidcEnv(t, home, token)
+}
+
 const bogusProfile = `[default]
 type = access_key
 access_key_id = AKBOGUS
@@ -279,11 +285,7 @@ func TestCredentialChain(t *testing.T) {
 		{
 			name: "OIDC role through AssumeRoleWithOIDC",
 			setup: func(t *testing.T, s *stsEmu, home string) {
-				tok := filepath.Join(home, "oidc-token")
-				writeFile(t, tok, oidcToken)
-				t.Setenv(alicloud.EnvRoleARN, roleARN)
-				t.Setenv(alicloud.EnvOIDCProviderARN, oidcARN)
-				t.Setenv(alicloud.EnvOIDCTokenFile, tok)
+				oidcEnv(t, home, oidcToken)
 				writeFile(t, filepath.Join(home, ".alibabacloud", "credentials"), bogusProfile)
 			},
 			wantSource: "OIDC role " + roleARN + " (ALIBABA_CLOUD_OIDC_TOKEN_FILE)",
@@ -422,11 +424,7 @@ func TestChainFailures(t *testing.T) {
 		{
 			name: "wrong OIDC token",
 			setup: func(t *testing.T, home string) {
-				tok := filepath.Join(home, "token")
-				writeFile(t, tok, "a-token-the-emulator-does-not-know")
-				t.Setenv(alicloud.EnvRoleARN, roleARN)
-				t.Setenv(alicloud.EnvOIDCProviderARN, oidcARN)
-				t.Setenv(alicloud.EnvOIDCTokenFile, tok)
+				oidcEnv(t, home, "a-token-the-emulator-does-not-know")
 			},
 			wantSource: "OIDC role",
 			want:       "AuthenticationFail.OIDCToken.Invalid",
@@ -517,11 +515,7 @@ func TestExpiredTemporaryCredentialRefused(t *testing.T) {
 func TestChainConcurrent(t *testing.T) {
 	s := startSTS(t)
 	home := freshHome(t)
-	tok := filepath.Join(home, "token")
-	writeFile(t, tok, oidcToken)
-	t.Setenv(alicloud.EnvRoleARN, roleARN)
-	t.Setenv(alicloud.EnvOIDCProviderARN, oidcARN)
-	t.Setenv(alicloud.EnvOIDCTokenFile, tok)
+	oidcEnv(t, home, oidcToken)
 	d := alicloud.NewFC3()
 	defer d.Close()
 	p := s.chainProvider("", nil)
