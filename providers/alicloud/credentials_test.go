@@ -188,7 +188,11 @@ func freshHome(t *testing.T) string {
 // oidcEnv sets the OIDC variables, the token file in home holding token.
 func oidcEnv(t *testing.T, home, token string) {
 	t.Helper()
-	oidcEnv(t, home, token)
+	tok := filepath.Join(home, "oidc-token")
+	writeFile(t, tok, token)
+	t.Setenv(alicloud.EnvRoleARN, roleARN)
+	t.Setenv(alicloud.EnvOIDCProviderARN, oidcARN)
+	t.Setenv(alicloud.EnvOIDCTokenFile, tok)
 }
 
 const bogusProfile = `[default]
