@@ -575,3 +575,34 @@ func TestChainHonoursContext(t *testing.T) {
 		t.Errorf("took %v", took)
 	}
 }
+
+// TestChainRefreshesBeforeExpiry: a temporary credential close to its
+// expiry is renewed before it is used (credentials-go renews within 180
+// s of the Expiration the STS gave). The emulator's clock runs 14 minutes
+// behind, within the signature's skew window, so a 900 s credential it
+// issues expires a minute from now by the driver's clock.
+func TestChainRefreshesBeforeExpiry(t *testing.T) {
+	s := startSTS(t)
+	freshHome(t)
+	s.env.SetClock(func() time.Time { return time.Now().Add(-14 * time.Minute) })
+	d := alicloud.NewFC3()
+	defer d.Close()
+	role := assumeRoleBlock(nil)
+	role = cty.ObjectVal(map[string]cty.Value{
+		"role_arn": role.GetAttr("role_arn"), "session_name": role.GetAttr("session_name"),
+		"external_id": role.GetAttr("external_id"), "duration_seconds": cty.NumberIntVal(900),
+	})
+	p := s.chainProvider("", map[string]cty.Value{
+		"access_key_id": cty.StringVal(parentAK), "access_key_secret": cty.StringVal(parentSecret),
+		"assume_role": role,
+	})
+	for i := range 3 {
+		res, err := d.Invoke(context.Background(), &providers.Request{Provider: p, Function: functionVal("", "echo", ""), Type: providers.TypeSync})
+		if err != nil || res.Status != 200 {
+			t.Fatalf("invocation %d: res %+v err %v", i, res, err)
+		}
+	}
+	if n := len(s.answers()); n != 3 {
+		t.Errorf("STS issued %d credentials for 3 invocations, want a fresh one each time", n)
+	}
+}
