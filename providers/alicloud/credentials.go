@@ -153,6 +153,9 @@ type credEntry struct {
 	err    error // the chain cannot work (plan shows it; run fails with it)
 	p      credp.CredentialsProvider
 	sem    chan struct{}
+	// static is the block's own keys, read once: they never change, so
+	// invocations need neither the semaphore nor a goroutine.
+	static *credp.Credentials
 }
 
 // entry returns the chain for c, building it on first use (no network).
@@ -168,6 +171,9 @@ func (cc *credCache) entry(c credConfig) *credEntry {
 	}
 	e := &credEntry{sem: make(chan struct{}, 1)}
 	e.p, e.source, e.err = buildChain(c)
+	if e.err == nil && e.source == sourceBlock {
+		e.static, e.err = e.p.GetCredentials()
+	}
 	cc.entries[k] = e
 	return e
 }
@@ -184,6 +190,9 @@ var ErrNoCredentials = errors.New("no credentials")
 func (e *credEntry) credentials(ctx context.Context) (*credp.Credentials, error) {
 	if e.err != nil {
 		return nil, e.err
+	}
+	if e.static != nil {
+		return e.static, nil
 	}
 	select {
 	case e.sem <- struct{}{}:
