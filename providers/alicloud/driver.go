@@ -187,8 +187,8 @@ func readConfig(p cty.Value, fc2 bool) config {
 
 // config reads the provider block and resolves its credentials through
 // the chain (credentials.go), handing every part of them to req's
-// secrets. A configuration error or a chain that cannot work is
-// Permanent; a chain call that fails (STS unreachable, refused) is not.
+// secrets. A configuration error, a chain that cannot work and an STS
+// refusal are Permanent; an STS that cannot be reached is not.
 func (d *Driver) config(ctx context.Context, req *providers.Request) (config, error) {
 	c := readConfig(req.Provider, d.fc2)
 	switch {
