@@ -315,6 +315,23 @@ func TestCredentialChain(t *testing.T) {
 			wantSTS:    "AssumeRole",
 		},
 		{
+			// A credentials server of the user's (here on loopback)
+			// hands out the emulator's temporary credentials.
+			name: "credentials URI",
+			setup: func(t *testing.T, s *stsEmu, home string) {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					c := s.env.IssueCredential("alicloud", "STS.", sim.Credential{}, time.Hour)
+					_ = json.NewEncoder(w).Encode(map[string]string{
+						"Code": "Success", "AccessKeyId": c.AccessKeyID, "AccessKeySecret": c.Secret,
+						"SecurityToken": c.SecurityToken, "Expiration": c.Expires.UTC().Format("2006-01-02T15:04:05Z"),
+					})
+				}))
+				t.Cleanup(srv.Close)
+				t.Setenv(alicloud.EnvCredentialsURI, srv.URL+"/creds")
+			},
+			wantSource: "credentials URI (ALIBABA_CLOUD_CREDENTIALS_URI)",
+		},
+		{
 			name: "static keys in the block win",
 			setup: func(t *testing.T, s *stsEmu, home string) {
 				t.Setenv(alicloud.EnvAccessKeyID, "AKBOGUS")
@@ -364,8 +381,8 @@ func TestCredentialChain(t *testing.T) {
 						if len(issued) != 0 {
 							t.Errorf("STS called %d times for a source that needs none", len(issued))
 						}
-						if tc.wantSource == "provider block" && len(secrets.got) != 0 {
-							t.Errorf("the block's own keys were handed over as learnt secrets")
+						if got := len(secrets.got) != 0; got != (tc.wantSource != "provider block") {
+							t.Errorf("secrets handed to the request: %v; want them only for a source other than the block", got)
 						}
 						return
 					}
