@@ -623,3 +623,33 @@ func TestChainRefreshesBeforeExpiry(t *testing.T) {
 		t.Errorf("STS issued %d credentials for 3 invocations, want a fresh one each time", n)
 	}
 }
+
+// TestECSRAMRole: the ECS RAM role is a source only when
+// ALIBABA_CLOUD_ECS_METADATA names it, and plan names it without asking
+// the instance metadata (100.100.100.200, which no test may reach, so the
+// role itself is not invoked here); ALIBABA_CLOUD_ECS_METADATA_DISABLED
+// turns it off.
+func TestECSRAMRole(t *testing.T) {
+	freshHome(t)
+	d := alicloud.NewFC3()
+	defer d.Close()
+	p := cty.ObjectVal(map[string]cty.Value{"region": cty.StringVal("cn-hangzhou")})
+	t.Setenv(alicloud.EnvECSMetadata, "probe-role")
+	t.Setenv(alicloud.EnvECSMetadataDisabled, "")
+	if src, err := d.CredentialSource(context.Background(), p); err != nil || src != "ECS RAM role probe-role" {
+		t.Errorf("source %q, %v", src, err)
+	}
+	t.Setenv(alicloud.EnvECSMetadataDisabled, "true")
+	if src, err := d.CredentialSource(context.Background(), p); err == nil {
+		t.Errorf("disabled: source %q", src)
+	}
+	t.Setenv(alicloud.EnvECSMetadata, "")
+	t.Setenv(alicloud.EnvECSMetadataDisabled, "")
+	if src, err := d.CredentialSource(context.Background(), p); err == nil {
+		t.Errorf("no role named: source %q, want no credentials (the metadata is never probed)", src)
+	}
+	_, err := d.Invoke(context.Background(), &providers.Request{Provider: p, Function: functionVal("", "echo", ""), Type: providers.TypeSync})
+	if err == nil || !strings.Contains(err.Error(), ": no credentials: set ") || providers.IsPermanent(err) == nil {
+		t.Errorf("err %v", err)
+	}
+}

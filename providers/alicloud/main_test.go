@@ -25,7 +25,8 @@ import (
 var loopbackCert tls.Certificate
 
 // TestMain isolates the package's tests from the machine: a temporary
-// HOME with no Alibaba Cloud files, no ALIBABA_CLOUD_* variable, and a
+// HOME with no Alibaba Cloud files, no ALIBABA_CLOUD_* variable but
+// ALIBABA_CLOUD_ECS_METADATA_DISABLED=true, and a
 // CA file holding only the loopback certificate. Tests then set what
 // they test with t.Setenv.
 func TestMain(m *testing.M) {
@@ -50,6 +51,9 @@ func run(m *testing.M) int {
 		return 1
 	}
 	os.Setenv("HOME", home)
+	// Belt and braces: the instance metadata (100.100.100.200) is off
+	// the loopback; no test may reach it.
+	os.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
 	caFile := filepath.Join(dir, "ca.pem")
 	if loopbackCert, err = newLoopbackCert(caFile); err != nil {
 		fmt.Fprintln(os.Stderr, err)
