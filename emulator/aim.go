@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/fnprobe/fnprobe/emulator/sim"
 	"github.com/zclconf/go-cty/cty"
@@ -57,7 +58,10 @@ func (a Aimed) Secrets() []string {
 // Aim returns a provider block's decoded configuration (an object) aimed
 // at the emulator serving cfg at url, for `fnprobe run -emulate`:
 //
-//   - the endpoint becomes url, whatever the block says;
+//   - the endpoint becomes url, whatever the block says, and so does
+//     the STS endpoint (Binding.STSEndpoint); the attributes choosing a
+//     credential chain (Binding.Chain: a profile, a role to assume) are
+//     cleared;
 //   - when the block names no credential (none of its access key, secret
 //     or token attributes is set), the first credential of cfg for that
 //     cloud that the driver can use and that has not expired is filled in,
@@ -87,6 +91,14 @@ func Aim(typ string, provider cty.Value, url string, cfg Config) (a Aimed, ok bo
 		}
 	}
 	set(b.Endpoint, url, true)
+	if b.STSEndpoint != "" {
+		set(b.STSEndpoint, "https://"+strings.TrimPrefix(url, "http://")+b.STSPath, true)
+	}
+	for _, n := range b.Chain {
+		if v, ok := attrs[n]; ok && provider.Type().HasAttribute(n) {
+			attrs[n] = cty.NullVal(v.Type())
+		}
+	}
 	for _, n := range []string{b.AccessKeyID, b.Secret, b.Token} {
 		a.Own = a.Own || n != "" && str(attrs[n]) != ""
 	}

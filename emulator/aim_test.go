@@ -99,11 +99,50 @@ func TestAim(t *testing.T) {
 func TestBindingsCoverEveryAPI(t *testing.T) {
 	b := Bindings()
 	for _, p := range Providers() {
+		if _, aux := p.(sim.Auxiliary); aux {
+			continue // an STS: reached through a driver's credential chain
+		}
 		if _, ok := b[p.Name()]; !ok {
 			t.Errorf("%s has no sim.Binding", p.Name())
 		}
 	}
 	if got, want := CredentialKinds(), []string{"alicloud", "aws", "huaweicloud", "tencent"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("credential kinds %q, want %q", got, want)
+	}
+}
+
+// TestAimAlicloudChain: -emulate aims the alicloud credential chain at the
+// emulator too: its STS endpoint is the emulator's, whatever the block
+// says, and the profile and role to assume give way to the emulator's
+// credential, so no run under -emulate reads local profiles or reaches a
+// real STS.
+func TestAimAlicloudChain(t *testing.T) {
+	const url = "http://127.0.0.1:4242"
+	cfg := Config{Credentials: []sim.Credential{{Provider: "alicloud", AccessKeyID: "AK", Secret: "SK"}}}
+	role := cty.ObjectVal(map[string]cty.Value{"role_arn": cty.StringVal("acs:ram::1:role/r"), "session_name": cty.NullVal(cty.String)})
+	for _, own := range []bool{false, true} {
+		attrs := map[string]cty.Value{
+			"endpoint": cty.NullVal(cty.String), "access_key_id": cty.NullVal(cty.String),
+			"access_key_secret": cty.NullVal(cty.String), "security_token": cty.NullVal(cty.String),
+			"profile": cty.StringVal("ci"), "sts_endpoint": cty.StringVal("sts.cn-hangzhou.aliyuncs.com"),
+			"assume_role": role,
+		}
+		if own {
+			attrs["access_key_id"], attrs["access_key_secret"] = cty.StringVal("MINE"), cty.StringVal("mine")
+		}
+		a, ok := Aim("alicloud_fc3", cty.ObjectVal(attrs), url, cfg)
+		if !ok {
+			t.Fatal("not aimed")
+		}
+		got := a.Config.AsValueMap()
+		if got["sts_endpoint"].AsString() != "https://127.0.0.1:4242/alicloud-sts/" {
+			t.Errorf("own %v: sts_endpoint %#v", own, got["sts_endpoint"])
+		}
+		if !got["profile"].IsNull() || !got["assume_role"].IsNull() || !got["assume_role"].Type().Equals(role.Type()) {
+			t.Errorf("own %v: profile %#v, assume_role %#v", own, got["profile"], got["assume_role"])
+		}
+		if want := map[bool]string{false: "AK", true: "MINE"}[own]; got["access_key_id"].AsString() != want {
+			t.Errorf("own %v: access_key_id %#v", own, got["access_key_id"])
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fnprobe/fnprobe/emulator/sim"
+	"github.com/zclconf/go-cty/cty"
 )
 
 func TestParseConfigTokenCredentials(t *testing.T) {
@@ -64,6 +65,47 @@ credential "aws" {
 	}
 	if c, ok := env.Credential("aws", "AKID"); !ok || c.Region != "us-east-1" {
 		t.Errorf("credential lookup %+v %v", c, ok)
+	}
+}
+
+// TestParseConfigAlicloudOIDCToken: a token credential of the alicloud
+// kind is the OIDC token the emulated STS accepts in AssumeRoleWithOIDC;
+// it sits beside access keys without -emulate aiming a driver at it.
+func TestParseConfigAlicloudOIDCToken(t *testing.T) {
+	src := `
+credential "alicloud" {
+  token = "oidc-token"
+}
+credential "alicloud" {
+  token   = "oidc-old"
+  expired = true
+}
+credential "alicloud" {
+  access_key_id     = "AK"
+  access_key_secret = "SK"
+}
+`
+	cfg, diags := ParseConfig([]byte(src), "emulator.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	env, err := sim.New(*cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	if c, ok := env.Token("alicloud", "oidc-token"); !ok || c.Expired {
+		t.Errorf("token lookup %+v %v", c, ok)
+	}
+	if c, ok := env.Token("alicloud", "oidc-old"); !ok || !c.Expired {
+		t.Errorf("expired token lookup %+v %v", c, ok)
+	}
+	a, ok := Aim("alicloud_fc3", cty.ObjectVal(map[string]cty.Value{
+		"endpoint": cty.NullVal(cty.String), "access_key_id": cty.NullVal(cty.String),
+		"access_key_secret": cty.NullVal(cty.String), "security_token": cty.NullVal(cty.String),
+	}), "http://127.0.0.1:1", *cfg)
+	if !ok || a.Credential == nil || a.Credential.AccessKeyID != "AK" {
+		t.Errorf("aimed at %+v, want the access key", a.Credential)
 	}
 }
 

@@ -35,6 +35,7 @@ func Providers() []sim.Provider {
 	return []sim.Provider{
 		alicloud.FC2Emulator{},
 		alicloud.FC3Emulator{},
+		alicloud.STSEmulator{},
 		aws.LambdaEmulator{},
 		tencent.CloudBaseEmulator{},
 		huawei.FunctionGraphEmulator{},

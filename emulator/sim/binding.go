@@ -18,6 +18,15 @@ type Binding struct {
 	// ProjectID and Region receive the credential's scope, when the
 	// provider block leaves them unset.
 	ProjectID, Region string
+	// STSEndpoint receives "https://" + the emulator's host + STSPath,
+	// whatever the block says, so that a credential chain that reaches
+	// for an STS reaches only the emulator's (it speaks http: a driver
+	// whose library insists on https fails there, on loopback).
+	STSEndpoint, STSPath string
+	// Chain are the attributes that choose a credential chain (a
+	// profile, a role to assume): Aim clears them, as the emulator's
+	// credential stands for the whole chain.
+	Chain []string
 }
 
 // Bound is implemented by a Provider whose fnprobe driver can be aimed at

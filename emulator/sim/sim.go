@@ -254,6 +254,14 @@ type Provider interface {
 	Handler(env *Env) http.Handler
 }
 
+// Auxiliary is implemented by an emulated service that no driver invokes
+// (a security token service, reached through a driver's credential
+// chain): it has no Binding. AuxiliaryTo names the credential kind it
+// serves, e.g. "alicloud".
+type Auxiliary interface {
+	AuxiliaryTo() string
+}
+
 // Server is an http.Handler serving every registered provider on its own
 // path prefix. It gives every request a body read deadline and writes one
 // access log line per request.

@@ -12,10 +12,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -39,7 +39,7 @@ const (
 	FC3Version     = "2023-03-30"
 )
 
-// Environment variables the credentials fall back to.
+// Environment variables of the credential chain's environment source.
 const (
 	EnvAccessKeyID     = "ALIBABA_CLOUD_ACCESS_KEY_ID"
 	EnvAccessKeySecret = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
@@ -53,8 +53,9 @@ const userAgent = "fnprobe (alicloud)"
 type Driver struct {
 	fc2    bool
 	client wire.Client
-	// Getenv reads the credential fallbacks; nil means os.Getenv.
-	Getenv func(string) string
+	// creds caches the credential chain of each distinct provider
+	// configuration (credentials.go).
+	creds credCache
 	// PollInterval is the first wait between async task polls (doubling up
 	// to 2s); zero means 100ms.
 	PollInterval time.Duration
@@ -95,6 +96,14 @@ func (d *Driver) Schema() providers.Schema {
 		"access_key_secret": attr("access_key_secret", false),
 		"security_token":    attr("security_token", false),
 		"endpoint":          attr("endpoint", false),
+		"profile":           attr("profile", false),
+		"sts_endpoint":      attr("sts_endpoint", false),
+		"assume_role": &hcldec.BlockSpec{TypeName: "assume_role", Nested: hcldec.ObjectSpec{
+			"role_arn":         attr("role_arn", true),
+			"session_name":     attr("session_name", false),
+			"external_id":      attr("external_id", false),
+			"duration_seconds": &hcldec.AttrSpec{Name: "duration_seconds", Type: cty.Number},
+		}},
 	}
 	f := hcldec.ObjectSpec{
 		"name":      attr("name", true),
@@ -108,7 +117,7 @@ func (d *Driver) Schema() providers.Schema {
 		Provider:  p,
 		Function:  f,
 		Sensitive: []string{"access_key_secret", "security_token"},
-		SecretEnv: []string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"},
+		SecretEnv: []string{EnvAccessKeySecret, EnvSecurityToken, EnvOIDCToken},
 		Types:     []string{providers.TypeSync, providers.TypeAsync},
 		Wait:      true,
 	}
@@ -142,6 +151,7 @@ func (d *Driver) ValidateFunction(provider, function cty.Value) map[string]strin
 			pp = append(pp, "account_id is required unless endpoint is set")
 		}
 	}
+	pp = append(pp, credProblems(readCredConfig(provider), providers.String(provider, "sts_endpoint"))...)
 	if len(pp) > 0 {
 		problems["provider"] = d.typ() + " provider: " + strings.Join(pp, "; ")
 	}
@@ -175,30 +185,56 @@ func readConfig(p cty.Value, fc2 bool) config {
 	return c
 }
 
-func (d *Driver) config(p cty.Value) (config, error) {
-	c := readConfig(p, d.fc2)
-	getenv := d.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	if c.ak == "" && c.secret == "" {
-		c.ak, c.secret = getenv(EnvAccessKeyID), getenv(EnvAccessKeySecret)
-		if c.token == "" {
-			c.token = getenv(EnvSecurityToken)
-		}
-	}
-	if c.ak == "" || c.secret == "" {
-		return c, fmt.Errorf("%s: no credentials: set access_key_id and access_key_secret, or %s and %s", d.typ(), EnvAccessKeyID, EnvAccessKeySecret)
-	}
+// config reads the provider block and resolves its credentials through
+// the chain (credentials.go), handing every part of them to req's
+// secrets. A configuration error, a chain that cannot work and an STS
+// refusal are Permanent; an STS that cannot be reached is not.
+func (d *Driver) config(ctx context.Context, req *providers.Request) (config, error) {
+	c := readConfig(req.Provider, d.fc2)
 	switch {
 	case c.endpoint != "":
 	case c.region == "":
-		return c, fmt.Errorf("%s: region is required unless endpoint is set", d.typ())
+		return c, providers.Permanent(fmt.Errorf("%s: region is required unless endpoint is set", d.typ()), providers.ConfigHint)
 	case d.fc2 && c.accountID == "":
-		return c, fmt.Errorf("%s: account_id is required unless endpoint is set", d.typ())
+		return c, providers.Permanent(fmt.Errorf("%s: account_id is required unless endpoint is set", d.typ()), providers.ConfigHint)
 	}
 	c.endpoint = c.publicEndpoint(d.fc2)
+	e := d.creds.entry(readCredConfig(req.Provider))
+	switch {
+	case errors.Is(e.err, ErrNoCredentials):
+		return c, providers.Permanent(fmt.Errorf("%s: %w", d.typ(), e.err), providers.ConfigHint)
+	case e.err != nil:
+		return c, providers.Permanent(fmt.Errorf("%s: credentials from %s: %w", d.typ(), e.source, e.err), providers.ConfigHint)
+	}
+	cred, err := e.credentials(ctx)
+	if err != nil {
+		err = fmt.Errorf("%s: %w", d.typ(), err)
+		if stsRefused(err) {
+			return c, providers.Permanent(err, STSHint)
+		}
+		return c, err
+	}
+	if e.source != sourceBlock {
+		// Learnt at run time (the environment, a file, STS): redacted
+		// wherever fnprobe prints. The block's own secret and token are
+		// Sensitive already; its access key id stays readable, as it
+		// was, so a refusal names it.
+		req.AddSecrets(cred.AccessKeyId, cred.AccessKeySecret, cred.SecurityToken)
+	}
+	c.ak, c.secret, c.token = cred.AccessKeyId, cred.AccessKeySecret, cred.SecurityToken
 	return c, nil
+}
+
+// CredentialSource implements providers.CredentialSourcer: the source
+// the provider block's credentials come from, read from the block, the
+// environment and the files only.
+func (d *Driver) CredentialSource(_ context.Context, provider cty.Value) (string, error) {
+	e := d.creds.entry(readCredConfig(provider))
+	if errors.Is(e.err, ErrNoCredentials) {
+		// run says where to set them; plan keeps to one line.
+		return "", fmt.Errorf("%w in the provider block, the environment, the OIDC variables, a profile or ALIBABA_CLOUD_ECS_METADATA", ErrNoCredentials)
+	}
+	return e.source, e.err
 }
 
 // publicEndpoint is the configured endpoint, else Function Compute's public
@@ -327,9 +363,9 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	if req.Type != providers.TypeSync && req.Type != providers.TypeAsync && req.Type != "" {
 		return nil, &providers.TypeError{Provider: d.typ(), Type: req.Type}
 	}
-	cfg, err := d.config(req.Provider)
+	cfg, err := d.config(ctx, req)
 	if err != nil {
-		return nil, providers.Permanent(err, providers.ConfigHint)
+		return nil, err
 	}
 	name := providers.String(req.Function, "name")
 	service := providers.String(req.Function, "service")

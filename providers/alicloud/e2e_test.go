@@ -346,23 +346,6 @@ func TestErrorRateDeterministic(t *testing.T) {
 	}
 }
 
-func TestCredentialsFromEnvironment(t *testing.T) {
-	r := start(t)
-	d := alicloud.NewFC3()
-	defer d.Close()
-	env := map[string]string{alicloud.EnvAccessKeyID: testAK, alicloud.EnvAccessKeySecret: testSecret}
-	d.Getenv = func(k string) string { return env[k] }
-	p := cty.ObjectVal(map[string]cty.Value{"endpoint": cty.StringVal(r.URL)})
-	res, err := d.Invoke(context.Background(), &providers.Request{Provider: p, Function: functionVal("", "echo", ""), Type: providers.TypeSync})
-	if err != nil || res.Status != 200 {
-		t.Fatalf("res %+v err %v", res, err)
-	}
-	d.Getenv = func(string) string { return "" }
-	if _, err := d.Invoke(context.Background(), &providers.Request{Provider: p, Function: functionVal("", "echo", ""), Type: providers.TypeSync}); err == nil {
-		t.Errorf("no error without credentials")
-	}
-}
-
 func TestConcurrentInvocations(t *testing.T) {
 	r := start(t)
 	d := alicloud.NewFC3()

@@ -141,6 +141,13 @@ func (a *fcAPI) credential(ak, token string) (sim.Credential, *apiError) {
 	if c.SecurityToken != token {
 		return c, errorf(http.StatusForbidden, "InvalidSecurityToken", "the security token you provided is invalid or missing").is(sim.VerdictBadToken)
 	}
+	if c.Expired {
+		// A temporary credential past its Expiration (or one the
+		// configuration marks expired). FC's code for it is not
+		// documented [?]; STS and the POP gateway say
+		// InvalidSecurityToken.Expired.
+		return c, errorf(http.StatusForbidden, "InvalidSecurityToken.Expired", "the security token you provided has expired").is(sim.VerdictBadToken)
+	}
 	return c, nil
 }
 

@@ -3,6 +3,7 @@ package alicloud
 import (
 	"crypto/hmac"
 	"crypto/md5"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -226,4 +227,28 @@ func ParseFC(header string) (accessKeyID, signature string, err error) {
 		return "", "", errors.New("malformed FC authorization")
 	}
 	return ak, sig, nil
+}
+
+// RPCStringToSign builds the string-to-sign of Alibaba Cloud's RPC
+// signature (SignatureVersion 1.0, as STS and credentials-go use it):
+// METHOD&%2F&percentEncode(k1=v1&k2=v2...), the parameters (every one
+// but Signature) sorted by name, each name and value percent-encoded.
+func RPCStringToSign(method string, params map[string]string) string {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = PercentEncode(k) + "=" + PercentEncode(params[k])
+	}
+	return method + "&" + PercentEncode("/") + "&" + PercentEncode(strings.Join(parts, "&"))
+}
+
+// RPCSignature is base64(HMAC-SHA1(secret + "&", stringToSign)).
+func RPCSignature(secret, stringToSign string) string {
+	m := hmac.New(sha1.New, []byte(secret+"&"))
+	m.Write([]byte(stringToSign))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
