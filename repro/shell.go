@@ -33,24 +33,54 @@ func Lit(s string) Word { return Word{{Text: s}} }
 // shellName is a name a shell can expand with "${NAME}".
 var shellName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// String renders w for a POSIX shell.
-func (w Word) String() string {
+// EnvName returns name if a shell can expand it, else name with every
+// character but letters, digits and '_' replaced by '_' (a leading digit
+// gets a '_' before it). Shells do not pass variables with other names
+// (FNPROBE_VAR_my-token) on to commands, so the reference is to a
+// variable the user exports.
+func EnvName(name string) string {
+	if shellName.MatchString(name) {
+		return name
+	}
 	var b strings.Builder
-	for _, p := range w {
+	for i, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_':
+		case r >= '0' && r <= '9':
+			if i == 0 {
+				b.WriteByte('_')
+			}
+		default:
+			r = '_'
+		}
+		b.WriteRune(r)
+	}
+	if b.Len() == 0 {
+		return "_"
+	}
+	return b.String()
+}
+
+// String renders w for a POSIX shell, as a command's first word.
+func (w Word) String() string { return w.render(true) }
+
+// render renders w; first says it is the command's first word, where
+// "NAME=" would make an assignment.
+func (w Word) render(first bool) string {
+	var b strings.Builder
+	for i, p := range w {
 		switch {
 		case p.Env != "":
-			if shellName.MatchString(p.Env) {
-				b.WriteString(`"${` + p.Env + `}"`)
-			} else {
-				// A name no shell can expand (FNPROBE_VAR_my-token): ask
-				// printenv (trailing newlines of the value are lost).
-				b.WriteString(`"$(printenv ` + Quote(p.Env) + `)"`)
-			}
+			b.WriteString(`"${` + EnvName(p.Env) + `}"`)
 		case p.Shell != "":
 			b.WriteString(p.Shell)
 		default:
 			if p.Text != "" {
-				b.WriteString(Quote(p.Text))
+				if i == 0 && !first {
+					b.WriteString(quoteFlag(p.Text))
+				} else {
+					b.WriteString(Quote(p.Text))
+				}
 			}
 		}
 	}
@@ -64,9 +94,21 @@ func (w Word) String() string {
 func Line(words []Word) string {
 	s := make([]string, len(words))
 	for i, w := range words {
-		s[i] = w.String()
+		s[i] = w.render(i == 0)
 	}
 	return strings.Join(s, " ")
+}
+
+// quoteFlag quotes s, an argument after the first, leaving a leading
+// "-name=" unquoted where it can be: -target='invocation.a["k"]'.
+func quoteFlag(s string) string {
+	if i := strings.IndexByte(s, '='); i > 0 && s[0] == '-' && bare(s[:i]) {
+		if s[i+1:] == "" {
+			return s
+		}
+		return s[:i+1] + Quote(s[i+1:])
+	}
+	return Quote(s)
 }
 
 // bare reports whether s can stand unquoted: a non-empty run of
