@@ -26,10 +26,10 @@ const (
 
 // Notes a Result may carry.
 const (
-	NotePassDir  = "pass -repro-dir to write the payload"
+	NotePassDir = "pass -repro-dir to write the payload"
 	// Placeholder is the payload file a command refers to when none was
 	// written.
-	Placeholder = "payload.json"
+	Placeholder  = "payload.json"
 	noteWithheld = "the command is withheld: it would show a secret that comes from no environment variable fnprobe knows"
 )
 

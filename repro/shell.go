@@ -143,7 +143,7 @@ func raw(r rune) bool {
 }
 
 // Quote returns s as one word of a POSIX shell: as is when nothing in it
-// is special, else in single quotes (a quote inside as '\''). A byte that
+// is special, else in single quotes (a quote inside as '\”). A byte that
 // must not reach a terminal raw (a control character, invalid UTF-8, a
 // bidirectional override) is written as "$(printf '\ooo')", which gives the
 // byte back: command substitution strips only newlines, and those are
