@@ -118,7 +118,7 @@ func (b *Builder) Build(addr string, d providers.Driver, req *providers.Request)
 	if len(payload) > 0 {
 		switch {
 		case secret:
-			note(fmt.Sprintf("the payload holds a secret (%s) and is not written: give the function that value yourself", b.secretNames(string(payload))))
+			note(fmt.Sprintf("the payload holds a secret (%s), so it is not written: write %s yourself, or rerun with fnprobe", b.secretNames(string(payload)), Placeholder))
 		case b.opts.Dir != "":
 			path, err := b.writePayload(addr, d, payload)
 			if err != nil {

@@ -27,7 +27,7 @@ func (d *Driver) Repro(req *providers.Request, p providers.ReproPayload) (provid
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	r := providers.Repro{Tool: "sh", Dir: workDir(req), Args: argv, Stdin: true}
+	r := providers.Repro{Tool: "the shell", Dir: workDir(req), Args: argv, Stdin: true}
 	for _, k := range names {
 		r.Env = append(r.Env, k+"="+env[k])
 	}
