@@ -36,11 +36,15 @@ func (r *suiteRun) reproFunc(loaded *loadedSuite, path string, redactor *spec.Re
 	if r.f.emulate.config != "" {
 		args = append(args, "-emulate="+r.f.emulate.config)
 	}
+	suite := "" // one suite: the payload files are named after the address alone
+	if r.several {
+		suite = path
+	}
 	b := repro.New(repro.Options{
 		Dir:       r.f.reproDir,
 		Secrets:   repro.NewSecrets(refs),
 		Redact:    redactor.String,
-		Suite:     path,
+		Suite:     suite,
 		RerunArgs: args,
 		Paths:     []string{path},
 	})

@@ -32,7 +32,7 @@ type Human struct {
 	runDiag hcl.Diagnostics // run-level diagnostics
 	outputs []executor.OutputInfo
 	hasOut  bool
-	samples []addrSample // sampled invocations, in arrival order
+	samples []addrSample                   // sampled invocations, in arrival order
 	repros  map[string]*executor.ReproInfo // failed invocations' repro commands, by address
 	// Samples in progress: the next line due off a terminal, by address;
 	// whether a live line is on screen.

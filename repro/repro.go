@@ -124,7 +124,7 @@ func (b *Builder) Build(addr string, d providers.Driver, req *providers.Request)
 			if err != nil {
 				note(b.redact(err.Error()))
 			} else {
-				pp.File, res.PayloadFile = path, path
+				pp.File, pp.Inline, res.PayloadFile = path, false, path
 			}
 		}
 	}
