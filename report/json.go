@@ -234,6 +234,14 @@ type jsonRepro struct {
 	Note        string `json:"note,omitempty"`
 }
 
+// info is the ReproInfo r stands for (report merge); nil for nil.
+func (r *jsonRepro) info() *executor.ReproInfo {
+	if r == nil {
+		return nil
+	}
+	return &executor.ReproInfo{Tool: r.Tool, Doc: r.Doc, Command: r.Command, Rerun: r.Rerun, PayloadFile: r.PayloadFile, Note: r.Note}
+}
+
 // jsonReproOf renders r, every string redacted; nil for nil.
 func (o Options) jsonReproOf(r *executor.ReproInfo) *jsonRepro {
 	if r == nil {
