@@ -102,6 +102,9 @@ func Line(words []Word) string {
 // quoteFlag quotes s, an argument after the first, leaving a leading
 // "-name=" unquoted where it can be: -target='invocation.a["k"]'.
 func quoteFlag(s string) string {
+	if s != "" && s[0] != '=' && bare(strings.ReplaceAll(s, "=", "")) {
+		return s // '=' is special in a first word only
+	}
 	if i := strings.IndexByte(s, '='); i > 0 && s[0] == '-' && bare(s[:i]) {
 		if s[i+1:] == "" {
 			return s

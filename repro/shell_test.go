@@ -112,7 +112,9 @@ func TestQuoteFlag(t *testing.T) {
 		`-target=invocation.ping["k"]`: `-target='invocation.ping["k"]'`,
 		"-var=a=b":                     "-var='a=b'",
 		"-x=":                          "-x=",
-		"x=y":                          "'x=y'",
+		"x=y":                          "x=y",
+		"=y":                           "'=y'",
+		"X-Fc-Log-Type=Tail":           "X-Fc-Log-Type=Tail",
 	} {
 		if got := Line([]Word{Lit("fnprobe"), Lit(in)}); got != "fnprobe "+want {
 			t.Errorf("%q: got %s, want fnprobe %s", in, got, want)
