@@ -438,13 +438,13 @@ func TestRedactMatrix(t *testing.T) {
 						if !strings.Contains(out, "fnprobe run -target=invocation.lambda") {
 							t.Errorf("%s: no rerun line:\n%s", where, out)
 						}
-						if !strings.Contains(out, `token=`+"'"+`"${FNPROBE_VAR_token}"`) && !strings.Contains(out, `token=`+"'"+`\"${FNPROBE_VAR_token}\"`) {
+						if !strings.Contains(out, `--url-query token="${FNPROBE_VAR_token}"`) && !strings.Contains(out, `--url-query token=\"${FNPROBE_VAR_token}\"`) {
 							t.Errorf("%s: the curl line does not refer to FNPROBE_VAR_token:\n%s", where, out)
 						}
 						if !strings.Contains(out, `X-Key: '"${TCB_ACCESS_TOKEN}"`) && !strings.Contains(out, `X-Key: '\"${TCB_ACCESS_TOKEN}\"`) {
 							t.Errorf("%s: the curl line does not refer to TCB_ACCESS_TOKEN:\n%s", where, out)
 						}
-						if source == "-var" && !strings.Contains(out, `-var='token='`) {
+						if source == "-var" && !strings.Contains(out, `-var='token=`) && !strings.Contains(out, `-var=token=`) {
 							t.Errorf("%s: the rerun line has no -var:\n%s", where, out)
 						}
 						if source == "-var" && !strings.Contains(out, `"${FNPROBE_VAR_token}"`) && !strings.Contains(out, `\"${FNPROBE_VAR_token}\"`) {

@@ -148,7 +148,7 @@ func TestBuild(t *testing.T) {
 			if strings.Contains(all, token) || strings.Contains(all, unknown) || strings.Contains(all, "tok'") {
 				t.Errorf("a secret shows: %+v", res)
 			}
-			if want := `fnprobe run -target='invocation.x["k"]' -var='token='"${FNPROBE_VAR_token}" 'suite dir'`; res.Rerun != want {
+			if want := `fnprobe run -target='invocation.x["k"]' -var=token="${FNPROBE_VAR_token}" 'suite dir'`; res.Rerun != want {
 				t.Errorf("rerun %s, want %s", res.Rerun, want)
 			}
 			if tc.wantCmd == nil && res.Command != "" {

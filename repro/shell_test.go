@@ -110,7 +110,8 @@ func TestSecretsWordShell(t *testing.T) {
 func TestQuoteFlag(t *testing.T) {
 	for in, want := range map[string]string{
 		`-target=invocation.ping["k"]`: `-target='invocation.ping["k"]'`,
-		"-var=a=b":                     "-var='a=b'",
+		"-var=a=b":                     "-var=a=b",
+		"-var=a=b c":                   "-var='a=b c'",
 		"-x=":                          "-x=",
 		"x=y":                          "x=y",
 		"=y":                           "'=y'",
