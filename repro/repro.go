@@ -284,7 +284,12 @@ func (b *Builder) writePayload(addr string, d providers.Driver, payload []byte) 
 	if b.holdsSecret(string(content)) {
 		return "", errors.New("the payload is not written: it holds a secret")
 	}
-	path := filepath.Join(b.opts.Dir, FileName(b.opts.Suite, addr))
+	name := FileName(b.opts.Suite, addr)
+	if b.holdsSecret(name) {
+		// A for_each key that is a secret: the name keeps the hash only.
+		name = "invocation-" + name[strings.LastIndexByte(name, '-')+1:]
+	}
+	path := filepath.Join(b.opts.Dir, name)
 	if err := WriteFile(path, content); err != nil {
 		return "", fmt.Errorf("writing the payload: %w", err)
 	}

@@ -181,3 +181,23 @@ func TestBuild(t *testing.T) {
 		})
 	}
 }
+
+// A for_each key that is a secret does not reach the payload file's name,
+// and the rerun line refers to its variable.
+func TestBuildSecretKey(t *testing.T) {
+	const key = "secretkey1234"
+	redact := func(s string) string { return strings.ReplaceAll(s, key, "(sensitive)") }
+	dir := t.TempDir()
+	b := New(Options{Dir: dir, Secrets: NewSecrets(map[string]string{key: "TCB_ACCESS_TOKEN"}), Redact: redact})
+	req := &providers.Request{Payload: []byte("{}"), Provider: cty.EmptyObjectVal, Function: cty.EmptyObjectVal}
+	res := b.Build(`invocation.k["`+key+`"]`, tool{"data"}, req)
+	if res.PayloadFile == "" || strings.Contains(res.PayloadFile, key) || strings.Contains(res.Command+res.Rerun+res.Note, key) {
+		t.Fatalf("the key shows: %+v", res)
+	}
+	if want := `fnprobe run -target='invocation.k["'"${TCB_ACCESS_TOKEN}"'"]'`; res.Rerun != want {
+		t.Errorf("rerun %s, want %s", res.Rerun, want)
+	}
+	if !strings.Contains(res.Command, res.PayloadFile) {
+		t.Errorf("command %s does not read %s", res.Command, res.PayloadFile)
+	}
+}
