@@ -78,12 +78,13 @@ func (s *Secrets) Words(texts ...string) []Word {
 	return out
 }
 
-// Names returns the variables of the secrets found in text, sorted.
+// Names returns the variables of the secrets found in text, as a shell
+// refers to them (EnvName), sorted.
 func (s *Secrets) Names(text string) []string {
 	seen := map[string]bool{}
 	for _, p := range s.Word(text) {
 		if p.Env != "" {
-			seen[p.Env] = true
+			seen[EnvName(p.Env)] = true
 		}
 	}
 	names := make([]string, 0, len(seen))
