@@ -14,6 +14,7 @@ import (
 	"github.com/fnprobe/fnprobe/executor"
 	"github.com/fnprobe/fnprobe/planner"
 	"github.com/fnprobe/fnprobe/report"
+	"github.com/fnprobe/fnprobe/repro"
 	"github.com/fnprobe/fnprobe/spec"
 )
 
@@ -237,6 +238,17 @@ func (r *suiteRun) openReports(base report.Options) int {
 			return executor.ExitConfig
 		}
 		*rep.file = f
+	}
+	if r.f.reproDir != "" {
+		if err := repro.PrepareDir(r.f.reproDir); err != nil {
+			r.showDiags(base, hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot write the repro directory",
+				Detail:   fmt.Sprintf("The -repro-dir directory cannot be written, so nothing was invoked: %s.", err),
+			}})
+			r.closeReports()
+			return executor.ExitConfig
+		}
 	}
 	r.openCI()
 	if r.jsonFile != nil {

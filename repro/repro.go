@@ -326,3 +326,19 @@ func WriteFile(path string, content []byte) (err error) {
 	}
 	return os.Rename(f.Name(), path)
 }
+
+// PrepareDir creates dir (0700) when missing and checks that a payload
+// can be written in it, so that a -repro-dir that cannot work is a
+// command-line error before anything runs.
+func PrepareDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".repro-check-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
