@@ -140,6 +140,18 @@ invocation "down" {
   payload  = var.token
 }
 
+# A secret in the query and a header, none in the payload: the payload is
+# written to -repro-dir, the secret is a reference in the curl line.
+invocation "query" {
+  function = function.echo
+  payload  = jsonencode({ plain = "x" })
+  query    = { token = var.token, key = env("TCB_ACCESS_TOKEN") }
+  headers  = { "X-Key" = env("TCB_ACCESS_TOKEN") }
+  expect {
+    body = "nope"
+  }
+}
+
 invocation "down_env" {
   function = function.down_env
 }
@@ -336,6 +348,7 @@ func TestRedactMatrix(t *testing.T) {
 			junit := filepath.Join(dir, "junit.xml")
 			markdown := filepath.Join(dir, "summary.md")
 			stepSummary := filepath.Join(dir, "step_summary.md")
+			reproDir := filepath.Join(dir, "repro")
 
 			for _, tc := range []struct {
 				args     []string
@@ -343,13 +356,13 @@ func TestRedactMatrix(t *testing.T) {
 				github   bool // on GitHub Actions: annotations, step summary
 				want     int
 			}{
-				{args: []string{"run", "-no-color", "-junit", junit}, want: 1},
+				{args: []string{"run", "-no-color", "-junit", junit, "-repro-dir", reproDir}, want: 1},
 				{args: []string{"run", "-no-color", "-report-markdown", markdown}, github: true, want: 1},
 				{args: []string{"run", "-json", "-report-markdown", markdown}, github: true, want: 1},
 				{args: []string{"run", "-verbose"}, github: true, terminal: true, want: 1},
 				{args: []string{"run", "-ci", "github", "-no-color"}, want: 1},
 				{args: []string{"run"}, terminal: true, want: 1},
-				{args: []string{"run", "-json"}, want: 1},
+				{args: []string{"run", "-json", "-repro-dir", reproDir}, want: 1},
 				{args: []string{"run", "-verbose", "-no-color"}, want: 1},
 				{args: []string{"run", "-verbose", "-json"}, want: 1},
 				{args: []string{"plan", "-no-color"}, want: 0},
@@ -419,6 +432,25 @@ func TestRedactMatrix(t *testing.T) {
 							}
 						}
 					}
+					if tc.args[0] == "run" && path == suite {
+						// Every failure ends with its repro lines, the
+						// secrets in them references to their variables.
+						if !strings.Contains(out, "fnprobe run -target=invocation.lambda") {
+							t.Errorf("%s: no rerun line:\n%s", where, out)
+						}
+						if !strings.Contains(out, `--url-query token="${FNPROBE_VAR_token}"`) && !strings.Contains(out, `--url-query token=\"${FNPROBE_VAR_token}\"`) {
+							t.Errorf("%s: the curl line does not refer to FNPROBE_VAR_token:\n%s", where, out)
+						}
+						if !strings.Contains(out, `X-Key: '"${TCB_ACCESS_TOKEN}"`) && !strings.Contains(out, `X-Key: '\"${TCB_ACCESS_TOKEN}\"`) {
+							t.Errorf("%s: the curl line does not refer to TCB_ACCESS_TOKEN:\n%s", where, out)
+						}
+						if source == "-var" && !strings.Contains(out, `-var='token=`) && !strings.Contains(out, `-var=token=`) {
+							t.Errorf("%s: the rerun line has no -var:\n%s", where, out)
+						}
+						if source == "-var" && !strings.Contains(out, `"${FNPROBE_VAR_token}"`) && !strings.Contains(out, `\"${FNPROBE_VAR_token}\"`) {
+							t.Errorf("%s: the rerun line does not refer to FNPROBE_VAR_token:\n%s", where, out)
+						}
+					}
 					if len(tc.args) > 1 && tc.args[1] == "-verbose" && path == suite && !strings.Contains(out, "POST ") {
 						t.Errorf("%s: no request trace in the output:\n%s", where, out)
 					}
@@ -432,6 +464,26 @@ func TestRedactMatrix(t *testing.T) {
 				t.Fatal(err)
 			}
 			assertNoSecret(t, "JUnit", string(b))
+			// The payload files: owner-only, and secret-free (a payload
+			// holding a secret is not written).
+			if fi, err := os.Stat(reproDir); err != nil || fi.Mode().Perm() != 0o700 {
+				t.Errorf("-repro-dir: %v, mode %v, want 0700", err, fi)
+			}
+			files, _ := os.ReadDir(reproDir)
+			if len(files) == 0 {
+				t.Errorf("-repro-dir %s holds no payload", reproDir)
+			}
+			for _, f := range files {
+				fi, err := f.Info()
+				if err != nil || fi.Mode().Perm() != 0o600 {
+					t.Errorf("%s: %v, mode %v, want 0600", f.Name(), err, fi)
+				}
+				b, err := os.ReadFile(filepath.Join(reproDir, f.Name()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				assertNoSecret(t, "-repro-dir "+f.Name(), string(b))
+			}
 			if err := xml.Unmarshal(b, new(struct{})); err != nil {
 				t.Errorf("JUnit is not XML: %v", err)
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/fnprobe/fnprobe/executor"
 	"github.com/fnprobe/fnprobe/planner"
 	"github.com/fnprobe/fnprobe/report"
+	"github.com/fnprobe/fnprobe/repro"
 	"github.com/fnprobe/fnprobe/spec"
 )
 
@@ -66,6 +67,7 @@ type suiteFlags struct {
 	shard               shardFlag // -shard I/N (cli/shard.go)
 	ci                  ciFlag    // -ci (run)
 	markdown            string    // -report-markdown (run)
+	reproDir            string    // -repro-dir (run)
 }
 
 func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
@@ -93,6 +95,7 @@ func (f *suiteFlags) register(fs *flag.FlagSet, cmd string) {
 		fs.BoolVar(&f.allowEmpty, "allow-empty", false, "exit 0 when nothing is selected (default: exit 2)")
 		fs.Var(&f.ci, "ci", "follow a CI's conventions, `MODE` auto (GitHub Actions when GITHUB_ACTIONS=true), github or none: annotate failed checks, append the Markdown summary to the step summary")
 		fs.StringVar(&f.markdown, "report-markdown", "", "also write a Markdown summary to `FILE` (on GitHub Actions, it is also appended to GITHUB_STEP_SUMMARY)")
+		fs.StringVar(&f.reproDir, "repro-dir", "", "write the payload of each failed invocation to `DIR`, for the repro commands its diagnostic ends with (created 0700)")
 	}
 	if cmd != "graph" {
 		fs.Var(&f.shard, "shard", "run (plan) only shard `I/N` of the selected invocations, 1 ≤ I ≤ N: whole dependency chains, balanced by count (CI matrices; see fnprobe report merge)")
@@ -147,6 +150,7 @@ type suiteRun struct {
 	emu           *emulation          // -emulate
 	emptyShard    bool                // this suite's -shard has no invocations
 	ci            ciReports           // -ci, -report-markdown (cli/ci.go)
+	repro         executor.ReproFunc  // the current suite's repro lines (cli/repro.go)
 }
 
 func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
@@ -234,6 +238,17 @@ func (r *suiteRun) openReports(base report.Options) int {
 			return executor.ExitConfig
 		}
 		*rep.file = f
+	}
+	if r.f.reproDir != "" {
+		if err := repro.PrepareDir(r.f.reproDir); err != nil {
+			r.showDiags(base, hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot write the repro directory",
+				Detail:   fmt.Sprintf("The -repro-dir directory cannot be written, so nothing was invoked: %s.", err),
+			}})
+			r.closeReports()
+			return executor.ExitConfig
+		}
 	}
 	r.openCI()
 	if r.jsonFile != nil {
@@ -443,6 +458,7 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 		}})
 		return executor.ExitConfig
 	}
+	r.repro = r.reproFunc(loaded, path, redactor)
 	return r.run(ctx, plan, ropts, junit, md, last)
 }
 
@@ -542,6 +558,7 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 			SampleCalls: f.sampleCalls,
 			// The JSON reports carry result.value; the others never read it.
 			LeanResults: r.jsonView == nil && r.jsonFileV == nil,
+			Repro:       r.repro,
 		})
 	}); perr != nil {
 		runErr = perr

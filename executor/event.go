@@ -138,6 +138,9 @@ type ResultInfo struct {
 	Diags hcl.Diagnostics
 	// Throttled counts the attempts the provider throttled (HTTP 429).
 	Throttled int
+	// Repro says how to make the request again (Options.Repro); nil when
+	// not asked for, or when no request was made.
+	Repro *ReproInfo
 
 	call      *stats.Call // what a call of a sample adds to its statistics
 	permanent bool        // an error that no retry, and no other call, can heal

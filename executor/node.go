@@ -75,6 +75,7 @@ func (e *executor) runNode(ctx context.Context, i int) {
 		out = e.attempts(ctx, inst, req, evalCtx, info, callMode{})
 	}
 	out.Duration = e.opts.Clock().Sub(start)
+	e.repro(info.Addr, inst.Function.Provider.Driver, req, out)
 	e.finish(i, out.Status, out, info)
 }
 

@@ -77,6 +77,9 @@ type Options struct {
 	Budget *providers.Budget
 	Sleep  SleepFunc // waits between attempts; nil: a timer honouring ctx
 	Clock  func() time.Time
+	// Repro, when set, makes the repro commands of every invocation that
+	// failed or errored after its request was made (ResultInfo.Repro).
+	Repro ReproFunc
 }
 
 // SleepFunc waits for d or until ctx is done.

@@ -73,6 +73,7 @@ type githubResult struct {
 	status executor.Status
 	reason string
 	diags  hcl.Diagnostics
+	rerun  string // the repro's rerun line, "" none
 }
 
 // NewGitHub returns a GitHub collector; write the annotations with WriteTo
@@ -94,7 +95,11 @@ func (g *GitHub) Event(e executor.Event) {
 		if len(r.Diags) == 0 && r.Status != executor.StatusError {
 			return
 		}
-		g.results = append(g.results, githubResult{inv: *e.Invocation, status: r.Status, reason: r.Reason, diags: r.Diags})
+		gr := githubResult{inv: *e.Invocation, status: r.Status, reason: r.Reason, diags: r.Diags}
+		if r.Repro != nil {
+			gr.rerun = r.Repro.Rerun
+		}
+		g.results = append(g.results, gr)
 	case executor.EventDiagnostic:
 		g.runDiags = append(g.runDiags, e.Diags...)
 	}
@@ -111,6 +116,7 @@ func (g *GitHub) WriteTo(w io.Writer) (int64, error) {
 
 	var anns []Annotation
 	for _, r := range results {
+		first := len(anns)
 		block := invocationRange(r.inv, g.opts)
 		diags := diagnostics(r.diags, r.inv.Addr, g.opts)
 		for _, d := range diags {
@@ -127,6 +133,13 @@ func (g *GitHub) WriteTo(w io.Writer) (int64, error) {
 				Title:   g.opts.redact(r.inv.Addr) + ": Invocation could not be made",
 				Message: g.opts.redact(reason),
 			})
+		}
+		// The invocation's last error says how to rerun just it.
+		for i := len(anns) - 1; i >= first && r.rerun != ""; i-- {
+			if anns[i].Level == "error" {
+				anns[i].Message += "\n\nRerun just this invocation: " + g.opts.redact(r.rerun)
+				break
+			}
 		}
 	}
 	errorsFirstAnnotations(anns)

@@ -32,7 +32,8 @@ type Human struct {
 	runDiag hcl.Diagnostics // run-level diagnostics
 	outputs []executor.OutputInfo
 	hasOut  bool
-	samples []addrSample // sampled invocations, in arrival order
+	samples []addrSample                   // sampled invocations, in arrival order
+	repros  map[string]*executor.ReproInfo // failed invocations' repro commands, by address
 	// Samples in progress: the next line due off a terminal, by address;
 	// whether a live line is on screen.
 	progressNext map[string]time.Duration
@@ -92,6 +93,12 @@ func (h *Human) Event(e executor.Event) {
 		}
 		if len(e.Result.Diags) > 0 {
 			h.results = append(h.results, addrDiags{e.Invocation.Addr, e.Result.Diags})
+		}
+		if e.Result.Repro != nil {
+			if h.repros == nil {
+				h.repros = map[string]*executor.ReproInfo{}
+			}
+			h.repros[h.opts.redact(e.Invocation.Addr)] = e.Result.Repro
 		}
 	case executor.EventProgress:
 		if e.Invocation == nil || e.Sample == nil || h.opts.Quiet {
@@ -169,6 +176,18 @@ func (h *Human) finish(s *executor.Summary) {
 	}
 	diags = append(diags, diagnostics(h.runDiag, "", h.opts)...)
 	errorsFirst(diags)
+	// An invocation's repro lines follow its last error diagnostic
+	// (Diagnostic.Address is the redacted address, as h.repros's keys).
+	reproAt := map[int]*executor.ReproInfo{}
+	last := map[string]int{}
+	for i, d := range diags {
+		if d.Address != "" && d.Severity == SeverityError && h.repros[d.Address] != nil {
+			last[d.Address] = i
+		}
+	}
+	for addr, i := range last {
+		reproAt[i] = h.repros[addr]
+	}
 	// A blank line parts the diagnostics from the lines before them; with
 	// -quiet there are none.
 	sep := "\n"
@@ -185,8 +204,11 @@ func (h *Human) finish(s *executor.Summary) {
 		h.write(sep)
 		sep = "\n"
 	}
-	for _, d := range diags {
+	for i, d := range diags {
 		h.write(formatDiagnostic(d, h.p, h.opts.width(), true))
+		if r := reproAt[i]; r != nil {
+			h.write(reproLines(r, "  ", h.opts.redact))
+		}
 	}
 
 	if h.hasOut && len(h.outputs) > 0 && !h.opts.Quiet {
@@ -195,7 +217,7 @@ func (h *Human) finish(s *executor.Summary) {
 	}
 
 	h.write(sep + summaryMessage(s, h.p) + "\n")
-	h.results, h.runDiag, h.outputs, h.hasOut, h.samples = nil, nil, nil, false, nil
+	h.results, h.runDiag, h.outputs, h.hasOut, h.samples, h.repros = nil, nil, nil, false, nil, nil
 }
 
 // source returns the one-line source text of a gate's condition, "" when

@@ -20,7 +20,7 @@ import (
 // SchemaVersion is the version of the -json event stream (docs/output.md, "JSON event stream").
 // Its minor number grows when events or fields are added, its major number
 // when anything is removed, renamed or changes meaning.
-const SchemaVersion = "1.2"
+const SchemaVersion = "1.3"
 
 // JSON event levels ("@level").
 const (
@@ -221,6 +221,36 @@ type jsonResult struct {
 	Attempts    int             `json:"attempts"`
 	Value       json.RawMessage `json:"value"`
 	Diagnostics []Diagnostic    `json:"diagnostics"`
+	Repro       *jsonRepro      `json:"repro,omitempty"`
+}
+
+// jsonRepro is a failed invocation's repro commands (executor.ReproInfo).
+type jsonRepro struct {
+	Tool        string `json:"tool,omitempty"`
+	Doc         string `json:"doc,omitempty"`
+	Command     string `json:"command,omitempty"`
+	Rerun       string `json:"rerun,omitempty"`
+	PayloadFile string `json:"payload_file,omitempty"`
+	Note        string `json:"note,omitempty"`
+}
+
+// info is the ReproInfo r stands for (report merge); nil for nil.
+func (r *jsonRepro) info() *executor.ReproInfo {
+	if r == nil {
+		return nil
+	}
+	return &executor.ReproInfo{Tool: r.Tool, Doc: r.Doc, Command: r.Command, Rerun: r.Rerun, PayloadFile: r.PayloadFile, Note: r.Note}
+}
+
+// jsonReproOf renders r, every string redacted; nil for nil.
+func (o Options) jsonReproOf(r *executor.ReproInfo) *jsonRepro {
+	if r == nil {
+		return nil
+	}
+	return &jsonRepro{
+		Tool: o.redact(r.Tool), Doc: o.redact(r.Doc), Command: o.redact(r.Command), Rerun: o.redact(r.Rerun),
+		PayloadFile: o.redact(r.PayloadFile), Note: o.redact(r.Note),
+	}
 }
 
 type jsonOut struct {
@@ -358,6 +388,7 @@ func (j *JSON) Event(e executor.Event) {
 			Attempts:    r.Attempts,
 			Value:       JSONValue(r.Value, o.Redactor),
 			Diagnostics: diagnostics(r.Diags, e.Invocation.Addr, o),
+			Repro:       o.jsonReproOf(r.Repro),
 		}
 
 	case executor.EventProgress, executor.EventSample:

@@ -47,6 +47,7 @@ type junitCase struct {
 	reason     string
 	duration   time.Duration
 	diags      []Diagnostic
+	repro      *executor.ReproInfo
 }
 
 // NewJUnit returns a JUnit collector; write the file with WriteTo after the
@@ -78,6 +79,7 @@ func (j *JUnit) Event(e executor.Event) {
 			reason:   e.Result.Reason,
 			duration: e.Result.Duration,
 			diags:    diagnostics(e.Result.Diags, e.Invocation.Addr, j.opts),
+			repro:    e.Result.Repro,
 		})
 	case executor.EventDiagnostic:
 		j.runDiags = append(j.runDiags, diagnostics(e.Diags, "", j.opts)...)
@@ -199,6 +201,14 @@ func (j *JUnit) renderDiags(diags []Diagnostic) string {
 	return strings.Join(parts, "\n")
 }
 
+// renderRepro renders a failure's repro lines after its diagnostics.
+func (j *JUnit) renderRepro(r *executor.ReproInfo) string {
+	if r == nil {
+		return ""
+	}
+	return "\n" + reproLines(r, "", j.opts.redact)
+}
+
 // suite builds the testsuite element from what was collected: named after
 // Options.Suite, else Options.Path, else "fnprobe".
 func (j *JUnit) suite() (xmlTestSuite, time.Duration) {
@@ -246,14 +256,14 @@ func (j *JUnit) suite() (xmlTestSuite, time.Duration) {
 			if len(errs) > 0 && errs[0].Summary != "" {
 				msg = errs[0].Summary
 			}
-			tc.Failure = &xmlMessage{Message: line(msg), Type: "assertion", Text: text(j.renderDiags(errs))}
+			tc.Failure = &xmlMessage{Message: line(msg), Type: "assertion", Text: text(j.renderDiags(errs) + j.renderRepro(c.repro))}
 		case executor.StatusError:
 			suite.Errors++
 			msg := c.reason
 			if msg == "" {
 				msg = "error"
 			}
-			tc.Error = &xmlMessage{Message: line(msg), Type: "error", Text: text(j.renderDiags(errs))}
+			tc.Error = &xmlMessage{Message: line(msg), Type: "error", Text: text(j.renderDiags(errs) + j.renderRepro(c.repro))}
 		case executor.StatusSkip:
 			suite.Skipped++
 			tc.Skipped = &xmlMessage{Message: line(c.reason)}

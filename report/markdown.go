@@ -40,6 +40,7 @@ type mdResult struct {
 	attempts int
 	duration time.Duration
 	diags    hcl.Diagnostics
+	repro    *executor.ReproInfo
 }
 
 // NewMarkdown returns a Markdown collector of one suite; render it with
@@ -60,7 +61,7 @@ func (m *Markdown) Event(e executor.Event) {
 		r := e.Result
 		m.results = append(m.results, mdResult{
 			addr: e.Invocation.Addr, status: r.Status, reason: r.Reason,
-			attempts: r.Attempts, duration: r.Duration, diags: r.Diags,
+			attempts: r.Attempts, duration: r.Duration, diags: r.Diags, repro: r.Repro,
 		})
 	case executor.EventDiagnostic:
 		m.runDiags = append(m.runDiags, e.Diags...)
@@ -216,8 +217,26 @@ func (m *Markdown) render(limit int) string {
 	}
 	diags = append(diags, diagnostics(m.runDiags, "", o)...)
 	errorsFirst(diags)
+	// An invocation's repro lines follow its last error, in a block of
+	// their own that people copy.
+	repros := map[string]*executor.ReproInfo{}
+	for _, r := range results {
+		if r.repro != nil {
+			repros[o.redact(r.addr)] = r.repro
+		}
+	}
+	reproAt := map[int]*executor.ReproInfo{}
+	lastErr := map[string]int{}
+	for i, d := range diags {
+		if d.Severity == SeverityError && repros[d.Address] != nil {
+			lastErr[d.Address] = i
+		}
+	}
+	for addr, i := range lastErr {
+		reproAt[i] = repros[addr]
+	}
 	var blocks []mdBlock
-	for _, d := range diags {
+	for i, d := range diags {
 		t := clean(d.Summary)
 		if d.Address != "" {
 			t = code(d.Address) + ": " + t
@@ -227,7 +246,11 @@ func (m *Markdown) render(limit int) string {
 			sev = "Warning"
 		}
 		text := o.redact(formatDiagnostic(d, palette(false), o.width(), false))
-		blocks = append(blocks, mdBlock{title: sev + ": " + t, body: fenced(text)})
+		body := fenced(text)
+		if r := reproAt[i]; r != nil {
+			body += "\n" + fencedAs("sh", o.redact(reproLines(r, "# ", func(s string) string { return s })))
+		}
+		blocks = append(blocks, mdBlock{title: sev + ": " + t, body: body})
 	}
 
 	// Within limit: the head and the samples always (the samples dropped
@@ -356,7 +379,10 @@ func longestRun(s string, c rune) int {
 
 // fenced puts text in a fenced code block whose fence is longer than any
 // run of backticks in it, so nothing inside can close it.
-func fenced(text string) string {
+func fenced(text string) string { return fencedAs("text", text) }
+
+// fencedAs fences text as code of the language lang.
+func fencedAs(lang, text string) string {
 	fence := strings.Repeat("`", max(3, longestRun(text, '`')+1))
-	return fence + "text\n" + strings.TrimRight(text, "\n") + "\n" + fence + "\n"
+	return fence + lang + "\n" + strings.TrimRight(text, "\n") + "\n" + fence + "\n"
 }

@@ -52,6 +52,7 @@ type MergeResult struct {
 	Addr, Name, Status, Reason string
 	DurationMS                 float64
 	Diagnostics                []Diagnostic
+	Repro                      *jsonRepro // result.repro, nil when none
 }
 
 // mergeEvent is the part of an event that merging reads.
@@ -75,6 +76,7 @@ type mergeEvent struct {
 		Reason      string       `json:"reason"`
 		DurationMS  float64      `json:"duration_ms"`
 		Diagnostics []Diagnostic `json:"diagnostics"`
+		Repro       *jsonRepro   `json:"repro"`
 	} `json:"result"`
 	Diagnostic *Diagnostic  `json:"diagnostic"`
 	Summary    *jsonSummary `json:"summary"`
@@ -165,7 +167,7 @@ func MergeRead(name string, r io.Reader, maxLine int) (*MergeStream, error) {
 			}
 			s.Results = append(s.Results, MergeResult{
 				Addr: e.Invocation.Addr, Name: s.names[e.Invocation.Addr], Status: e.Result.Status, Reason: e.Result.Reason,
-				DurationMS: e.Result.DurationMS, Diagnostics: e.Result.Diagnostics,
+				DurationMS: e.Result.DurationMS, Diagnostics: e.Result.Diagnostics, Repro: e.Result.Repro,
 			})
 		case "diagnostic":
 			if e.Diagnostic == nil {
@@ -403,6 +405,7 @@ func (m *Merged) JUnit(opts Options) *JUnit {
 			j.cases = append(j.cases, junitCase{
 				addr: r.Addr, name: name, status: parseStatus(r.Status), reason: r.Reason,
 				duration: time.Duration(r.DurationMS * float64(time.Millisecond)), diags: r.Diagnostics,
+				repro: r.Repro.info(),
 			})
 		}
 		j.runDiags = append(j.runDiags, s.RunDiags...)

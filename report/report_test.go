@@ -258,6 +258,13 @@ func (f fixture) events(t *testing.T) []executor.Event {
 		{Type: executor.EventResult, Time: at(221), Invocation: create, Result: &executor.ResultInfo{
 			Status: executor.StatusFail, Duration: ms(220), Attempts: 2, Value: createVal,
 			Diags: hcl.Diagnostics{createDiag},
+			Repro: &executor.ReproInfo{
+				Tool: "Alibaba Cloud CLI", Doc: "https://example.com/doc",
+				Command:     "aliyun fc POST /2023-03-30/functions/create-order/invocations --qualifier prod --header X-Fc-Invocation-Type=Sync --body \"$(cat repro/invocation.create-0123456789.json)\" --region cn-hangzhou",
+				Rerun:       "fnprobe run -target=invocation.create -var=note='it'\\''s\nmultiline' testdata",
+				PayloadFile: "repro/invocation.create-0123456789.json",
+				Note:        "a caveat",
+			},
 		}},
 		{Type: executor.EventOutputs, Time: at(222), Outputs: []executor.OutputInfo{
 			{Name: "order_id", Value: cty.StringVal("ord-1")},
