@@ -36,6 +36,7 @@ func Providers() []sim.Provider {
 		alicloud.FC2Emulator{},
 		alicloud.FC3Emulator{},
 		aws.LambdaEmulator{},
+		aws.STSEmulator{},
 		tencent.CloudBaseEmulator{},
 		huawei.FunctionGraphEmulator{},
 	}

@@ -25,3 +25,11 @@ type Binding struct {
 type Bound interface {
 	Binding() Binding
 }
+
+// Auxiliary is implemented by a Provider that serves no function but a
+// service the clouds' credential chains call (AWS STS, container
+// credentials, instance metadata): no driver is aimed at it, so it has no
+// Binding.
+type Auxiliary interface {
+	Auxiliary()
+}
