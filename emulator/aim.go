@@ -57,7 +57,8 @@ func (a Aimed) Secrets() []string {
 // Aim returns a provider block's decoded configuration (an object) aimed
 // at the emulator serving cfg at url, for `fnprobe run -emulate`:
 //
-//   - the endpoint becomes url, whatever the block says;
+//   - the endpoint becomes url, whatever the block says, and so do the
+//     binding's other endpoints (url followed by their path);
 //   - when the block names no credential (none of its access key, secret
 //     or token attributes is set), the first credential of cfg for that
 //     cloud that the driver can use and that has not expired is filled in,
@@ -87,6 +88,9 @@ func Aim(typ string, provider cty.Value, url string, cfg Config) (a Aimed, ok bo
 		}
 	}
 	set(b.Endpoint, url, true)
+	for name, path := range b.Endpoints {
+		set(name, url+path, true)
+	}
 	for _, n := range []string{b.AccessKeyID, b.Secret, b.Token} {
 		a.Own = a.Own || n != "" && str(attrs[n]) != ""
 	}

@@ -18,6 +18,10 @@ type Binding struct {
 	// ProjectID and Region receive the credential's scope, when the
 	// provider block leaves them unset.
 	ProjectID, Region string
+	// Endpoints are more endpoint attributes, each receiving the
+	// emulator's URL followed by the path given (the aws_lambda driver's
+	// sts_endpoint receives URL/aws/sts), whatever the block says.
+	Endpoints map[string]string
 }
 
 // Bound is implemented by a Provider whose fnprobe driver can be aimed at

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/providers/wire"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -74,10 +75,11 @@ func staticCreds(p cty.Value) aws.Credentials {
 // configuration: the driver is shared by every provider block of its
 // type, and each block gets its own chain.
 type chainKey struct {
-	static  aws.Credentials
-	profile string
-	region  string
-	role    assumeRole
+	static      aws.Credentials
+	profile     string
+	region      string
+	role        assumeRole
+	stsEndpoint string // for the assume_role block's STS calls
 }
 
 // chain is one provider configuration's resolved credentials provider.
@@ -130,7 +132,7 @@ func (d *Driver) credentials(ctx context.Context, req *providers.Request, region
 	if static.HasKeys() && role.roleARN == "" {
 		return static, region, nil
 	}
-	k := chainKey{profile: providers.String(p, "profile"), region: region, role: role}
+	k := chainKey{profile: providers.String(p, "profile"), region: region, role: role, stsEndpoint: providers.String(p, "sts_endpoint")}
 	if static.HasKeys() {
 		k.static = static
 	}
@@ -182,7 +184,11 @@ func (c *chain) build(ctx context.Context, k chainKey) {
 		c.fallback = err != nil || src == sourceIMDS
 	}
 	if k.role.roleARN != "" {
-		client := sts.NewFromConfig(cfg)
+		client := sts.NewFromConfig(cfg, func(o *sts.Options) {
+			if k.stsEndpoint != "" {
+				o.BaseEndpoint = aws.String(wire.Endpoint(k.stsEndpoint))
+			}
+		})
 		c.provider = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(client, k.role.roleARN, func(o *stscreds.AssumeRoleOptions) {
 			if k.role.sessionName != "" {
 				o.RoleSessionName = k.role.sessionName
@@ -223,23 +229,46 @@ func (c *chain) classify(ctx context.Context, k chainKey, err error) error {
 			Type, EnvAccessKeyID, EnvSecretAccessKey, err), providers.ConfigHint)
 	}
 	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		if s := re.HTTPStatusCode(); s == http.StatusTooManyRequests || s >= 500 {
-			return wrapped
-		}
-	}
+	errors.As(err, &re)
 	var api smithy.APIError
 	if errors.As(err, &api) {
-		if throttleCodes[api.ErrorCode()] {
-			return wrapped
+		// The service's answer, without the SDK's layers of context
+		// (request ids differ on every call).
+		msg := fmt.Sprintf("%s: %s: %s", Type, what, api.ErrorCode())
+		var oe *smithy.OperationError
+		if errors.As(err, &oe) {
+			msg = fmt.Sprintf("%s: %s: %s %s refused: %s", Type, what, oe.Service(), oe.Operation(), api.ErrorCode())
 		}
-		return providers.Permanent(wrapped, "")
+		if re != nil {
+			msg += fmt.Sprintf(" (HTTP %d)", re.HTTPStatusCode())
+		}
+		if m := api.ErrorMessage(); m != "" {
+			msg += ": " + m
+		}
+		answered := &answerError{msg: msg, err: err}
+		if re != nil && (re.HTTPStatusCode() == http.StatusTooManyRequests || re.HTTPStatusCode() >= 500) || throttleCodes[api.ErrorCode()] {
+			return answered
+		}
+		return providers.Permanent(answered, "")
+	}
+	if re != nil && (re.HTTPStatusCode() == http.StatusTooManyRequests || re.HTTPStatusCode() >= 500) {
+		return wrapped
 	}
 	if re == nil && transportFailure(err) {
 		return wrapped
 	}
 	return providers.Permanent(wrapped, providers.ConfigHint)
 }
+
+// answerError is a credential service's error answer, told briefly; it
+// unwraps to the SDK's error.
+type answerError struct {
+	msg string
+	err error
+}
+
+func (e *answerError) Error() string { return e.msg }
+func (e *answerError) Unwrap() error { return e.err }
 
 // transportFailure reports an error sending the request or receiving its
 // answer (a connection refused or reset, a timeout), as opposed to an

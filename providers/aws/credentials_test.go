@@ -105,7 +105,7 @@ func chainProvider(endpoint string, attrs map[string]string, role map[string]str
 	m := map[string]cty.Value{
 		"endpoint": cty.StringVal(endpoint), "region": cty.StringVal(testRegion),
 		"access_key": str(attrs["access_key"]), "secret_key": str(attrs["secret_key"]), "session_token": str(attrs["session_token"]),
-		"profile": str(attrs["profile"]),
+		"profile": str(attrs["profile"]), "sts_endpoint": str(attrs["sts_endpoint"]),
 	}
 	roleType := cty.Object(map[string]cty.Type{"role_arn": cty.String, "session_name": cty.String, "external_id": cty.String})
 	m["assume_role"] = cty.NullVal(roleType)
@@ -224,6 +224,11 @@ func TestCredentialChains(t *testing.T) {
 			name: "assume_role block over static keys", env: map[string]string{"AWS_ENDPOINT_URL_STS": sts},
 			attrs: map[string]string{"access_key": testAK, "secret_key": testSecret}, role: map[string]string{"role_arn": roleARN},
 			source: "assume role " + roleARN + " via provider block", secrets: issued,
+		},
+		{
+			name: "assume_role block with sts_endpoint", env: map[string]string{"AWS_ACCESS_KEY_ID": testAK, "AWS_SECRET_ACCESS_KEY": testSecret},
+			attrs: map[string]string{"sts_endpoint": sts + "/"}, role: map[string]string{"role_arn": roleARN},
+			source: "assume role " + roleARN + " via environment (AWS_ACCESS_KEY_ID)", secrets: issued,
 		},
 		{
 			name: "static keys win", files: map[string]string{".aws/credentials": credentialsFile},

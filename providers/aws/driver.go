@@ -126,6 +126,7 @@ func (d *Driver) Schema() providers.Schema {
 			"session_token": attr("session_token", false),
 			"endpoint":      attr("endpoint", false),
 			"profile":       attr("profile", false),
+			"sts_endpoint":  attr("sts_endpoint", false),
 			"assume_role": &hcldec.BlockSpec{TypeName: "assume_role", Nested: hcldec.ObjectSpec{
 				"role_arn":     attr("role_arn", true),
 				"session_name": attr("session_name", false),

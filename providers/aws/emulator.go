@@ -451,6 +451,7 @@ func (LambdaEmulator) Binding() sim.Binding {
 	return sim.Binding{
 		Credential: CredentialProvider, Endpoint: "endpoint",
 		AccessKeyID: "access_key", Secret: "secret_key", SecurityToken: "session_token",
-		Region: "region",
+		Region:    "region",
+		Endpoints: map[string]string{"sts_endpoint": STSPath},
 	}
 }
