@@ -37,6 +37,8 @@ func Providers() []sim.Provider {
 		alicloud.FC3Emulator{},
 		aws.LambdaEmulator{},
 		aws.STSEmulator{},
+		aws.ContainerCredentialsEmulator{},
+		aws.IMDSEmulator{},
 		tencent.CloudBaseEmulator{},
 		huawei.FunctionGraphEmulator{},
 	}

@@ -236,6 +236,32 @@ func TestCredentialChains(t *testing.T) {
 			attrs: map[string]string{"access_key": testAK, "secret_key": testSecret, "profile": "missing"}, source: "provider block",
 		},
 		{
+			name:   "container credentials",
+			env:    map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": r.URL + aws.ContainerCredentialsPath, "AWS_CONTAINER_AUTHORIZATION_TOKEN": webToken},
+			source: "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)", secrets: issued,
+		},
+		{
+			name: "container credentials, token file", files: map[string]string{"container-token": webToken},
+			env:    map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": r.URL + aws.ContainerCredentialsPath, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "$HOME/container-token"},
+			source: "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)", secrets: issued,
+		},
+		{
+			name:   "container credentials, wrong token",
+			env:    map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": r.URL + aws.ContainerCredentialsPath, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "nope"},
+			errSub: "AccessDenied", perm: true,
+		},
+		{
+			name:   "instance metadata",
+			env:    map[string]string{"AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": r.URL},
+			source: "instance metadata (IMDS)", secrets: issued,
+		},
+		{
+			name: "profile with credential_source", files: map[string]string{".aws/config": "[profile ec2]\nrole_arn = " + roleARN + "\ncredential_source = Ec2InstanceMetadata\nservices = emu\n\n[services emu]\nsts =\n  endpoint_url = " + sts + "\n"},
+			env:    map[string]string{"AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": r.URL},
+			attrs:  map[string]string{"profile": "ec2"},
+			source: "assume role " + roleARN + ` via profile "ec2", credential_source Ec2InstanceMetadata (profile "ec2")`, secrets: issued,
+		},
+		{
 			name: "wrong web identity token", files: map[string]string{"token": "not-a-token-the-emulator-knows"},
 			env:    map[string]string{"AWS_WEB_IDENTITY_TOKEN_FILE": "$HOME/token", "AWS_ROLE_ARN": roleARN, "AWS_ENDPOINT_URL_STS": sts},
 			errSub: "InvalidIdentityToken", perm: true,
@@ -434,3 +460,21 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 type statusError struct{ status int }
 
 func (e *statusError) Error() string { return "status " + strconv.Itoa(e.status) }
+
+// TestInstanceWithoutRole: instance metadata that has no instance profile
+// (an emulator without an aws token credential) is "no credentials",
+// permanent, at once.
+func TestInstanceWithoutRole(t *testing.T) {
+	r := start(t)
+	isolate(t)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", r.URL)
+	d := aws.New()
+	defer d.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := d.Invoke(ctx, &providers.Request{Provider: chainProvider(r.URL, nil, nil), Function: functionVal("echo", ""), Type: providers.TypeSync})
+	if err == nil || !strings.Contains(err.Error(), "no credentials") || providers.IsPermanent(err) == nil {
+		t.Errorf("err %v", err)
+	}
+}

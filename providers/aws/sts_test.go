@@ -222,3 +222,63 @@ func TestSTSFailuresClassified(t *testing.T) {
 		})
 	}
 }
+
+// TestMetadataEndpointsRaw covers what the SDK's providers do not send:
+// IMDSv1 (no session token), token lifetimes out of bounds, other
+// metadata, and the container endpoint without its authorization.
+func TestMetadataEndpointsRaw(t *testing.T) {
+	r := startChain(t)
+	do := func(method, path string, h map[string]string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, r.URL+path, nil)
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+		return resp.StatusCode, string(b)
+	}
+	const ttl = "X-Aws-Ec2-Metadata-Token-Ttl-Seconds"
+	for _, v := range []string{"", "0", "21601", "x"} {
+		if code, _ := do(http.MethodPut, "/latest/api/token", map[string]string{ttl: v}); code != 400 {
+			t.Errorf("token TTL %q: %d", v, code)
+		}
+	}
+	code, token := do(http.MethodPut, "/latest/api/token", map[string]string{ttl: "60"})
+	if code != 200 || token == "" {
+		t.Fatalf("token: %d %q", code, token)
+	}
+	auth := map[string]string{"X-Aws-Ec2-Metadata-Token": token}
+	tests := []struct {
+		method, path string
+		h            map[string]string
+		status       int
+		body         string
+	}{
+		{http.MethodGet, "/latest/meta-data/iam/security-credentials/", nil, 401, ""},
+		{http.MethodGet, "/latest/meta-data/iam/security-credentials/", map[string]string{"X-Aws-Ec2-Metadata-Token": "forged"}, 401, ""},
+		{http.MethodGet, "/latest/meta-data/iam/security-credentials/", auth, 200, aws.InstanceRoleName},
+		{http.MethodGet, "/latest/meta-data/iam/security-credentials/" + aws.InstanceRoleName, auth, 200, `"Code":"Success"`},
+		{http.MethodGet, "/latest/meta-data/iam/security-credentials/other-role", auth, 404, ""},
+		{http.MethodGet, "/latest/meta-data/instance-id", auth, 404, ""},
+		{http.MethodGet, aws.ContainerCredentialsPath, nil, 401, `"code":"AccessDenied"`},
+		{http.MethodGet, aws.ContainerCredentialsPath, map[string]string{"Authorization": expiredToken}, 403, `"code":"AccessDenied"`},
+		{http.MethodPost, aws.ContainerCredentialsPath, map[string]string{"Authorization": webToken}, 405, ""},
+		{http.MethodGet, aws.ContainerCredentialsPath, map[string]string{"Authorization": webToken}, 200, `"AccessKeyId":"ASIA`},
+	}
+	for _, tt := range tests {
+		if code, body := do(tt.method, tt.path, tt.h); code != tt.status || !strings.Contains(body, tt.body) {
+			t.Errorf("%s %s %v: %d %s", tt.method, tt.path, tt.h, code, body)
+		}
+	}
+	// The session token expires with the emulator's clock.
+	r.Env.SetClock(func() time.Time { return time.Now().Add(2 * time.Minute) })
+	defer r.Env.SetClock(nil)
+	if code, _ := do(http.MethodGet, "/latest/meta-data/iam/security-credentials/", auth); code != 401 {
+		t.Errorf("expired session token: %d", code)
+	}
+}
