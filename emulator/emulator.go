@@ -39,6 +39,7 @@ func Providers() []sim.Provider {
 		aws.STSEmulator{},
 		aws.ContainerCredentialsEmulator{},
 		aws.IMDSEmulator{},
+		aws.SSOEmulator{},
 		tencent.CloudBaseEmulator{},
 		huawei.FunctionGraphEmulator{},
 	}

@@ -2,6 +2,8 @@ package aws_test
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -262,6 +264,18 @@ func TestCredentialChains(t *testing.T) {
 			source: "assume role " + roleARN + ` via profile "ec2", credential_source Ec2InstanceMetadata (profile "ec2")`, secrets: issued,
 		},
 		{
+			name: "SSO, legacy profile", files: map[string]string{".aws/config": ssoConfig(r.URL), ".aws/sso/cache/" + sha1Hex(ssoStartURL) + ".json": ssoCache},
+			attrs: map[string]string{"profile": "sso"}, source: `SSO (profile "sso", cached token)`, secrets: issued,
+		},
+		{
+			name: "SSO, sso-session profile", files: map[string]string{".aws/config": ssoConfig(r.URL), ".aws/sso/cache/" + sha1Hex("corp") + ".json": ssoCache},
+			attrs: map[string]string{"profile": "ssos"}, source: `SSO (profile "ssos", cached token)`, secrets: issued,
+		},
+		{
+			name: "SSO, token the portal does not know", files: map[string]string{".aws/config": ssoConfig(r.URL), ".aws/sso/cache/" + sha1Hex(ssoStartURL) + ".json": strings.Replace(ssoCache, webToken, "stale", 1)},
+			attrs: map[string]string{"profile": "sso"}, errSub: "UnauthorizedException", perm: true,
+		},
+		{
 			name: "wrong web identity token", files: map[string]string{"token": "not-a-token-the-emulator-knows"},
 			env:    map[string]string{"AWS_WEB_IDENTITY_TOKEN_FILE": "$HOME/token", "AWS_ROLE_ARN": roleARN, "AWS_ENDPOINT_URL_STS": sts},
 			errSub: "InvalidIdentityToken", perm: true,
@@ -477,4 +491,23 @@ func TestInstanceWithoutRole(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no credentials") || providers.IsPermanent(err) == nil {
 		t.Errorf("err %v", err)
 	}
+}
+
+const (
+	ssoStartURL = "https://fnprobe.awsapps.com/start"
+	ssoCache    = `{"accessToken":"` + webToken + `","expiresAt":"2099-01-01T00:00:00Z","region":"us-east-1","startUrl":"` + ssoStartURL + `"}`
+)
+
+// ssoConfig is a legacy SSO profile ("sso") and one with an sso-session
+// ("ssos"), both aimed at the emulator's SSO portal.
+func ssoConfig(url string) string {
+	return "[profile sso]\nsso_start_url = " + ssoStartURL + "\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = Deploy\nservices = emu\n\n" +
+		"[profile ssos]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Deploy\nservices = emu\n\n" +
+		"[sso-session corp]\nsso_start_url = " + ssoStartURL + "\nsso_region = us-east-1\n\n" +
+		"[services emu]\nsso =\n  endpoint_url = " + url + aws.SSOPath + "\n"
+}
+
+func sha1Hex(s string) string {
+	sum := sha1.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

@@ -213,3 +213,61 @@ func (s *imdsAPI) valid(token string) bool {
 	exp, ok := s.tokens[token]
 	return ok && s.env.Now().Before(exp)
 }
+
+// SSOPath is where the emulator serves the IAM Identity Center (SSO)
+// portal's GetRoleCredentials: point the SDK at it with
+// AWS_ENDPOINT_URL_SSO=<emulator URL>/aws/sso or the profile's services
+// section. The access token the SDK reads from its SSO cache
+// (~/.aws/sso/cache) must be an aws token credential of the emulator.
+const SSOPath = "/aws/sso"
+
+// SSOEmulator serves GET /federation/credentials of the SSO portal API
+// (sim.Provider), REST-JSON [V] aws/aws-sdk-go-v2 service/sso
+// request_snapshot and response_snapshot.
+type SSOEmulator struct{}
+
+// Name implements sim.Provider.
+func (SSOEmulator) Name() string { return "aws_sso" }
+
+// Auxiliary implements sim.Auxiliary.
+func (SSOEmulator) Auxiliary() {}
+
+// Patterns implements sim.Provider.
+func (SSOEmulator) Patterns() []string { return []string{SSOPath + "/"} }
+
+// Handler implements sim.Provider.
+func (SSOEmulator) Handler(env *sim.Env) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fail := func(status int, v sim.Verdict, code, msg string) {
+			sim.SetOutcome(w, v, code)
+			w.Header().Set("X-Amzn-Errortype", code)
+			sim.WriteJSON(w, status, map[string]string{"__type": code, "message": msg})
+		}
+		if r.URL.Path != SSOPath+"/federation/credentials" || r.Method != http.MethodGet {
+			fail(http.StatusNotFound, sim.VerdictNotFound, "ResourceNotFoundException", "Unknown operation "+r.Method+" "+r.URL.Path)
+			return
+		}
+		c, ok := env.Token(CredentialProvider, r.Header.Get("X-Amz-Sso_bearer_token"))
+		switch {
+		case !ok:
+			fail(http.StatusUnauthorized, sim.VerdictUnknownKey, "UnauthorizedException", "Session token not found or invalid")
+			return
+		case c.Expired:
+			fail(http.StatusUnauthorized, sim.VerdictBadToken, "UnauthorizedException", "Session token expired")
+			return
+		}
+		q := r.URL.Query()
+		account, role := q.Get("account_id"), q.Get("role_name")
+		if len(account) != 12 || strings.Trim(account, "0123456789") != "" || role == "" {
+			fail(http.StatusBadRequest, sim.VerdictInvalid, "InvalidRequestException", "account_id must be 12 digits and role_name is required")
+			return
+		}
+		c.AccountID = account
+		issued := env.IssueCredential(CredentialProvider, "ASIA", c, time.Hour)
+		sim.SetOutcome(w, sim.VerdictOK, "")
+		sim.WriteJSON(w, http.StatusOK, map[string]any{"roleCredentials": map[string]any{
+			"accessKeyId": issued.AccessKeyID, "secretAccessKey": issued.Secret, "sessionToken": issued.SecurityToken,
+			"expiration": issued.Expires.UnixMilli(),
+		}})
+	})
+}
