@@ -129,6 +129,9 @@ func (d *Driver) credentials(ctx context.Context, req *providers.Request, region
 	p := req.Provider
 	static := staticCreds(p)
 	role := assumeRoleOf(p)
+	if (static.AccessKeyID == "") != (static.SecretAccessKey == "") {
+		return aws.Credentials{}, "", providers.Permanent(fmt.Errorf("%s: access_key and secret_key go together: set both, or neither to use the AWS credential chain", Type), providers.ConfigHint)
+	}
 	if static.HasKeys() && role.roleARN == "" {
 		return static, region, nil
 	}
@@ -288,9 +291,13 @@ const sourceIMDS = "instance metadata (IMDS)"
 // only — never the network, never a secret.
 func (d *Driver) CredentialSource(ctx context.Context, p cty.Value) (string, error) {
 	var base string
-	if staticCreds(p).HasKeys() {
+	static := staticCreds(p)
+	switch {
+	case (static.AccessKeyID == "") != (static.SecretAccessKey == ""):
+		return "", errors.New("access_key and secret_key go together: set both, or neither to use the AWS credential chain")
+	case static.HasKeys():
 		base = "provider block"
-	} else {
+	default:
 		env, err := config.NewEnvConfig()
 		if err != nil {
 			return "", fmt.Errorf("reading the AWS environment: %w", err)

@@ -276,6 +276,10 @@ func TestCredentialChains(t *testing.T) {
 			attrs: map[string]string{"profile": "sso"}, errSub: "UnauthorizedException", perm: true,
 		},
 		{
+			name: "access_key without secret_key", env: map[string]string{"AWS_ACCESS_KEY_ID": testAK, "AWS_SECRET_ACCESS_KEY": testSecret},
+			attrs: map[string]string{"access_key": testAK}, srcErr: "go together", errSub: "access_key and secret_key go together", perm: true,
+		},
+		{
 			name: "wrong web identity token", files: map[string]string{"token": "not-a-token-the-emulator-knows"},
 			env:    map[string]string{"AWS_WEB_IDENTITY_TOKEN_FILE": "$HOME/token", "AWS_ROLE_ARN": roleARN, "AWS_ENDPOINT_URL_STS": sts},
 			errSub: "InvalidIdentityToken", perm: true,
