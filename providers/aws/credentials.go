@@ -137,7 +137,8 @@ func (d *Driver) credentials(ctx context.Context, req *providers.Request, region
 	}
 	k := chainKey{profile: providers.String(p, "profile"), region: region, role: role, stsEndpoint: providers.String(p, "sts_endpoint")}
 	if static.HasKeys() {
-		k.static = static
+		// The block's keys win: its profile, if any, plays no part.
+		k.static, k.profile = static, ""
 	}
 	c := d.chains.get(k)
 	c.once.Do(func() { c.build(context.WithoutCancel(ctx), k) })

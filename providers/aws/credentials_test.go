@@ -233,6 +233,11 @@ func TestCredentialChains(t *testing.T) {
 			source: "assume role " + roleARN + " via environment (AWS_ACCESS_KEY_ID)", secrets: issued,
 		},
 		{
+			name: "assume_role block over static keys, profile ignored", env: map[string]string{"AWS_ENDPOINT_URL_STS": sts},
+			attrs: map[string]string{"access_key": testAK, "secret_key": testSecret, "profile": "missing"}, role: map[string]string{"role_arn": roleARN},
+			source: "assume role " + roleARN + " via provider block", secrets: issued,
+		},
+		{
 			name: "static keys win", files: map[string]string{".aws/credentials": credentialsFile},
 			env:   map[string]string{"AWS_ACCESS_KEY_ID": "AKIDUNKNOWN", "AWS_SECRET_ACCESS_KEY": "nope", "AWS_PROFILE": "ci"},
 			attrs: map[string]string{"access_key": testAK, "secret_key": testSecret, "profile": "missing"}, source: "provider block",
@@ -514,4 +519,38 @@ func ssoConfig(url string) string {
 func sha1Hex(s string) string {
 	sum := sha1.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// TestRegionFromProfile: a provider block without region takes the
+// profile's, at validate, in plan and at run.
+func TestRegionFromProfile(t *testing.T) {
+	r := startChain(t)
+	home := isolate(t)
+	writeFile(t, filepath.Join(home, ".aws", "credentials"), "[ci]\naws_access_key_id = "+fileAK+"\naws_secret_access_key = "+fileSecret+"\n")
+	writeFile(t, filepath.Join(home, ".aws", "config"), "[profile ci]\nregion = "+testRegion+"\n")
+	p := chainProvider(r.URL, map[string]string{"profile": "ci"}, nil)
+	p = cty.ObjectVal(func() map[string]cty.Value {
+		m := p.AsValueMap()
+		m["region"] = cty.NullVal(cty.String)
+		return m
+	}())
+	d := aws.New()
+	defer d.Close()
+	if problems := d.ValidateFunction(p, functionVal("echo", "")); problems != nil {
+		t.Errorf("validate: %v", problems)
+	}
+	req := &providers.Request{Provider: p, Function: functionVal("echo", ""), Payload: []byte("r"), Type: providers.TypeSync}
+	if got := d.Describe(req).Region; got != testRegion {
+		t.Errorf("plan region %q", got)
+	}
+	res, err := d.Invoke(context.Background(), req)
+	if err != nil || res.Status != 200 {
+		t.Fatalf("res %+v err %v", res, err)
+	}
+	res.Free()
+	// Without the profile's region, validate says what to set.
+	writeFile(t, filepath.Join(home, ".aws", "config"), "[profile ci]\n")
+	if problems := d.ValidateFunction(p, functionVal("echo", "")); problems["provider"] == "" {
+		t.Errorf("validate without a region: %v", problems)
+	}
 }

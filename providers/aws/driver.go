@@ -289,6 +289,9 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 		return nil, err
 	}
 	if region == "" {
+		region = profileRegion(ctx, req.Provider)
+	}
+	if region == "" {
 		return nil, providers.Permanent(fmt.Errorf("%s: region is required: set region or %s", Type, EnvRegion), providers.ConfigHint)
 	}
 	u := endpoint(providers.String(req.Provider, "endpoint"), region) + "/" + APIVersion + "/functions/" + EscapePath(name) + "/invocations"
