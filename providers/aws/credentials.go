@@ -227,7 +227,9 @@ func (c *chain) classify(ctx context.Context, k chainKey, err error) error {
 	if ctx.Err() != nil {
 		return wrapped
 	}
-	if c.fallback {
+	// With nothing configured the base is instance metadata: its failure
+	// is "no credentials"; an assume_role block's STS refusal is not.
+	if c.fallback && (calls(err, "ec2imds") || !calls(err, "STS")) {
 		return providers.Permanent(fmt.Errorf("%s: no credentials: set access_key and secret_key, or %s and %s, a profile, "+
 			"web identity, container or instance credentials; the AWS credential chain found none: %w",
 			Type, EnvAccessKeyID, EnvSecretAccessKey, err), providers.ConfigHint)
@@ -262,6 +264,17 @@ func (c *chain) classify(ctx context.Context, k chainKey, err error) error {
 		return wrapped
 	}
 	return providers.Permanent(wrapped, providers.ConfigHint)
+}
+
+// calls reports whether err comes from an operation of the named SDK
+// service, at any depth.
+func calls(err error, service string) bool {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if oe, ok := err.(*smithy.OperationError); ok && oe.Service() == service {
+			return true
+		}
+	}
+	return false
 }
 
 // answerError is a credential service's error answer, told briefly; it

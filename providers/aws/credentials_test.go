@@ -315,6 +315,22 @@ func TestCredentialChains(t *testing.T) {
 			srcErr: `profile "gone" does not exist`, errSub: `profile "gone" does not exist`, perm: true,
 		},
 		{
+			name: "assume_role block with nothing under it", env: map[string]string{"AWS_ENDPOINT_URL_STS": sts},
+			role:   map[string]string{"role_arn": roleARN},
+			srcErr: "no credentials: ", errSub: "no credentials: set access_key", perm: true,
+		},
+		{
+			name: "assume_role block over the instance role, refused",
+			env:  map[string]string{"AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": r.URL, "AWS_ENDPOINT_URL_STS": sts},
+			role: map[string]string{"role_arn": roleARN, "external_id": "x"}, source: "assume role " + roleARN + " via instance metadata (IMDS)",
+			errSub: "STS AssumeRole refused: ValidationError", perm: true,
+		},
+		{
+			name: "assume_role block over the instance role",
+			env:  map[string]string{"AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": r.URL, "AWS_ENDPOINT_URL_STS": sts},
+			role: map[string]string{"role_arn": roleARN}, source: "assume role " + roleARN + " via instance metadata (IMDS)", secrets: issued,
+		},
+		{
 			name:   "nothing configured",
 			srcErr: "no credentials: ", errSub: "no credentials: set access_key", perm: true,
 		},
