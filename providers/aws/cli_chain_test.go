@@ -42,6 +42,10 @@ func TestChainSecretsNeverPrinted(t *testing.T) {
 		Name: "leak", Behavior: sim.Command,
 		// Prints the credentials file in the body and in the log.
 		Command: []string{"sh", "-c", `cat "$AWS_SHARED_CREDENTIALS_FILE"; cat "$AWS_SHARED_CREDENTIALS_FILE" >&2`},
+	}, sim.FunctionSpec{
+		Name: "leaktoken", Behavior: sim.Command,
+		// Prints the web identity token the chain sent to STS.
+		Command: []string{"sh", "-c", `printf '{"token":"%s"}' "$(cat "$AWS_WEB_IDENTITY_TOKEN_FILE")"; cat "$AWS_WEB_IDENTITY_TOKEN_FILE" >&2`},
 	})
 	r, err := emulator.Start(cfg)
 	if err != nil {
@@ -77,7 +81,7 @@ function "leak" {
 
 function "echo" {
   provider = provider.aws_lambda.oidc
-  name     = "echo"
+  name     = "leaktoken"
 }
 
 invocation "leak" {
@@ -90,8 +94,10 @@ invocation "leak" {
 
 invocation "echo" {
   function = function.echo
-  payload  = jsonencode({ hello = "world" })
   logs     = true
+  expect {
+    body = "nothing"
+  }
 }
 `
 	writeFile(t, filepath.Join(dir, "main.probe.hcl"), suite)
@@ -113,9 +119,9 @@ invocation "echo" {
 	} {
 		code, out := fnprobeCLI(t, args...)
 		if code != 1 {
-			t.Errorf("%v: exit %d, want 1 (the leak fails its expectation)\n%s", args, code, out)
+			t.Errorf("%v: exit %d, want 1 (the leaks fail their expectations)\n%s", args, code, out)
 		}
-		if !strings.Contains(out, "aws_access_key_id") || !strings.Contains(out, "world") {
+		if !strings.Contains(out, "aws_access_key_id") || !strings.Contains(out, "token") {
 			t.Errorf("%v: the function's answers are not shown:\n%s", args, out)
 		}
 		for _, secret := range []string{fileAK, fileSecret, `file/secret+with\"special`, webToken} {

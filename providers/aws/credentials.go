@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -93,7 +95,10 @@ type chain struct {
 	// fallback says nothing was configured: the SDK's chain ended at
 	// instance metadata, so its failure means "no credentials".
 	fallback bool
-	err      error
+	// secrets are the chain's inputs that are secrets themselves: the
+	// web identity and container authorization tokens it will send.
+	secrets []string
+	err     error
 }
 
 // chains caches a driver's chains by configuration.
@@ -152,6 +157,7 @@ func (d *Driver) credentials(ctx context.Context, req *providers.Request, region
 	if err != nil {
 		return aws.Credentials{}, "", c.classify(ctx, k, err)
 	}
+	req.AddSecrets(c.secrets...)
 	req.AddSecrets(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)
 	return creds, region, nil
 }
@@ -186,6 +192,7 @@ func (c *chain) build(ctx context.Context, k chainKey) {
 		env, _ := config.NewEnvConfig()
 		src, err := baseSource(ctx, k.profile, env)
 		c.fallback = err != nil || src == sourceIMDS
+		c.secrets = tokenSecrets(ctx, k.profile, env)
 	}
 	if k.role.roleARN != "" {
 		client := sts.NewFromConfig(cfg, func(o *sts.Options) {
@@ -202,6 +209,51 @@ func (c *chain) build(ctx context.Context, k chainKey) {
 			}
 		}))
 	}
+}
+
+// maxTokenFile bounds the token files read for redaction: web identity
+// tokens are at most 20,000 characters.
+const maxTokenFile = 64 << 10
+
+// tokenSecrets reads the tokens the chain may send — the web identity
+// token file (of the environment or the profile) and the container
+// authorization token — so that outputs redact them too. Files that
+// cannot be read are the SDK's to report.
+func tokenSecrets(ctx context.Context, profile string, env config.EnvConfig) []string {
+	out := []string{env.ContainerAuthorizationToken}
+	files := []string{env.WebIdentityTokenFilePath, os.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")}
+	name := profile
+	if name == "" {
+		name = env.SharedConfigProfile
+	}
+	if name == "" {
+		name = "default"
+	}
+	if sc, err := loadProfile(ctx, name, env); err == nil {
+		files = append(files, sc.WebIdentityTokenFile)
+		for src := sc.Source; src != nil; src = src.Source {
+			files = append(files, src.WebIdentityTokenFile)
+		}
+	}
+	for _, f := range files {
+		if f == "" {
+			continue
+		}
+		if b, err := readBounded(f, maxTokenFile); err == nil {
+			out = append(out, strings.TrimSpace(string(b)))
+		}
+	}
+	return slices.DeleteFunc(out, func(s string) bool { return s == "" })
+}
+
+// readBounded reads at most limit bytes of a file.
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
 }
 
 // loadError explains why the SDK could not build the chain.

@@ -153,6 +153,7 @@ func TestCredentialChains(t *testing.T) {
 		"[profile cross]\nrole_arn = " + otherRoleARN + "\nsource_profile = ci\nservices = emu\n"
 	const (
 		issued = "issued" // temporary credentials from the emulator's STS
+		token  = "token"  // issued, and the token sent for them
 		file   = "file"   // the keys of the credentials file
 	)
 	tests := []struct {
@@ -205,11 +206,11 @@ func TestCredentialChains(t *testing.T) {
 		{
 			name: "web identity from the environment", files: map[string]string{"token": webToken},
 			env:    map[string]string{"AWS_WEB_IDENTITY_TOKEN_FILE": "$HOME/token", "AWS_ROLE_ARN": roleARN, "AWS_ROLE_SESSION_NAME": "gha", "AWS_ENDPOINT_URL_STS": sts},
-			source: "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN " + roleARN + ")", secrets: issued,
+			source: "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN " + roleARN + ")", secrets: token,
 		},
 		{
 			name: "web identity profile", files: map[string]string{"token": webToken, ".aws/config": config},
-			attrs: map[string]string{"profile": "oidc"}, source: `web identity (profile "oidc", role_arn ` + roleARN + `)`, secrets: issued,
+			attrs: map[string]string{"profile": "oidc"}, source: `web identity (profile "oidc", role_arn ` + roleARN + `)`, secrets: token,
 		},
 		{
 			name: "assume_role block over environment keys", env: map[string]string{"AWS_ACCESS_KEY_ID": testAK, "AWS_SECRET_ACCESS_KEY": testSecret, "AWS_ENDPOINT_URL_STS": sts},
@@ -245,12 +246,12 @@ func TestCredentialChains(t *testing.T) {
 		{
 			name:   "container credentials",
 			env:    map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": r.URL + aws.ContainerCredentialsPath, "AWS_CONTAINER_AUTHORIZATION_TOKEN": webToken},
-			source: "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)", secrets: issued,
+			source: "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)", secrets: token,
 		},
 		{
 			name: "container credentials, token file", files: map[string]string{"container-token": webToken},
 			env:    map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": r.URL + aws.ContainerCredentialsPath, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "$HOME/container-token"},
-			source: "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)", secrets: issued,
+			source: "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)", secrets: token,
 		},
 		{
 			name:   "container credentials, wrong token",
@@ -392,10 +393,13 @@ func TestCredentialChains(t *testing.T) {
 				t.Fatalf("answer %d %s %s: %s", res.Status, res.ErrorCode, res.ErrorMessage, res.Body)
 			}
 			switch tt.secrets {
-			case issued:
+			case issued, token:
 				if !sk.has(func(s string) bool { return strings.HasPrefix(s, issuedPrefix) }) ||
 					!sk.has(func(s string) bool { return strings.HasPrefix(s, issuedTokenSW) }) {
 					t.Errorf("the issued key and token were not handed to the redactor: %d secrets", len(sk.secrets))
+				}
+				if tt.secrets == token && !sk.has(func(s string) bool { return s == webToken }) {
+					t.Errorf("the token the chain sends was not handed to the redactor")
 				}
 			case file:
 				if !sk.has(func(s string) bool { return s == fileSecret }) || !sk.has(func(s string) bool { return s == fileAK }) {

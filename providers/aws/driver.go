@@ -138,7 +138,7 @@ func (d *Driver) Schema() providers.Schema {
 			"qualifier": attr("qualifier", false),
 		},
 		Sensitive: []string{"access_key", "secret_key", "session_token"},
-		SecretEnv: []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"},
+		SecretEnv: []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"},
 		Types:     []string{providers.TypeSync, providers.TypeAsync, providers.TypeDryRun},
 	}
 }
