@@ -126,6 +126,15 @@ func (cs *chains) get(k chainKey) *chain {
 	return c
 }
 
+// forget drops k's chain if it is still c.
+func (cs *chains) forget(k chainKey, c *chain) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.m[k] == c {
+		delete(cs.m, k)
+	}
+}
+
 // credentials returns the credentials to sign with, from the provider
 // block's keys or the chain, retrieved within ctx. Every secret it yields
 // goes to req's secret sink. Errors the configuration causes are
@@ -148,6 +157,9 @@ func (d *Driver) credentials(ctx context.Context, req *providers.Request, region
 	c := d.chains.get(k)
 	c.once.Do(func() { c.build(context.WithoutCancel(ctx), k) })
 	if c.err != nil {
+		// Not kept: a long-lived driver (watch) sees a fixed profile on a
+		// later run.
+		d.chains.forget(k, c)
 		return aws.Credentials{}, "", c.err
 	}
 	if region == "" {

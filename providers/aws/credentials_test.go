@@ -574,3 +574,22 @@ func TestRegionFromProfile(t *testing.T) {
 		t.Errorf("validate without a region: %v", problems)
 	}
 }
+
+// TestChainRebuiltAfterAConfigurationError: a profile that did not exist
+// is found once it is written (a long-lived watch process).
+func TestChainRebuiltAfterAConfigurationError(t *testing.T) {
+	r := startChain(t)
+	home := isolate(t)
+	d := aws.New()
+	defer d.Close()
+	req := &providers.Request{Provider: chainProvider(r.URL, map[string]string{"profile": "ci"}, nil), Function: functionVal("echo", ""), Type: providers.TypeSync}
+	if _, err := d.Invoke(context.Background(), req); err == nil || !strings.Contains(err.Error(), `profile "ci" does not exist`) {
+		t.Fatalf("err %v", err)
+	}
+	writeFile(t, filepath.Join(home, ".aws", "credentials"), "[ci]\naws_access_key_id = "+fileAK+"\naws_secret_access_key = "+fileSecret+"\n")
+	res, err := d.Invoke(context.Background(), req)
+	if err != nil || res.Status != 200 {
+		t.Fatalf("res %+v err %v", res, err)
+	}
+	res.Free()
+}
