@@ -177,6 +177,8 @@ func (d *Driver) credentials(ctx context.Context, req *providers.Request, region
 // build resolves the chain for k with the SDK, without any network call:
 // the SDK's providers fetch lazily, on Retrieve.
 func (c *chain) build(ctx context.Context, k chainKey) {
+	// The SDK's own buildable client, so that AWS_CA_BUNDLE and the
+	// profile's ca_bundle still apply (the SDK refuses them on any other).
 	opts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(credentialHTTPTimeout)),
 	}

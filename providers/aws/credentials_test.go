@@ -593,3 +593,21 @@ func TestChainRebuiltAfterAConfigurationError(t *testing.T) {
 	}
 	res.Free()
 }
+
+// TestCABundleHonoured: AWS_CA_BUNDLE reaches the chain's HTTP client
+// (the SDK refuses it on a client that is not its own buildable one): a
+// bundle that is not PEM is the SDK's error, permanent.
+func TestCABundleHonoured(t *testing.T) {
+	r := startChain(t)
+	home := isolate(t)
+	writeFile(t, filepath.Join(home, "ca.pem"), "not a certificate")
+	t.Setenv("AWS_CA_BUNDLE", filepath.Join(home, "ca.pem"))
+	t.Setenv("AWS_ACCESS_KEY_ID", testAK)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", testSecret)
+	d := aws.New()
+	defer d.Close()
+	_, err := d.Invoke(context.Background(), &providers.Request{Provider: chainProvider(r.URL, nil, nil), Function: functionVal("echo", ""), Type: providers.TypeSync})
+	if err == nil || !strings.Contains(err.Error(), "CA bundle") || providers.IsPermanent(err) == nil {
+		t.Errorf("err %v", err)
+	}
+}
