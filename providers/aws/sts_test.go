@@ -282,3 +282,36 @@ func TestMetadataEndpointsRaw(t *testing.T) {
 		t.Errorf("expired session token: %d", code)
 	}
 }
+
+// TestHungSTSBoundedByTheAttempt: an STS that never answers costs the
+// attempt its timeout, not more, and the error is not permanent (the
+// executor's retry policy decides).
+func TestHungSTSBoundedByTheAttempt(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+			// The SDK's detached refresh may try again: let it go.
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	isolate(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", testAK)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", testSecret)
+	t.Setenv("AWS_ENDPOINT_URL_STS", srv.URL)
+	d := aws.New()
+	defer d.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := d.Invoke(ctx, &providers.Request{Provider: chainProvider(srv.URL, nil, map[string]string{"role_arn": roleARN}), Function: functionVal("echo", ""), Type: providers.TypeSync})
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %v", took)
+	}
+	if err == nil || providers.IsPermanent(err) != nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err %v", err)
+	}
+}
