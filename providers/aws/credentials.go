@@ -277,7 +277,10 @@ func loadError(k chainKey, err error) error {
 		return fmt.Errorf("%s: profile %q does not exist in the shared config files (%s): %w",
 			Type, nx.Profile, strings.Join(nx.Filename, ", "), err)
 	}
-	return fmt.Errorf("%s: loading the AWS credential chain (profile %q): %w", Type, k.profile, err)
+	if k.profile != "" {
+		return fmt.Errorf("%s: loading the AWS credential chain (profile %q): %w", Type, k.profile, err)
+	}
+	return fmt.Errorf("%s: loading the AWS credential chain: %w", Type, err)
 }
 
 // classify marks a retrieval error: a cancelled or timed-out attempt stays
