@@ -95,10 +95,13 @@ type chain struct {
 	// fallback says nothing was configured: the SDK's chain ended at
 	// instance metadata, so its failure means "no credentials".
 	fallback bool
-	// secrets are the chain's inputs that are secrets themselves: the
-	// web identity and container authorization tokens it will send.
-	secrets []string
-	err     error
+	// tokens and tokenFiles are the chain's inputs that are secrets
+	// themselves: the container authorization token, and the files of
+	// the web identity and container tokens it will send (read again on
+	// every call: they rotate).
+	tokens     []string
+	tokenFiles []string
+	err        error
 }
 
 // chains caches a driver's chains by configuration.
@@ -169,7 +172,12 @@ func (d *Driver) credentials(ctx context.Context, req *providers.Request, region
 	if err != nil {
 		return aws.Credentials{}, "", c.classify(ctx, k, err)
 	}
-	req.AddSecrets(c.secrets...)
+	req.AddSecrets(c.tokens...)
+	for _, f := range c.tokenFiles {
+		if b, err := readBounded(f, maxTokenFile); err == nil {
+			req.AddSecrets(strings.TrimSpace(string(b)))
+		}
+	}
 	req.AddSecrets(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)
 	return creds, region, nil
 }
@@ -206,7 +214,7 @@ func (c *chain) build(ctx context.Context, k chainKey) {
 		env, _ := config.NewEnvConfig()
 		src, err := baseSource(ctx, k.profile, env)
 		c.fallback = err != nil || src == sourceIMDS
-		c.secrets = tokenSecrets(ctx, k.profile, env)
+		c.tokens, c.tokenFiles = tokenSecrets(ctx, k.profile, env)
 	}
 	if k.role.roleARN != "" {
 		client := sts.NewFromConfig(cfg, func(o *sts.Options) {
@@ -229,13 +237,15 @@ func (c *chain) build(ctx context.Context, k chainKey) {
 // tokens are at most 20,000 characters.
 const maxTokenFile = 64 << 10
 
-// tokenSecrets reads the tokens the chain may send — the web identity
-// token file (of the environment or the profile) and the container
-// authorization token — so that outputs redact them too. Files that
-// cannot be read are the SDK's to report.
-func tokenSecrets(ctx context.Context, profile string, env config.EnvConfig) []string {
-	out := []string{env.ContainerAuthorizationToken}
-	files := []string{env.WebIdentityTokenFilePath, os.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")}
+// tokenSecrets returns the tokens the chain may send — the container
+// authorization token — and the files it reads others from: the web
+// identity token file (of the environment or the profile) and the
+// container token file, so that outputs redact them too.
+func tokenSecrets(ctx context.Context, profile string, env config.EnvConfig) (tokens, files []string) {
+	if env.ContainerAuthorizationToken != "" {
+		tokens = append(tokens, env.ContainerAuthorizationToken)
+	}
+	files = []string{env.WebIdentityTokenFilePath, os.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")}
 	name := profile
 	if name == "" {
 		name = env.SharedConfigProfile
@@ -249,15 +259,7 @@ func tokenSecrets(ctx context.Context, profile string, env config.EnvConfig) []s
 			files = append(files, src.WebIdentityTokenFile)
 		}
 	}
-	for _, f := range files {
-		if f == "" {
-			continue
-		}
-		if b, err := readBounded(f, maxTokenFile); err == nil {
-			out = append(out, strings.TrimSpace(string(b)))
-		}
-	}
-	return slices.DeleteFunc(out, func(s string) bool { return s == "" })
+	return tokens, slices.DeleteFunc(files, func(s string) bool { return s == "" })
 }
 
 // readBounded reads at most limit bytes of a file.

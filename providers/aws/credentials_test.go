@@ -31,6 +31,7 @@ import (
 const (
 	webToken      = "oidc-token-from-ci.eyJzdWIiOiJyZXBvOmZucHJvYmUifQ"
 	expiredToken  = "oidc-token-expired"
+	scopedToken   = "oidc-token-of-account-123456789012"
 	roleARN       = "arn:aws:iam::123456789012:role/deploy"
 	otherRoleARN  = "arn:aws:iam::210987654321:role/cross-account"
 	fileAK        = "AKIDFROMFILE"
@@ -47,6 +48,7 @@ func chainConfig() emulator.Config {
 		sim.Credential{Provider: "aws", AccessKeyID: fileAK, Secret: fileSecret},
 		sim.Credential{Provider: "aws", Token: webToken},
 		sim.Credential{Provider: "aws", Token: expiredToken, Expired: true},
+		sim.Credential{Provider: "aws", Token: scopedToken, AccountID: "123456789012"},
 	)
 	cfg.Functions = append(cfg.Functions, sim.FunctionSpec{Name: "cross", Behavior: sim.Echo})
 	return cfg
@@ -289,6 +291,16 @@ func TestCredentialChains(t *testing.T) {
 			name: "wrong web identity token", files: map[string]string{"token": "not-a-token-the-emulator-knows"},
 			env:    map[string]string{"AWS_WEB_IDENTITY_TOKEN_FILE": "$HOME/token", "AWS_ROLE_ARN": roleARN, "AWS_ENDPOINT_URL_STS": sts},
 			errSub: "InvalidIdentityToken", perm: true,
+		},
+		{
+			name: "web identity token of another account", files: map[string]string{"token": scopedToken},
+			env:    map[string]string{"AWS_WEB_IDENTITY_TOKEN_FILE": "$HOME/token", "AWS_ROLE_ARN": otherRoleARN, "AWS_ENDPOINT_URL_STS": sts},
+			errSub: "STS AssumeRoleWithWebIdentity refused: AccessDenied (HTTP 403)", perm: true,
+		},
+		{
+			name: "web identity token of its account", files: map[string]string{"token": scopedToken},
+			env:     map[string]string{"AWS_WEB_IDENTITY_TOKEN_FILE": "$HOME/token", "AWS_ROLE_ARN": roleARN, "AWS_ENDPOINT_URL_STS": sts},
+			secrets: issued,
 		},
 		{
 			name: "expired web identity token", files: map[string]string{"token": expiredToken},

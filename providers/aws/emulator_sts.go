@@ -343,6 +343,11 @@ func (s *stsAPI) assumeRoleWithWebIdentity(form url.Values, reqID string) (any, 
 		return nil, &stsError{status: http.StatusBadRequest, code: "ExpiredTokenException",
 			msg: "Token expired: the web identity token is past its expiration time", verdict: sim.VerdictBadToken}
 	}
+	if cred.AccountID != "" && cred.AccountID != p.account {
+		// The identity provider is trusted by the roles of its account only.
+		return nil, &stsError{status: http.StatusForbidden, code: "AccessDenied",
+			msg: "Not authorized to perform sts:AssumeRoleWithWebIdentity", verdict: sim.VerdictDenied}
+	}
 	user, creds := s.issue(p, cred)
 	return assumeRoleWithWebIdentityResponse{
 		Xmlns: stsNamespace, Subject: "fnprobe-emulator-subject", Audience: "sts.amazonaws.com",
