@@ -409,6 +409,8 @@ func baseSource(ctx context.Context, profile string, env config.EnvConfig) (stri
 		return profileSource(ctx, profile, true, env)
 	case env.Credentials.HasKeys():
 		return "environment (AWS_ACCESS_KEY_ID)", nil
+	case env.WebIdentityTokenFilePath != "" && env.RoleARN == "":
+		return "", errors.New("AWS_WEB_IDENTITY_TOKEN_FILE is set without AWS_ROLE_ARN: web identity needs the role to assume")
 	case env.WebIdentityTokenFilePath != "":
 		return "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN " + env.RoleARN + ")", nil
 	}

@@ -303,6 +303,11 @@ func TestCredentialChains(t *testing.T) {
 			secrets: issued,
 		},
 		{
+			name: "web identity without a role", files: map[string]string{"token": webToken},
+			env:    map[string]string{"AWS_WEB_IDENTITY_TOKEN_FILE": "$HOME/token", "AWS_ENDPOINT_URL_STS": sts},
+			srcErr: "without AWS_ROLE_ARN", errSub: "role ARN is not set", perm: true,
+		},
+		{
 			name: "expired web identity token", files: map[string]string{"token": expiredToken},
 			env:    map[string]string{"AWS_WEB_IDENTITY_TOKEN_FILE": "$HOME/token", "AWS_ROLE_ARN": roleARN, "AWS_ENDPOINT_URL_STS": sts},
 			errSub: "ExpiredTokenException", perm: true,
