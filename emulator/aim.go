@@ -58,10 +58,11 @@ func (a Aimed) Secrets() []string {
 // Aim returns a provider block's decoded configuration (an object) aimed
 // at the emulator serving cfg at url, for `fnprobe run -emulate`:
 //
-//   - the endpoint becomes url, whatever the block says, and so does
-//     the STS endpoint (Binding.STSEndpoint); the attributes choosing a
-//     credential chain (Binding.Chain: a profile, a role to assume) are
-//     cleared;
+//   - the endpoint becomes url, whatever the block says, and so do the
+//     binding's other endpoints (Binding.Endpoints: url followed by their
+//     path) and its STS endpoint (Binding.STSEndpoint); the attributes
+//     choosing a credential chain (Binding.Chain: a profile, a role to
+//     assume) are cleared;
 //   - when the block names no credential (none of its access key, secret
 //     or token attributes is set), the first credential of cfg for that
 //     cloud that the driver can use and that has not expired is filled in,
@@ -98,6 +99,9 @@ func Aim(typ string, provider cty.Value, url string, cfg Config) (a Aimed, ok bo
 		if v, ok := attrs[n]; ok && provider.Type().HasAttribute(n) {
 			attrs[n] = cty.NullVal(v.Type())
 		}
+	}
+	for name, path := range b.Endpoints {
+		set(name, url+path, true)
 	}
 	for _, n := range []string{b.AccessKeyID, b.Secret, b.Token} {
 		a.Own = a.Own || n != "" && str(attrs[n]) != ""

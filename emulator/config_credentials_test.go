@@ -150,3 +150,37 @@ func TestParseConfigCredentialKind(t *testing.T) {
 		})
 	}
 }
+
+// An aws token credential is a web identity token the emulated STS
+// accepts in AssumeRoleWithWebIdentity; -emulate never fills it into an
+// aws_lambda provider block, which takes access keys only.
+func TestParseConfigAWSWebIdentityToken(t *testing.T) {
+	src := `
+credential "aws" {
+  token      = "oidc-token"
+  account_id = "210987654321"
+}
+credential "aws" {
+  token   = "oidc-old"
+  expired = true
+}
+`
+	cfg, diags := ParseConfig([]byte(src), "emulator.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	env, err := sim.New(*cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	if c, ok := env.Token("aws", "oidc-token"); !ok || c.AccountID != "210987654321" || c.Expired {
+		t.Errorf("token lookup %+v %v", c, ok)
+	}
+	if c, ok := env.Token("aws", "oidc-old"); !ok || !c.Expired {
+		t.Errorf("expired token lookup %+v %v", c, ok)
+	}
+	if a, _ := Aim("aws_lambda", block([]string{"region", "endpoint", "access_key", "secret_key", "session_token"}, nil), "http://127.0.0.1:1", *cfg); a.Credential != nil {
+		t.Errorf("-emulate filled a token into aws_lambda: %+v", a.Credential)
+	}
+}

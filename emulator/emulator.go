@@ -37,6 +37,10 @@ func Providers() []sim.Provider {
 		alicloud.FC3Emulator{},
 		alicloud.STSEmulator{},
 		aws.LambdaEmulator{},
+		aws.STSEmulator{},
+		aws.ContainerCredentialsEmulator{},
+		aws.IMDSEmulator{},
+		aws.SSOEmulator{},
 		tencent.CloudBaseEmulator{},
 		huawei.FunctionGraphEmulator{},
 	}

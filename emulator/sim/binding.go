@@ -27,6 +27,10 @@ type Binding struct {
 	// profile, a role to assume): Aim clears them, as the emulator's
 	// credential stands for the whole chain.
 	Chain []string
+	// Endpoints are more endpoint attributes, each receiving the
+	// emulator's URL followed by the path given (the aws_lambda driver's
+	// sts_endpoint receives URL/aws/sts), whatever the block says.
+	Endpoints map[string]string
 }
 
 // Bound is implemented by a Provider whose fnprobe driver can be aimed at

@@ -131,6 +131,7 @@ type Env struct {
 	functions map[string]*Function
 	creds     map[string]Credential // provider + "\x00" + access key id
 	tokens    map[string]Credential // provider + "\x00" + token
+	tokenList []Credential          // the token credentials, in configuration order
 
 	clockMu sync.RWMutex
 	now     func() time.Time
@@ -170,6 +171,7 @@ func New(opts Options) (*Env, error) {
 	for _, c := range opts.Credentials {
 		if c.Token != "" {
 			e.tokens[c.Provider+"\x00"+c.Token] = c
+			e.tokenList = append(e.tokenList, c)
 			if c.AccessKeyID == "" {
 				continue
 			}
@@ -255,8 +257,9 @@ type Provider interface {
 }
 
 // Auxiliary is implemented by an emulated service that no driver invokes
-// (a security token service, reached through a driver's credential
-// chain): it has no Binding. AuxiliaryTo names the credential kind it
+// (a security token service, container credentials, instance metadata,
+// an SSO portal: reached through a driver's credential chain): it has no
+// Binding. AuxiliaryTo names the credential kind it
 // serves, e.g. "alicloud".
 type Auxiliary interface {
 	AuxiliaryTo() string

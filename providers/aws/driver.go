@@ -19,8 +19,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/providers/wire"
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -103,8 +103,8 @@ func ParseFunctionName(s string) (FunctionRef, bool) {
 // Driver is the aws_lambda driver. It is safe for concurrent use.
 type Driver struct {
 	client wire.Client
-	// Getenv reads the credential fallbacks; nil means os.Getenv.
-	Getenv func(string) string
+	// chains holds each provider configuration's credential chain.
+	chains chains
 }
 
 // New returns the aws_lambda driver.
@@ -125,40 +125,63 @@ func (d *Driver) Schema() providers.Schema {
 			"secret_key":    attr("secret_key", false),
 			"session_token": attr("session_token", false),
 			"endpoint":      attr("endpoint", false),
+			"profile":       attr("profile", false),
+			"sts_endpoint":  attr("sts_endpoint", false),
+			"assume_role": &hcldec.BlockSpec{TypeName: "assume_role", Nested: hcldec.ObjectSpec{
+				"role_arn":     attr("role_arn", true),
+				"session_name": attr("session_name", false),
+				"external_id":  attr("external_id", false),
+			}},
 		},
 		Function: hcldec.ObjectSpec{
 			"name":      attr("name", true),
 			"qualifier": attr("qualifier", false),
 		},
 		Sensitive: []string{"access_key", "secret_key", "session_token"},
-		SecretEnv: []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"},
+		SecretEnv: []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"},
 		Types:     []string{providers.TypeSync, providers.TypeAsync, providers.TypeDryRun},
 	}
 }
 
-func (d *Driver) getenv(name string) string {
-	if d.Getenv != nil {
-		return d.Getenv(name)
-	}
-	return os.Getenv(name)
-}
-
 // region is the signing region: the provider's, the environment's, or the
-// one in a full ARN.
+// one in a full ARN. The credential chain may find one more, in the
+// profile (profileRegion).
 func (d *Driver) region(provider cty.Value, name string) string {
 	if r := providers.String(provider, "region"); r != "" {
 		return r
 	}
-	if r := d.getenv(EnvRegion); r != "" {
+	if r := os.Getenv(EnvRegion); r != "" {
 		return r
 	}
-	if r := d.getenv(EnvDefaultRegion); r != "" {
+	if r := os.Getenv(EnvDefaultRegion); r != "" {
 		return r
 	}
 	if ref, ok := ParseFunctionName(name); ok {
 		return ref.Region
 	}
 	return ""
+}
+
+// profileRegion is the region of the shared config profile the SDK would
+// read for provider (its profile, AWS_PROFILE or "default"), "" when there
+// is none. It reads the files only.
+func profileRegion(ctx context.Context, provider cty.Value) string {
+	env, err := config.NewEnvConfig()
+	if err != nil {
+		return ""
+	}
+	name := providers.String(provider, "profile")
+	if name == "" {
+		name = env.SharedConfigProfile
+	}
+	if name == "" {
+		name = "default"
+	}
+	sc, err := loadProfile(ctx, name, env)
+	if err != nil {
+		return ""
+	}
+	return sc.Region
 }
 
 // ValidateFunction implements providers.FunctionValidator.
@@ -176,45 +199,13 @@ func (d *Driver) ValidateFunction(provider, function cty.Value) map[string]strin
 	if ref, ok := ParseFunctionName(name); ok && q != "" && ref.Qualifier != "" && ref.Qualifier != q {
 		problems["qualifier"] = fmt.Sprintf("qualifier %q differs from the qualifier %q in the function name", q, ref.Qualifier)
 	}
-	if d.region(provider, name) == "" {
-		problems["provider"] = "aws_lambda provider: region is required (or " + EnvRegion + ", or a full ARN as the function name)"
+	if d.region(provider, name) == "" && profileRegion(context.Background(), provider) == "" {
+		problems["provider"] = "aws_lambda provider: region is required (or " + EnvRegion + ", a region in the shared config profile, or a full ARN as the function name)"
 	}
 	if len(problems) == 0 {
 		return nil
 	}
 	return problems
-}
-
-type config struct {
-	region, endpoint string
-	creds            aws.Credentials
-}
-
-func (d *Driver) config(p cty.Value, name string) (config, error) {
-	c := config{
-		region:   d.region(p, name),
-		endpoint: providers.String(p, "endpoint"),
-		creds: aws.Credentials{
-			AccessKeyID:     providers.String(p, "access_key"),
-			SecretAccessKey: providers.String(p, "secret_key"),
-			SessionToken:    providers.String(p, "session_token"),
-			Source:          "fnprobe",
-		},
-	}
-	if c.creds.AccessKeyID == "" && c.creds.SecretAccessKey == "" {
-		c.creds.AccessKeyID, c.creds.SecretAccessKey = d.getenv(EnvAccessKeyID), d.getenv(EnvSecretAccessKey)
-		if c.creds.SessionToken == "" {
-			c.creds.SessionToken = d.getenv(EnvSessionToken)
-		}
-	}
-	if c.creds.AccessKeyID == "" || c.creds.SecretAccessKey == "" {
-		return c, fmt.Errorf("%s: no credentials: set access_key and secret_key, or %s and %s", Type, EnvAccessKeyID, EnvSecretAccessKey)
-	}
-	if c.region == "" {
-		return c, fmt.Errorf("%s: region is required: set region or %s", Type, EnvRegion)
-	}
-	c.endpoint = endpoint(c.endpoint, c.region)
-	return c, nil
 }
 
 // endpoint is the provider's endpoint, else Lambda's public endpoint for
@@ -237,6 +228,9 @@ func endpoint(configured, region string) string {
 func (d *Driver) Describe(req *providers.Request) providers.Target {
 	name := providers.String(req.Function, "name")
 	region := d.region(req.Provider, name)
+	if region == "" {
+		region = profileRegion(context.Background(), req.Provider)
+	}
 	q := providers.String(req.Function, "qualifier")
 	if ref, ok := ParseFunctionName(name); ok && q == "" {
 		q = ref.Qualifier
@@ -290,11 +284,17 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	}
 	name := providers.String(req.Function, "name")
 	qualifier := providers.String(req.Function, "qualifier")
-	cfg, err := d.config(req.Provider, name)
+	creds, region, err := d.credentials(ctx, req, d.region(req.Provider, name))
 	if err != nil {
-		return nil, providers.Permanent(err, providers.ConfigHint)
+		return nil, err
 	}
-	u := cfg.endpoint + "/" + APIVersion + "/functions/" + EscapePath(name) + "/invocations"
+	if region == "" {
+		region = profileRegion(ctx, req.Provider)
+	}
+	if region == "" {
+		return nil, providers.Permanent(fmt.Errorf("%s: region is required: set region or %s", Type, EnvRegion), providers.ConfigHint)
+	}
+	u := endpoint(providers.String(req.Provider, "endpoint"), region) + "/" + APIVersion + "/functions/" + EscapePath(name) + "/invocations"
 	if qualifier != "" {
 		u += "?Qualifier=" + url.QueryEscape(qualifier)
 	}
@@ -318,7 +318,7 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	// A signer per call: the SDK signer caches derived keys by access key
 	// id alone, so a shared one would keep signing with a previous secret
 	// when two provider blocks share an access key id.
-	if err := v4.NewSigner().SignHTTP(ctx, cfg.creds, hreq, PayloadHash(req.Payload), SigningName, cfg.region, time.Now()); err != nil {
+	if err := v4.NewSigner().SignHTTP(ctx, creds, hreq, PayloadHash(req.Payload), SigningName, region, time.Now()); err != nil {
 		return nil, fmt.Errorf("%s: signing: %w", Type, err)
 	}
 	resp, err := d.client.Do(hreq)

@@ -260,28 +260,9 @@ func TestEventRuns(t *testing.T) {
 	t.Errorf("the event never ran: %+v", r.Env.Tasks("echo"))
 }
 
-func TestCredentialsFromEnvironment(t *testing.T) {
-	r := start(t)
-	env := map[string]string{aws.EnvAccessKeyID: "ASIASESSION", aws.EnvSecretAccessKey: "session-secret", aws.EnvSessionToken: "session-token", aws.EnvRegion: testRegion}
-	d := aws.New()
-	d.Getenv = func(k string) string { return env[k] }
-	defer d.Close()
-	p := cty.ObjectVal(map[string]cty.Value{"endpoint": cty.StringVal(r.URL)})
-	res, err := d.Invoke(context.Background(), &providers.Request{Provider: p, Function: functionVal("echo", ""), Payload: []byte("e"), Type: providers.TypeSync})
-	if err != nil || res.Status != 200 || string(res.Body) != "e" {
-		t.Errorf("res %+v err %v", res, err)
-	}
-
-	d.Getenv = func(string) string { return "" }
-	_, err = d.Invoke(context.Background(), &providers.Request{Provider: p, Function: functionVal("echo", ""), Type: providers.TypeSync})
-	if err == nil || !strings.Contains(err.Error(), aws.EnvAccessKeyID) {
-		t.Errorf("err %v", err)
-	}
-}
-
 func TestValidateFunction(t *testing.T) {
+	isolate(t)
 	d := aws.New()
-	d.Getenv = func(string) string { return "" }
 	withRegion := cty.ObjectVal(map[string]cty.Value{"region": cty.StringVal("us-east-1")})
 	none := cty.ObjectVal(map[string]cty.Value{"region": cty.NullVal(cty.String)})
 	tests := []struct {

@@ -59,6 +59,9 @@ func (LambdaEmulator) Handler(env *sim.Env) http.Handler {
 
 type lambdaAPI struct {
 	env *sim.Env
+	// service is the SigV4 service name requests must be scoped to; ""
+	// means Lambda's. The emulated STS verifies with this code too.
+	service string
 }
 
 // apiError is an answer of the Lambda front end or service.
@@ -172,8 +175,12 @@ func (l *lambdaAPI) authenticate(r *http.Request) (*sigV4Auth, *apiError) {
 	if cred.Expired {
 		return nil, lerr(http.StatusForbidden, "ExpiredTokenException", "The security token included in the request is expired").is(sim.VerdictBadToken)
 	}
-	if service != SigningName {
-		return nil, lerr(http.StatusForbidden, "InvalidSignatureException", "Credential should be scoped to correct service: '%s'. ", SigningName).is(sim.VerdictSignatureMismatch)
+	want := l.service
+	if want == "" {
+		want = SigningName
+	}
+	if service != want {
+		return nil, lerr(http.StatusForbidden, "InvalidSignatureException", "Credential should be scoped to correct service: '%s'. ", want).is(sim.VerdictSignatureMismatch)
 	}
 	if cred.Region != "" && region != cred.Region {
 		return nil, lerr(http.StatusForbidden, "InvalidSignatureException", "Credential should be scoped to a valid region. ").is(sim.VerdictSignatureMismatch)
@@ -444,6 +451,7 @@ func (LambdaEmulator) Binding() sim.Binding {
 	return sim.Binding{
 		Credential: CredentialProvider, Endpoint: "endpoint",
 		AccessKeyID: "access_key", Secret: "secret_key", SecurityToken: "session_token",
-		Region: "region",
+		Region:    "region",
+		Endpoints: map[string]string{"sts_endpoint": STSPath},
 	}
 }
