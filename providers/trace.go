@@ -186,10 +186,31 @@ func Headers(h map[string][]string) []Header {
 
 func mask(m *Message) {
 	for i := range m.Headers {
-		if SecretName(m.Headers[i].Name) {
+		switch {
+		case SecretName(m.Headers[i].Name):
 			m.Headers[i].Value = Masked
+		case EncodedLog(m.Headers[i].Name):
+			m.Headers[i].Value = EncodedLogNote
 		}
 	}
+}
+
+// EncodedLogNote replaces the value of a header EncodedLog names, in
+// traces and in the result's headers.
+const EncodedLogNote = "(the log tail in base64: see the result's log)"
+
+// EncodedLog reports whether a response header of that name carries the
+// function's log tail in base64 (Lambda's X-Amz-Log-Result, Function
+// Compute's X-Fc-Log-Result, FunctionGraph's X-Cff-Function-Log). The
+// drivers decode it into the result's log, where a secret the function
+// logged is redacted; in base64 the redactor cannot see it, so the header
+// itself is never shown.
+func EncodedLog(name string) bool {
+	switch strings.ToLower(name) {
+	case "x-amz-log-result", "x-fc-log-result", "x-cff-function-log":
+		return true
+	}
+	return false
 }
 
 // SecretName reports whether a header or query parameter of that name

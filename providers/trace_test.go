@@ -67,3 +67,23 @@ func TestTracer(t *testing.T) {
 		t.Errorf("failed exchange: %+v", ex[1])
 	}
 }
+
+func TestEncodedLogHeadersNotTraced(t *testing.T) {
+	tr := &Tracer{}
+	id := tr.Request(Message{Method: "POST", URL: "http://x/"})
+	tr.Response(id, Message{Status: 200, Headers: []Header{
+		{Name: "X-Fc-Log-Result", Value: "c2VjcmV0"},
+		{Name: "x-cff-function-log", Value: "c2VjcmV0"},
+		{Name: "X-Amz-Log-Result", Value: "c2VjcmV0"},
+		{Name: "X-Fc-Request-Id", Value: "r1"},
+	}})
+	for _, h := range tr.Exchanges()[0].Response.Headers {
+		want := EncodedLogNote
+		if h.Name == "X-Fc-Request-Id" {
+			want = "r1"
+		}
+		if h.Value != want {
+			t.Errorf("%s = %q, want %q", h.Name, h.Value, want)
+		}
+	}
+}

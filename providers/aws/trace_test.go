@@ -59,3 +59,45 @@ func TestTraceMasksSignature(t *testing.T) {
 		t.Errorf("response: %+v", ex[0].Response)
 	}
 }
+
+// TestLogTailNeverInBase64 asks for the log tail of a call whose log holds
+// what could be a secret (the function "fail" logs its message, "boom"):
+// the result's log has it in clear text, where the redactor finds it, but neither the result's headers nor
+// the trace carry X-Amz-Log-Result, its base64 that no redactor sees.
+func TestLogTailNeverInBase64(t *testing.T) {
+	em := start(t)
+	d := aws.New()
+	defer d.Close()
+	tr := &providers.Tracer{}
+	ctx := providers.WithTracer(context.Background(), tr)
+	res, err := d.Invoke(ctx, &providers.Request{
+		Provider: providerVal(em.URL, map[string]string{"access_key": "ASIASESSION", "secret_key": "session-secret", "session_token": "session-token"}),
+		Function: functionVal("fail", ""), Payload: []byte(`{}`), Type: providers.TypeSync, Logs: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Free()
+	if !strings.Contains(res.Log, "boom") {
+		t.Fatalf("the log tail should hold the function's message: %q", res.Log)
+	}
+	if got := res.Headers["x-amz-log-result"]; got != providers.EncodedLogNote {
+		t.Errorf("result header x-amz-log-result = %q, want %q", got, providers.EncodedLogNote)
+	}
+	ex := tr.Exchanges()
+	if len(ex) != 1 || ex[0].Response == nil {
+		t.Fatalf("trace: %+v", ex)
+	}
+	found := false
+	for _, h := range ex[0].Response.Headers {
+		if strings.EqualFold(h.Name, "X-Amz-Log-Result") {
+			found = true
+			if h.Value != providers.EncodedLogNote {
+				t.Errorf("traced X-Amz-Log-Result = %q, want %q", h.Value, providers.EncodedLogNote)
+			}
+		}
+	}
+	if !found {
+		t.Error("the trace should show that X-Amz-Log-Result came")
+	}
+}

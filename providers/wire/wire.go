@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fnprobe/fnprobe/providers"
 )
 
 // Pool sizes the keep-alive connection pool of a Client.
@@ -72,10 +74,17 @@ func Endpoint(s string) string {
 }
 
 // Headers returns response headers as the result object carries them:
-// lower-case names, several values joined with ", ".
+// lower-case names, several values joined with ", "; a header carrying the
+// log tail in base64 (providers.EncodedLog) holds providers.EncodedLogNote
+// instead, as the redactor cannot see a secret in base64 (the decoded log
+// is the result's log).
 func Headers(h http.Header) map[string]string {
 	m := make(map[string]string, len(h))
 	for k, vs := range h {
+		if providers.EncodedLog(k) {
+			m[strings.ToLower(k)] = providers.EncodedLogNote
+			continue
+		}
 		m[strings.ToLower(k)] = strings.Join(vs, ", ")
 	}
 	return m
