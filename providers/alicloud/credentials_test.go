@@ -20,6 +20,7 @@ import (
 	"github.com/fnprobe/fnprobe/emulator/sim"
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/providers/alicloud"
+	"github.com/fnprobe/fnprobe/providers/providertest"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -142,29 +143,6 @@ func assumeRoleBlock(extra map[string]string) cty.Value {
 		m[k] = cty.StringVal(v)
 	}
 	return cty.ObjectVal(m)
-}
-
-// sink collects the secrets a driver hands to the request.
-type sink struct {
-	mu  sync.Mutex
-	got []string
-}
-
-func (s *sink) Add(v ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.got = append(s.got, v...)
-}
-
-func (s *sink) has(v string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, g := range s.got {
-		if g == v {
-			return true
-		}
-	}
-	return false
 }
 
 func writeFile(t *testing.T, path, content string) {
@@ -365,7 +343,7 @@ func TestCredentialChain(t *testing.T) {
 					if err != nil || !strings.Contains(source, tc.wantSource) {
 						t.Fatalf("source %q, %v; want one containing %q", source, err, tc.wantSource)
 					}
-					secrets := &sink{}
+					secrets := &providertest.Secrets{}
 					before := len(s.answers())
 					for _, typ := range []string{providers.TypeSync, providers.TypeAsync} {
 						res, err := d.Invoke(context.Background(), &providers.Request{
@@ -381,7 +359,7 @@ func TestCredentialChain(t *testing.T) {
 						if len(issued) != 0 {
 							t.Errorf("STS called %d times for a source that needs none", len(issued))
 						}
-						if got := len(secrets.got) != 0; got != (tc.wantSource != "provider block") {
+						if got := len(secrets.All()) != 0; got != (tc.wantSource != "provider block") {
 							t.Errorf("secrets handed to the request: %v; want them only for a source other than the block", got)
 						}
 						return
@@ -396,7 +374,7 @@ func TestCredentialChain(t *testing.T) {
 						t.Fatalf("issued %+v", c)
 					}
 					for _, v := range []string{c.AccessKeyId, c.AccessKeySecret, c.SecurityToken} {
-						if !secrets.has(v) {
+						if !secrets.Has(v) {
 							t.Errorf("temporary credential part %q not handed to Request.Secrets", v)
 						}
 						if strings.Contains(source, v) {

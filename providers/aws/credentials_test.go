@@ -16,6 +16,7 @@ import (
 	"github.com/fnprobe/fnprobe/emulator/sim"
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/providers/aws"
+	"github.com/fnprobe/fnprobe/providers/providertest"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -119,29 +120,6 @@ func chainProvider(endpoint string, attrs map[string]string, role map[string]str
 		})
 	}
 	return cty.ObjectVal(m)
-}
-
-// sink collects the secrets a driver hands over.
-type sink struct {
-	mu      sync.Mutex
-	secrets []string
-}
-
-func (s *sink) Add(secrets ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.secrets = append(s.secrets, secrets...)
-}
-
-func (s *sink) has(pred func(string) bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, x := range s.secrets {
-		if pred(x) {
-			return true
-		}
-	}
-	return false
 }
 
 func TestCredentialChains(t *testing.T) {
@@ -384,7 +362,7 @@ func TestCredentialChains(t *testing.T) {
 			if fn == "" {
 				fn = "echo"
 			}
-			sk := &sink{}
+			sk := &providertest.Secrets{}
 			start := time.Now()
 			res, err := d.Invoke(ctx, &providers.Request{Provider: p, Function: functionVal(fn, ""), Payload: []byte(`"hi"`), Type: providers.TypeSync, Secrets: sk})
 			if tt.errSub != "" {
@@ -411,15 +389,15 @@ func TestCredentialChains(t *testing.T) {
 			}
 			switch tt.secrets {
 			case issued, token:
-				if !sk.has(func(s string) bool { return strings.HasPrefix(s, issuedPrefix) }) ||
-					!sk.has(func(s string) bool { return strings.HasPrefix(s, issuedTokenSW) }) {
-					t.Errorf("the issued key and token were not handed to the redactor: %d secrets", len(sk.secrets))
+				if !sk.HasFunc(func(s string) bool { return strings.HasPrefix(s, issuedPrefix) }) ||
+					!sk.HasFunc(func(s string) bool { return strings.HasPrefix(s, issuedTokenSW) }) {
+					t.Errorf("the issued key and token were not handed to the redactor: %d secrets", len(sk.All()))
 				}
-				if tt.secrets == token && !sk.has(func(s string) bool { return s == webToken }) {
+				if tt.secrets == token && !sk.HasFunc(func(s string) bool { return s == webToken }) {
 					t.Errorf("the token the chain sends was not handed to the redactor")
 				}
 			case file:
-				if !sk.has(func(s string) bool { return s == fileSecret }) || !sk.has(func(s string) bool { return s == fileAK }) {
+				if !sk.HasFunc(func(s string) bool { return s == fileSecret }) || !sk.HasFunc(func(s string) bool { return s == fileAK }) {
 					t.Errorf("the credentials file's key was not handed to the redactor")
 				}
 			}

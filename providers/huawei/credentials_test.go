@@ -16,6 +16,7 @@ import (
 	"github.com/fnprobe/fnprobe/emulator/sim"
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/providers/huawei"
+	"github.com/fnprobe/fnprobe/providers/providertest"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -50,29 +51,6 @@ func writeFile(t *testing.T, path, content string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// secrets records what a driver hands to Request.Secrets.
-type secrets struct {
-	mu  sync.Mutex
-	got []string
-}
-
-func (s *secrets) Add(v ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.got = append(s.got, v...)
-}
-
-func (s *secrets) has(v string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, g := range s.got {
-		if g == v {
-			return true
-		}
-	}
-	return false
 }
 
 // chainProvider is a provider block without credentials (and, unless
@@ -241,7 +219,7 @@ func TestCredentialChain(t *testing.T) {
 				}
 			}
 
-			sink := &secrets{}
+			sink := &providertest.Secrets{}
 			res, err := d.Invoke(ctx, &providers.Request{Provider: p, Function: named("echo"), Payload: []byte(`"hi"`), Type: providers.TypeSync, Secrets: sink})
 			kind, part, _ := strings.Cut(tc.want, " ")
 			switch kind {
@@ -260,8 +238,8 @@ func TestCredentialChain(t *testing.T) {
 				}
 			}
 			for _, s := range tc.secrets {
-				if !sink.has(s) {
-					t.Errorf("secret %q not handed to Request.Secrets (got %q)", s, sink.got)
+				if !sink.Has(s) {
+					t.Errorf("secret %q not handed to Request.Secrets (got %q)", s, sink.All())
 				}
 			}
 		})
@@ -299,7 +277,7 @@ func TestCredentialCache(t *testing.T) {
 		t.Setenv(huawei.EnvPodIdentityTokenFile, writeFile(t, filepath.Join(home, "token"), testToken))
 		d := huawei.New()
 		defer d.Close()
-		sink := &secrets{}
+		sink := &providertest.Secrets{}
 		var wg sync.WaitGroup
 		errs := make(chan error, 16)
 		for i := 0; i < 16; i++ {
@@ -322,7 +300,7 @@ func TestCredentialCache(t *testing.T) {
 			}
 		}
 		keys := map[string]bool{}
-		for _, s := range sink.got {
+		for _, s := range sink.All() {
 			if strings.HasPrefix(s, "STS") {
 				keys[s] = true
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,4 +89,43 @@ func CheckSplit(counts map[string]int, n int, want map[string]float64) error {
 		}
 	}
 	return nil
+}
+
+// Secrets records what a driver hands to providers.Request.Secrets, for
+// the tests that check a credential chain registers what it finds. It is
+// safe for concurrent use.
+type Secrets struct {
+	mu  sync.Mutex
+	got []string
+}
+
+// Add implements providers.SecretSink.
+func (s *Secrets) Add(v ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.got = append(s.got, v...)
+}
+
+// All returns what was added, in order.
+func (s *Secrets) All() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.got...)
+}
+
+// Has reports whether v was added.
+func (s *Secrets) Has(v string) bool {
+	return s.HasFunc(func(g string) bool { return g == v })
+}
+
+// HasFunc reports whether a secret satisfying match was added.
+func (s *Secrets) HasFunc(match func(string) bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range s.got {
+		if match(g) {
+			return true
+		}
+	}
+	return false
 }

@@ -6,38 +6,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/providers/providertest"
 	"github.com/fnprobe/fnprobe/providers/tencent"
 	"github.com/zclconf/go-cty/cty"
 )
-
-// secrets records what a driver hands to Request.Secrets.
-type secrets struct {
-	mu  sync.Mutex
-	got []string
-}
-
-func (s *secrets) Add(v ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.got = append(s.got, v...)
-}
-
-func (s *secrets) has(v string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, g := range s.got {
-		if g == v {
-			return true
-		}
-	}
-	return false
-}
 
 // blockVal is a provider block with the given access_token and
 // access_token_file ("" for none).
@@ -165,7 +142,7 @@ func TestTokenSources(t *testing.T) {
 				t.Errorf("CredentialSource shows the token: %q %v", src, err)
 			}
 
-			sink := &secrets{}
+			sink := &providertest.Secrets{}
 			res, err := d.Invoke(ctx, &providers.Request{Provider: p, Function: functionVal("echo", "", false), Payload: []byte(`"hi"`), Type: providers.TypeSync, Secrets: sink})
 			kind, part, _ := strings.Cut(tc.want, " ")
 			switch kind {
@@ -186,8 +163,8 @@ func TestTokenSources(t *testing.T) {
 					t.Errorf("the error shows the token: %v", err)
 				}
 			}
-			if tc.secret != "" && !sink.has(tc.secret) {
-				t.Errorf("token not handed to Request.Secrets (got %q)", sink.got)
+			if tc.secret != "" && !sink.Has(tc.secret) {
+				t.Errorf("token not handed to Request.Secrets (got %q)", sink.All())
 			}
 		})
 	}
