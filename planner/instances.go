@@ -298,6 +298,25 @@ func (p *Plan) planContext(filename string, each *eachVals) *hcl.EvalContext {
 	return &hcl.EvalContext{Variables: vars, Functions: p.Config.FunctionsFor(filename)}
 }
 
+// staticFunction is the function an invocation's function argument names
+// when it is a plain reference to a function block without for_each
+// (function.NAME), found without evaluating anything; nil otherwise (the
+// argument is then evaluated, and its problems reported).
+func (p *Plan) staticFunction(expr hcl.Expression) *FunctionInstance {
+	if expr == nil {
+		return nil
+	}
+	trav, diags := hcl.AbsTraversalForExpr(expr)
+	if diags.HasErrors() || len(trav) != 2 || trav.RootName() != "function" {
+		return nil
+	}
+	attr, ok := trav[1].(hcl.TraverseAttr)
+	if !ok {
+		return nil
+	}
+	return p.Functions["function."+attr.Name]
+}
+
 // functionRef evaluates an invocation's function argument, unmarked;
 // false when it failed (diagnostics appended) or is excused.
 func (p *Plan) functionRef(expr hcl.Expression, ctx *hcl.EvalContext, addr string, diags *hcl.Diagnostics) (cty.Value, bool) {
@@ -384,7 +403,9 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 	// whole for unknowns and marks as other options are: a function
 	// object holds the function's whole configuration, and this runs once
 	// per instance.
-	if v, ok := p.functionRef(inv.Function, ctx, inst.Addr, &diags); ok {
+	if fi := p.staticFunction(inv.Function); fi != nil {
+		inst.Function = fi
+	} else if v, ok := p.functionRef(inv.Function, ctx, inst.Addr, &diags); ok {
 		addr, reported := "", false
 		if !v.IsNull() && v.IsKnown() && v.Type().IsObjectType() && v.Type().HasAttribute("address") {
 			a, marks := v.GetAttr("address").Unmark()
