@@ -36,6 +36,7 @@ func Providers() []sim.Provider {
 		alicloud.FC2Emulator{},
 		alicloud.FC3Emulator{},
 		alicloud.STSEmulator{},
+		alicloud.ECSMetadataEmulator{},
 		aws.LambdaEmulator{},
 		aws.STSEmulator{},
 		aws.ContainerCredentialsEmulator{},

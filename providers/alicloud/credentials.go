@@ -137,6 +137,19 @@ func stsRefused(err error) bool {
 	return strings.Contains(err.Error(), "session token failed: ")
 }
 
+// ECSHint is the hint of the instance metadata service's refusal.
+const ECSHint = "The ECS instance metadata refused the RAM role's credentials: check that ALIBABA_CLOUD_ECS_METADATA names the RAM role attached to the instance."
+
+// metadataRefused reports an ECS metadata answer of 4xx (no such role, no
+// role attached), as credentials-go words it: "refresh Ecs sts token err,
+// httpStatus: 404, message = BODY". A transport error ("refresh Ecs sts
+// token err: ...") or a 5xx is not one.
+func metadataRefused(err error) bool {
+	const marker = "refresh Ecs sts token err, httpStatus: "
+	_, rest, ok := strings.Cut(err.Error(), marker)
+	return ok && len(rest) >= 3 && rest[0] == '4'
+}
+
 // credCache holds one resolved chain per distinct provider configuration
 // (and environment). It is safe for concurrent use.
 type credCache struct {

@@ -604,8 +604,9 @@ func TestChainRefreshesBeforeExpiry(t *testing.T) {
 
 // TestECSRAMRole: the ECS RAM role is a source only when
 // ALIBABA_CLOUD_ECS_METADATA names it, and plan names it without asking
-// the instance metadata (100.100.100.200, which no test may reach, so the
-// role itself is not invoked here); ALIBABA_CLOUD_ECS_METADATA_DISABLED
+// the instance metadata (100.100.100.200, which no test may reach: the
+// role itself is invoked, through the emulator as an HTTP proxy, by
+// TestECSRAMRole_EndToEnd in ecs_test.go); ALIBABA_CLOUD_ECS_METADATA_DISABLED
 // turns it off.
 func TestECSRAMRole(t *testing.T) {
 	freshHome(t)

@@ -187,8 +187,9 @@ func readConfig(p cty.Value, fc2 bool) config {
 
 // config reads the provider block and resolves its credentials through
 // the chain (credentials.go), handing every part of them to req's
-// secrets. A configuration error, a chain that cannot work and an STS
-// refusal are Permanent; an STS that cannot be reached is not.
+// secrets. A configuration error, a chain that cannot work, an STS
+// refusal and the ECS metadata's refusal of the role are Permanent; an
+// STS or a metadata service that cannot be reached is not.
 func (d *Driver) config(ctx context.Context, req *providers.Request) (config, error) {
 	c := readConfig(req.Provider, d.fc2)
 	switch {
@@ -211,6 +212,9 @@ func (d *Driver) config(ctx context.Context, req *providers.Request) (config, er
 		err = fmt.Errorf("%s: %w", d.typ(), err)
 		if stsRefused(err) {
 			return c, providers.Permanent(err, STSHint)
+		}
+		if metadataRefused(err) {
+			return c, providers.Permanent(err, ECSHint)
 		}
 		return c, err
 	}
