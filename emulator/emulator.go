@@ -43,6 +43,7 @@ func Providers() []sim.Provider {
 		aws.SSOEmulator{},
 		tencent.CloudBaseEmulator{},
 		huawei.FunctionGraphEmulator{},
+		huawei.ECSMetadataEmulator{},
 	}
 }
 
