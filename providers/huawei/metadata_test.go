@@ -3,9 +3,12 @@ package huawei_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"os"
@@ -223,4 +226,91 @@ func isLoopback(host string) bool {
 	}
 	a, err := netip.ParseAddr(host)
 	return err == nil && a.IsLoopback()
+}
+
+// The emulated metadata service, asked directly: a session token first,
+// then credentials the FunctionGraph API accepts with their security
+// token; a missing or expired session token is 401 (the SDK then fetches
+// a new one), and so is an instance without an agency, with the message
+// the SDK does not retry.
+func TestEmulatedECSMetadata(t *testing.T) {
+	for _, agency := range []bool{true, false} {
+		creds := []sim.Credential{{Provider: huawei.CredentialProvider, Token: "old", Expired: true}}
+		if agency {
+			creds = append(creds, sim.Credential{Provider: huawei.CredentialProvider, Token: "agency", ProjectID: project})
+		}
+		env, err := sim.New(sim.Options{Credentials: creds, Functions: []sim.FunctionSpec{{Name: "echo"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer env.Close()
+		srv := httptest.NewServer(sim.NewServer(env, huawei.ECSMetadataEmulator{}))
+		defer srv.Close()
+		do := func(method, path string, h map[string]string) (int, string) {
+			req, _ := http.NewRequest(method, srv.URL+path, nil)
+			for k, v := range h {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		const ttl = "X-Metadata-Token-Ttl-Seconds"
+		for _, tc := range []struct {
+			method, path string
+			h            map[string]string
+			want         int
+		}{
+			{"GET", huawei.MetadataTokenPath, map[string]string{ttl: "60"}, 405},
+			{"PUT", huawei.MetadataTokenPath, nil, 400},
+			{"PUT", huawei.MetadataTokenPath, map[string]string{ttl: "21601"}, 400},
+			{"GET", huawei.MetadataSecurityKeyPath, nil, 401},
+			{"GET", huawei.MetadataSecurityKeyPath, map[string]string{"X-Metadata-Token": "forged"}, 401},
+			{"PUT", huawei.MetadataSecurityKeyPath, nil, 405},
+			{"GET", "/openstack/latest/meta_data.json", nil, 404},
+		} {
+			if got, body := do(tc.method, tc.path, tc.h); got != tc.want {
+				t.Errorf("%s %s %v: %d, want %d: %s", tc.method, tc.path, tc.h, got, tc.want, body)
+			}
+		}
+		status, token := do("PUT", huawei.MetadataTokenPath, map[string]string{ttl: "21600"})
+		if status != 200 || token == "" {
+			t.Fatalf("token: %d %q", status, token)
+		}
+		status, body := do("GET", huawei.MetadataSecurityKeyPath, map[string]string{"X-Metadata-Token": token})
+		if !agency {
+			if status != 401 || body != huawei.NoAgencyMessage {
+				t.Errorf("without an agency: %d %q", status, body)
+			}
+			continue
+		}
+		var answer struct {
+			Credential struct {
+				Access        string `json:"access"`
+				Secret        string `json:"secret"`
+				SecurityToken string `json:"securitytoken"`
+				ExpiresAt     string `json:"expires_at"`
+			} `json:"credential"`
+		}
+		if err := json.Unmarshal([]byte(body), &answer); status != 200 || err != nil {
+			t.Fatalf("securitykey: %d %v: %s", status, err, body)
+		}
+		c := answer.Credential
+		exp, err := time.Parse("2006-01-02T15:04:05Z", c.ExpiresAt)
+		if err != nil || exp.Sub(time.Now()) < 5*time.Hour || c.Access == "" || c.Secret == "" || c.SecurityToken == "" {
+			t.Fatalf("credential %+v (%v)", c, err)
+		}
+		issued, ok := env.Credential(huawei.CredentialProvider, c.Access)
+		if !ok || issued.SecurityToken != c.SecurityToken || issued.ProjectID != project {
+			t.Errorf("issued credential %+v %v: not the agency's", issued, ok)
+		}
+		env.SetClock(func() time.Time { return time.Now().Add(6*time.Hour + time.Minute) })
+		if status, _ := do("GET", huawei.MetadataSecurityKeyPath, map[string]string{"X-Metadata-Token": token}); status != 401 {
+			t.Errorf("expired session token: %d, want 401", status)
+		}
+	}
 }
