@@ -44,6 +44,7 @@ func Providers() []sim.Provider {
 		aws.SSOEmulator{},
 		tencent.CloudBaseEmulator{},
 		huawei.FunctionGraphEmulator{},
+		huawei.ECSMetadataEmulator{},
 	}
 }
 

@@ -38,7 +38,8 @@ const (
 	EnvPodIdentityTokenFile = "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE"
 	// EnvMetadataDisabled ("true") takes the ECS metadata service out of
 	// the chain. The SDK has no such switch, nor a way to aim it anywhere
-	// but 169.254.169.254: tests and machines off Huawei Cloud set it so
+	// but 169.254.169.254 (short of HTTP_PROXY, which its client follows:
+	// TestECSMetadataChain): tests and machines off Huawei Cloud set it so
 	// that a missing credential fails at once, without a network probe.
 	// The name is fnprobe's.
 	EnvMetadataDisabled = "FNPROBE_HUAWEICLOUD_METADATA_DISABLED"

@@ -1,0 +1,148 @@
+package huawei
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/fnprobe/fnprobe/emulator/sim"
+)
+
+// The emulated ECS metadata service, the last link of the SDK's chain
+// (core/auth/internal/metadata_accessor.go): a session token from
+// PUT /meta-data/latest/api/token, then temporary credentials from
+// GET /openstack/latest/securitykey with the token in X-Metadata-Token.
+// The SDK hard-codes http://169.254.169.254, but its client is an
+// http.Client on http.DefaultTransport, which follows HTTP_PROXY: with
+// HTTP_PROXY=<emulator URL>, the emulator receives the absolute-form
+// requests (http://169.254.169.254/openstack/...) and serves them on these
+// paths. The instance's agency is the first unexpired huaweicloud token
+// credential of the configuration; without one, the instance has none.
+const (
+	MetadataTokenPath       = "/meta-data/latest/api/token"
+	MetadataSecurityKeyPath = "/openstack/latest/securitykey"
+)
+
+// ECSMetadataTTL is how long the credentials the emulated metadata service
+// issues stay valid [?]: longer than the 40 minutes before expiry at which
+// the SDK fetches new ones.
+const ECSMetadataTTL = 6 * time.Hour
+
+// NoAgencyMessage is the metadata service's answer when the instance has
+// no agency: the SDK recognises it in a 401 and does not retry with a new
+// session token (metadata_accessor.go ConfigAgencyError) [?].
+const NoAgencyMessage = "Please configure Cloud Service Agency first"
+
+const (
+	// maxMetadataTokenTTL bounds X-Metadata-Token-Ttl-Seconds: the SDK
+	// asks for 6 hours [?].
+	maxMetadataTokenTTL = 21600 * time.Second
+	// maxMetadataTokens bounds the session tokens remembered.
+	maxMetadataTokens = 1024
+)
+
+// ECSMetadataEmulator serves the ECS metadata requests of the SDK's
+// MetadataCredentialProvider (sim.Provider).
+type ECSMetadataEmulator struct{}
+
+// Name implements sim.Provider.
+func (ECSMetadataEmulator) Name() string { return "huaweicloud_ecs_metadata" }
+
+// AuxiliaryTo implements sim.Auxiliary.
+func (ECSMetadataEmulator) AuxiliaryTo() string { return CredentialProvider }
+
+// Patterns implements sim.Provider. They do not overlap the IMDS paths
+// of other clouds (/latest/...).
+func (ECSMetadataEmulator) Patterns() []string {
+	return []string{"/meta-data/latest/", "/openstack/latest/"}
+}
+
+// Handler implements sim.Provider.
+func (ECSMetadataEmulator) Handler(env *sim.Env) http.Handler {
+	s := &ecsMetadata{env: env, tokens: map[string]time.Time{}}
+	return http.HandlerFunc(s.serve)
+}
+
+type ecsMetadata struct {
+	env *sim.Env
+
+	mu     sync.Mutex
+	tokens map[string]time.Time // session token → expiry
+	order  []string
+}
+
+func (s *ecsMetadata) serve(w http.ResponseWriter, r *http.Request) {
+	text := func(status int, v sim.Verdict, body string) {
+		sim.SetOutcome(w, v, "")
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = fmt.Fprint(w, body)
+	}
+	switch r.URL.Path {
+	case MetadataTokenPath:
+		if r.Method != http.MethodPut {
+			text(http.StatusMethodNotAllowed, sim.VerdictInvalid, "PUT only")
+			return
+		}
+		ttl, err := strconv.Atoi(r.Header.Get("X-Metadata-Token-Ttl-Seconds"))
+		if err != nil || ttl < 1 || time.Duration(ttl)*time.Second > maxMetadataTokenTTL {
+			text(http.StatusBadRequest, sim.VerdictInvalid, "X-Metadata-Token-Ttl-Seconds must be 1 to 21600")
+			return
+		}
+		text(http.StatusOK, sim.VerdictOK, s.newToken(time.Duration(ttl)*time.Second))
+	case MetadataSecurityKeyPath:
+		if r.Method != http.MethodGet {
+			text(http.StatusMethodNotAllowed, sim.VerdictInvalid, "GET only")
+			return
+		}
+		if !s.valid(r.Header.Get("X-Metadata-Token")) {
+			// The SDK fetches a new session token and asks again.
+			text(http.StatusUnauthorized, sim.VerdictUnauthenticated, "X-Metadata-Token is missing, invalid or expired")
+			return
+		}
+		parent, ok := s.env.FirstToken(CredentialProvider)
+		if !ok {
+			text(http.StatusUnauthorized, sim.VerdictDenied, NoAgencyMessage)
+			return
+		}
+		c := s.env.IssueCredential(CredentialProvider, "STS", parent, ECSMetadataTTL)
+		sim.SetOutcome(w, sim.VerdictOK, "")
+		sim.WriteJSON(w, http.StatusOK, map[string]any{
+			"credential": map[string]string{
+				"access": c.AccessKeyID, "secret": c.Secret, "securitytoken": c.SecurityToken,
+				"expires_at": c.Expires.UTC().Format("2006-01-02T15:04:05.000000Z"),
+			},
+		})
+	default:
+		text(http.StatusNotFound, sim.VerdictNotFound, "not found")
+	}
+}
+
+func (s *ecsMetadata) newToken(ttl time.Duration) string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	token := hex.EncodeToString(b)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.order) >= maxMetadataTokens {
+		delete(s.tokens, s.order[0])
+		s.order = s.order[1:]
+	}
+	s.tokens[token] = s.env.Now().Add(ttl)
+	s.order = append(s.order, token)
+	return token
+}
+
+func (s *ecsMetadata) valid(token string) bool {
+	if token == "" {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp, ok := s.tokens[token]
+	return ok && s.env.Now().Before(exp)
+}
