@@ -19,7 +19,7 @@ const completeCommandName = "__complete"
 
 // fileFlags take a file name; valueFlags take another value.
 var (
-	fileFlags  = []string{"var-file", "junit", "json-out", "config", "report-markdown"}
+	fileFlags  = []string{"var-file", "junit", "json-out", "config", "report-markdown", "repro-dir"}
 	valueFlags = []string{"var", "tag", "parallelism", "timeout", "listen", "every", "shutdown-timeout", "log-format", "name", "shard", "ci"}
 )
 
@@ -88,6 +88,7 @@ _fnprobe() {
   case "$cmd" in
     help) COMPREPLY=($(compgen -W "%s" -- "$cur")); return ;;
     completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return ;;
+    report) if [[ $COMP_CWORD -eq 2 ]]; then COMPREPLY=($(compgen -W "merge" -- "$cur")); return; fi ;;
   esac
   case "$prev" in
     -target|--target)
@@ -128,6 +129,7 @@ _fnprobe() {
   case $cmd in
     help) compadd -a cmds; return ;;
     completion) compadd bash zsh fish; return ;;
+    report) if (( CURRENT == 3 )); then compadd merge; return; fi ;;
   esac
   case ${words[CURRENT-1]} in
     -target|--target)
@@ -167,6 +169,7 @@ complete -c fnprobe -f
 	}
 	fmt.Fprintf(w, "complete -c fnprobe -n '__fish_seen_subcommand_from help' -a '%s'\n", strings.Join(commandNames, " "))
 	fmt.Fprintf(w, "complete -c fnprobe -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'\n")
+	fmt.Fprintf(w, "complete -c fnprobe -n '__fish_seen_subcommand_from report; and not __fish_seen_subcommand_from merge' -a merge\n")
 	for _, cmd := range commandNames {
 		fs := commandFlags(cmd, env)
 		if fs == nil {
