@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"fmt"
 	"io"
 	nethttp "net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/fnprobe/fnprobe/providers"
+	"github.com/zclconf/go-cty/cty"
 )
 
 var _ providers.Describer = (*Driver)(nil)
@@ -95,5 +97,40 @@ func TestAddressingBadPathIsPermanent(t *testing.T) {
 	_, err := d.Invoke(context.Background(), req)
 	if err == nil || providers.IsPermanent(err) == nil || !strings.Contains(err.Error(), "climb above") {
 		t.Fatalf("err = %v, want a permanent error about climbing", err)
+	}
+}
+
+// TestAddressCache: a plain call's address is computed once per function
+// block and shared; calls with a run-time path or query are not cached;
+// the cache stops growing at maxCachedAddrs.
+func TestAddressCache(t *testing.T) {
+	fn := func(u, method string) cty.Value {
+		return cty.ObjectVal(map[string]cty.Value{"url": cty.StringVal(u), "method": cty.StringVal(method)})
+	}
+	prov := cty.ObjectVal(map[string]cty.Value{"base_url": cty.StringVal("https://api.example.com/v1/")})
+	var c addrCache
+	for i := 0; i < 3; i++ {
+		target, str, method, err := c.address(&providers.Request{Provider: prov, Function: fn("orders", "post")})
+		if err != nil || str != "https://api.example.com/v1/orders" || method != "POST" || target.String() != str {
+			t.Fatalf("address = %v %q %q %v", target, str, method, err)
+		}
+	}
+	if _, str, method, _ := c.address(&providers.Request{Provider: prov, Function: fn("orders", "post"), Method: "GET"}); str != "https://api.example.com/v1/orders" || method != "GET" {
+		t.Errorf("method override: %q %q", str, method)
+	}
+	if _, str, _, _ := c.address(&providers.Request{Provider: prov, Function: fn("orders", "post"), Path: "42", Query: map[string]string{"a": "b"}}); str != "https://api.example.com/v1/orders/42?a=b" {
+		t.Errorf("path and query: %q", str)
+	}
+	if n := len(c.m); n != 2 {
+		t.Errorf("%d cached addresses, want 2 (path and query calls are not cached)", n)
+	}
+	if _, _, _, err := c.address(&providers.Request{Provider: prov, Function: fn("http://[::1", "")}); err == nil {
+		t.Error("a bad URL must stay an error")
+	}
+	for i := 0; i < maxCachedAddrs+10; i++ {
+		c.address(&providers.Request{Provider: prov, Function: fn(fmt.Sprintf("f%d", i), "")})
+	}
+	if n := len(c.m); n != maxCachedAddrs {
+		t.Errorf("%d cached addresses, want the cap %d", n, maxCachedAddrs)
 	}
 }

@@ -36,6 +36,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -68,6 +69,61 @@ type Driver struct {
 	client  wire.Client
 	maxBody int64
 	now     func() time.Time
+	addrs   addrCache
+}
+
+// addrCache remembers the address of a function block's plain calls (no
+// run-time path or query): parsing and resolving its URL once instead of
+// at every call. It keeps at most maxCachedAddrs entries; past that,
+// addresses are computed each time. Entries are never modified.
+type addrCache struct {
+	mu sync.Mutex
+	m  map[addrKey]addrEntry
+}
+
+const maxCachedAddrs = 1024
+
+type addrKey struct{ base, url, method string }
+
+type addrEntry struct {
+	target *url.URL // shared: read, never modified
+	str    string   // target.String()
+	method string
+}
+
+// address is address(req) for plain calls, cached.
+func (c *addrCache) address(req *providers.Request) (*url.URL, string, string, error) {
+	if req.Path != "" || len(req.Query) > 0 {
+		target, method, err := address(req)
+		if err != nil {
+			return nil, "", "", err
+		}
+		return target, target.String(), method, nil
+	}
+	key := addrKey{providers.String(req.Provider, "base_url"), providers.String(req.Function, "url"), req.Method}
+	if key.method == "" {
+		key.method = providers.String(req.Function, "method")
+	}
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return e.target, e.str, e.method, nil
+	}
+	target, method, err := address(req)
+	if err != nil {
+		return nil, "", "", err
+	}
+	e = addrEntry{target: target, str: target.String(), method: method}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = make(map[addrKey]addrEntry)
+	}
+	if len(c.m) < maxCachedAddrs {
+		c.m[key] = e
+	}
+	c.mu.Unlock()
+	return e.target, e.str, e.method, nil
 }
 
 // New returns an HTTP driver with its own connection pool: no global limit,
@@ -361,7 +417,7 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	if req.Type != "" && req.Type != providers.TypeSync {
 		return nil, &providers.TypeError{Provider: TypeName, Type: req.Type}
 	}
-	target, method, err := address(req)
+	target, targetStr, method, err := d.addrs.address(req)
 	if err != nil {
 		return nil, providers.Permanent(fmt.Errorf("http: %w", err), "")
 	}
@@ -370,7 +426,7 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 	if len(req.Payload) > 0 {
 		body = bytes.NewReader(req.Payload)
 	}
-	hreq, err := nethttp.NewRequestWithContext(ctx, method, target.String(), body)
+	hreq, err := nethttp.NewRequestWithContext(ctx, method, targetStr, body)
 	if err != nil {
 		return nil, fmt.Errorf("http: building the request for %s: %w", target.Redacted(), err)
 	}

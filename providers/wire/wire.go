@@ -85,9 +85,35 @@ func Headers(h http.Header) map[string]string {
 			m[strings.ToLower(k)] = providers.EncodedLogNote
 			continue
 		}
-		m[strings.ToLower(k)] = strings.Join(vs, ", ")
+		m[lowerName(k)] = strings.Join(vs, ", ")
 	}
 	return m
+}
+
+// lowerName is strings.ToLower of a header name, without allocating for
+// the names every answer carries (a run reads thousands of answers).
+func lowerName(k string) string {
+	switch k {
+	case "Content-Type":
+		return "content-type"
+	case "Content-Length":
+		return "content-length"
+	case "Date":
+		return "date"
+	case "Connection":
+		return "connection"
+	case "Server":
+		return "server"
+	case "Vary":
+		return "vary"
+	case "Cache-Control":
+		return "cache-control"
+	case "Keep-Alive":
+		return "keep-alive"
+	case "Transfer-Encoding":
+		return "transfer-encoding"
+	}
+	return strings.ToLower(k)
 }
 
 // Base64Header decodes a header that carries base64 (standard encoding),

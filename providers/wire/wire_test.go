@@ -123,6 +123,12 @@ func TestHeaders(t *testing.T) {
 			want: map[string]string{"x-fc-request-id": "r1", "content-type": "application/json"}},
 		{name: "several values joined", in: http.Header{"Vary": {"Accept", "Origin"}}, want: map[string]string{"vary": "Accept, Origin"}},
 		{name: "empty value kept", in: http.Header{"X-Empty": {""}}, want: map[string]string{"x-empty": ""}},
+		{name: "common names", in: http.Header{"Content-Length": {"2"}, "Date": {"d"}, "Connection": {"close"}, "Server": {"s"},
+			"Cache-Control": {"no-store"}, "Keep-Alive": {"timeout=5"}, "Transfer-Encoding": {"chunked"}, "content-type": {"raw"}},
+			want: map[string]string{"content-length": "2", "date": "d", "connection": "close", "server": "s",
+				"cache-control": "no-store", "keep-alive": "timeout=5", "transfer-encoding": "chunked", "content-type": "raw"}},
+		{name: "log tail in base64 not shown", in: http.Header{"X-Fc-Log-Result": {"c2VjcmV0"}},
+			want: map[string]string{"x-fc-log-result": providers.EncodedLogNote}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
