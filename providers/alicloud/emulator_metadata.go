@@ -1,13 +1,9 @@
 package alicloud
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/fnprobe/fnprobe/emulator/sim"
@@ -44,8 +40,6 @@ const (
 	ecsSessionTTL = 6 * time.Hour
 	// maxECSTokenTTL bounds a metadata token's lifetime: 21600 s.
 	maxECSTokenTTL = 21600 * time.Second
-	// maxECSTokens bounds the metadata tokens remembered.
-	maxECSTokens = 1024
 	// ecsCredsPrefix is the path of the role list and, followed by a
 	// role's name, of its credentials.
 	ecsCredsPrefix = "/latest/meta-data/ram/security-credentials/"
@@ -68,16 +62,14 @@ func (ECSMetadataEmulator) Patterns() []string { return []string{MetadataHost + 
 
 // Handler implements sim.Provider.
 func (ECSMetadataEmulator) Handler(env *sim.Env) http.Handler {
-	s := &ecsMetadata{env: env, tokens: map[string]time.Time{}}
+	s := &ecsMetadata{env: env}
 	return http.HandlerFunc(s.serve)
 }
 
 type ecsMetadata struct {
 	env *sim.Env
 
-	mu     sync.Mutex
-	tokens map[string]time.Time // metadata token → expiry
-	order  []string
+	tokens sim.SessionTokens
 }
 
 // ecsCredentials is the role's credentials document.
@@ -91,12 +83,7 @@ type ecsCredentials struct {
 }
 
 func (s *ecsMetadata) serve(w http.ResponseWriter, r *http.Request) {
-	text := func(status int, v sim.Verdict, body string) {
-		sim.SetOutcome(w, v, "")
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(status)
-		_, _ = fmt.Fprint(w, body)
-	}
+	text := func(status int, v sim.Verdict, body string) { sim.WriteText(w, status, v, body) }
 	switch {
 	case r.URL.Path == "/latest/api/token":
 		if r.Method != http.MethodPut {
@@ -108,13 +95,13 @@ func (s *ecsMetadata) serve(w http.ResponseWriter, r *http.Request) {
 			text(http.StatusBadRequest, sim.VerdictInvalid, "X-aliyun-ecs-metadata-token-ttl-seconds must be 1 to 21600")
 			return
 		}
-		text(http.StatusOK, sim.VerdictOK, s.newToken(time.Duration(ttl)*time.Second))
+		text(http.StatusOK, sim.VerdictOK, s.tokens.New(s.env.Now(), time.Duration(ttl)*time.Second))
 		return
 	case r.Method != http.MethodGet:
 		text(http.StatusMethodNotAllowed, sim.VerdictInvalid, "")
 		return
 	}
-	if tok := r.Header.Get("X-Aliyun-Ecs-Metadata-Token"); tok != "" && !s.valid(tok) {
+	if tok := r.Header.Get("X-Aliyun-Ecs-Metadata-Token"); tok != "" && !s.tokens.Valid(s.env.Now(), tok) {
 		text(http.StatusUnauthorized, sim.VerdictUnauthenticated, "")
 		return
 	}
@@ -138,26 +125,4 @@ func (s *ecsMetadata) serve(w http.ResponseWriter, r *http.Request) {
 			LastUpdated: s.env.Now().UTC().Format(stsTimeFormat),
 		})
 	}
-}
-
-func (s *ecsMetadata) newToken(ttl time.Duration) string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	token := hex.EncodeToString(b)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for len(s.order) >= maxECSTokens {
-		delete(s.tokens, s.order[0])
-		s.order = s.order[1:]
-	}
-	s.tokens[token] = s.env.Now().Add(ttl)
-	s.order = append(s.order, token)
-	return token
-}
-
-func (s *ecsMetadata) valid(token string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	exp, ok := s.tokens[token]
-	return ok && s.env.Now().Before(exp)
 }

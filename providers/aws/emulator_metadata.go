@@ -1,13 +1,9 @@
 package aws
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/fnprobe/fnprobe/emulator/sim"
@@ -38,8 +34,6 @@ const (
 	metadataSessionTTL = 6 * time.Hour
 	// maxIMDSTokenTTL is IMDSv2's bound on a session token's lifetime.
 	maxIMDSTokenTTL = 21600 * time.Second
-	// maxIMDSTokens bounds the IMDSv2 session tokens remembered.
-	maxIMDSTokens = 1024
 )
 
 // metadataJSON is the credentials document of both endpoints.
@@ -129,27 +123,20 @@ func (IMDSEmulator) Patterns() []string { return []string{"/latest/"} }
 
 // Handler implements sim.Provider.
 func (IMDSEmulator) Handler(env *sim.Env) http.Handler {
-	s := &imdsAPI{env: env, tokens: map[string]time.Time{}}
+	s := &imdsAPI{env: env}
 	return http.HandlerFunc(s.serve)
 }
 
 type imdsAPI struct {
 	env *sim.Env
 
-	mu     sync.Mutex
-	tokens map[string]time.Time // session token → expiry
-	order  []string
+	tokens sim.SessionTokens
 }
 
 const credsPrefix = "/latest/meta-data/iam/security-credentials/"
 
 func (s *imdsAPI) serve(w http.ResponseWriter, r *http.Request) {
-	text := func(status int, v sim.Verdict, body string) {
-		sim.SetOutcome(w, v, "")
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(status)
-		_, _ = fmt.Fprint(w, body)
-	}
+	text := func(status int, v sim.Verdict, body string) { sim.WriteText(w, status, v, body) }
 	switch {
 	case r.URL.Path == "/latest/api/token":
 		if r.Method != http.MethodPut {
@@ -161,7 +148,7 @@ func (s *imdsAPI) serve(w http.ResponseWriter, r *http.Request) {
 			text(http.StatusBadRequest, sim.VerdictInvalid, "")
 			return
 		}
-		token := s.newToken(time.Duration(ttl) * time.Second)
+		token := s.tokens.New(s.env.Now(), time.Duration(ttl)*time.Second)
 		w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", strconv.Itoa(ttl))
 		text(http.StatusOK, sim.VerdictOK, token)
 		return
@@ -169,7 +156,7 @@ func (s *imdsAPI) serve(w http.ResponseWriter, r *http.Request) {
 		text(http.StatusMethodNotAllowed, sim.VerdictInvalid, "")
 		return
 	}
-	if !s.valid(r.Header.Get("X-Aws-Ec2-Metadata-Token")) {
+	if !s.tokens.Valid(s.env.Now(), r.Header.Get("X-Aws-Ec2-Metadata-Token")) {
 		text(http.StatusUnauthorized, sim.VerdictUnauthenticated, "")
 		return
 	}
@@ -187,31 +174,6 @@ func (s *imdsAPI) serve(w http.ResponseWriter, r *http.Request) {
 		sim.SetOutcome(w, sim.VerdictOK, "")
 		sim.WriteJSON(w, http.StatusOK, issueMetadata(s.env, identity, true))
 	}
-}
-
-func (s *imdsAPI) newToken(ttl time.Duration) string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	token := hex.EncodeToString(b)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for len(s.order) >= maxIMDSTokens {
-		delete(s.tokens, s.order[0])
-		s.order = s.order[1:]
-	}
-	s.tokens[token] = s.env.Now().Add(ttl)
-	s.order = append(s.order, token)
-	return token
-}
-
-func (s *imdsAPI) valid(token string) bool {
-	if token == "" {
-		return false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	exp, ok := s.tokens[token]
-	return ok && s.env.Now().Before(exp)
 }
 
 // SSOPath is where the emulator serves the IAM Identity Center (SSO)

@@ -1,12 +1,9 @@
 package huawei
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/fnprobe/fnprobe/emulator/sim"
@@ -41,8 +38,6 @@ const (
 	// maxMetadataTokenTTL bounds X-Metadata-Token-Ttl-Seconds: the SDK
 	// asks for 6 hours [?].
 	maxMetadataTokenTTL = 21600 * time.Second
-	// maxMetadataTokens bounds the session tokens remembered.
-	maxMetadataTokens = 1024
 )
 
 // ECSMetadataEmulator serves the ECS metadata requests of the SDK's
@@ -63,16 +58,14 @@ func (ECSMetadataEmulator) Patterns() []string {
 
 // Handler implements sim.Provider.
 func (ECSMetadataEmulator) Handler(env *sim.Env) http.Handler {
-	s := &ecsMetadata{env: env, tokens: map[string]time.Time{}}
+	s := &ecsMetadata{env: env}
 	return http.HandlerFunc(s.serve)
 }
 
 type ecsMetadata struct {
 	env *sim.Env
 
-	mu     sync.Mutex
-	tokens map[string]time.Time // session token → expiry
-	order  []string
+	tokens sim.SessionTokens
 }
 
 func (s *ecsMetadata) serve(w http.ResponseWriter, r *http.Request) {
@@ -93,13 +86,13 @@ func (s *ecsMetadata) serve(w http.ResponseWriter, r *http.Request) {
 			text(http.StatusBadRequest, sim.VerdictInvalid, "X-Metadata-Token-Ttl-Seconds must be 1 to 21600")
 			return
 		}
-		text(http.StatusOK, sim.VerdictOK, s.newToken(time.Duration(ttl)*time.Second))
+		text(http.StatusOK, sim.VerdictOK, s.tokens.New(s.env.Now(), time.Duration(ttl)*time.Second))
 	case MetadataSecurityKeyPath:
 		if r.Method != http.MethodGet {
 			text(http.StatusMethodNotAllowed, sim.VerdictInvalid, "GET only")
 			return
 		}
-		if !s.valid(r.Header.Get("X-Metadata-Token")) {
+		if !s.tokens.Valid(s.env.Now(), r.Header.Get("X-Metadata-Token")) {
 			// The SDK fetches a new session token and asks again.
 			text(http.StatusUnauthorized, sim.VerdictUnauthenticated, "X-Metadata-Token is missing, invalid or expired")
 			return
@@ -120,29 +113,4 @@ func (s *ecsMetadata) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		text(http.StatusNotFound, sim.VerdictNotFound, "not found")
 	}
-}
-
-func (s *ecsMetadata) newToken(ttl time.Duration) string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	token := hex.EncodeToString(b)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for len(s.order) >= maxMetadataTokens {
-		delete(s.tokens, s.order[0])
-		s.order = s.order[1:]
-	}
-	s.tokens[token] = s.env.Now().Add(ttl)
-	s.order = append(s.order, token)
-	return token
-}
-
-func (s *ecsMetadata) valid(token string) bool {
-	if token == "" {
-		return false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	exp, ok := s.tokens[token]
-	return ok && s.env.Now().Before(exp)
 }
