@@ -350,6 +350,10 @@ func baseProvider(c credConfig) (credp.CredentialsProvider, string, error) {
 			from = EnvOIDCToken
 		}
 		source := fmt.Sprintf("OIDC role %s (%s)", os.Getenv(EnvRoleARN), from)
+		// credentials-go reads the token file unbounded at every refresh.
+		if err := providers.CheckCredentialFiles(os.Getenv(EnvOIDCTokenFile)); err != nil {
+			return nil, source, err
+		}
 		p, err := credp.NewOIDCCredentialsProviderBuilder().
 			WithRoleSessionName(sessionNameOr("")).
 			WithSTSEndpoint(c.stsEndpoint).
@@ -389,7 +393,7 @@ func baseProvider(c credConfig) (credp.CredentialsProvider, string, error) {
 // to it.
 func fileProfile(c credConfig, name string) (p credp.CredentialsProvider, source string, found bool, err error) {
 	path := credentialsFilePath()
-	data, err := os.ReadFile(path)
+	data, err := providers.ReadCredentialFile(context.Background(), path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", false, nil
 	}
@@ -447,7 +451,7 @@ func fileProfile(c credConfig, name string) (p credp.CredentialsProvider, source
 // found is false when the file or the profile does not exist.
 func cliProfile(name string) (p credp.CredentialsProvider, source string, found bool, err error) {
 	path := cliConfigPath()
-	data, err := os.ReadFile(path)
+	data, err := providers.ReadCredentialFile(context.Background(), path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", false, nil
 	}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -412,6 +413,26 @@ func TestChainFailures(t *testing.T) {
 			},
 			attrs: map[string]cty.Value{"profile": cty.StringVal("nope")},
 			want:  `profile "nope" is in neither the credentials file`,
+		},
+		{
+			name: "credentials file is a FIFO",
+			setup: func(t *testing.T, home string) {
+				path := filepath.Join(home, ".alibabacloud", "credentials")
+				if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := syscall.Mkfifo(path, 0o600); err != nil {
+					t.Skip("no FIFOs here:", err)
+				}
+			},
+			want: "named pipe (FIFO), not a regular file",
+		},
+		{
+			name: "OIDC token file too large",
+			setup: func(t *testing.T, home string) {
+				oidcEnv(t, home, strings.Repeat("x", providers.CredentialFileLimit+1))
+			},
+			want: "larger than the 1 MiB limit",
 		},
 		{
 			name: "secret missing from the environment",

@@ -199,6 +199,10 @@ func (c *chain) build(ctx context.Context, k chainKey) {
 	if k.static.HasKeys() {
 		opts = append(opts, config.WithCredentialsProvider(credentials.StaticCredentialsProvider{Value: k.static}))
 	}
+	if err := checkSharedFiles(); err != nil {
+		c.err = providers.Permanent(fmt.Errorf("%s: %w", Type, err), providers.ConfigHint)
+		return
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		c.err = providers.Permanent(loadError(k, err), providers.ConfigHint)
@@ -367,6 +371,25 @@ func transportFailure(err error) bool {
 	return errors.As(err, &se) || errors.As(err, &ne)
 }
 
+// checkSharedFiles refuses the files the SDK would read unbounded (the
+// shared config and credentials files, the web identity and container
+// token files) when one is not a regular file or is too large: a FIFO
+// there would hang the SDK's read, /dev/zero exhaust memory.
+func checkSharedFiles() error {
+	or := func(env, def string) string {
+		if v := os.Getenv(env); v != "" {
+			return v
+		}
+		return def
+	}
+	return providers.CheckCredentialFiles(
+		or("AWS_CONFIG_FILE", config.DefaultSharedConfigFilename()),
+		or("AWS_SHARED_CREDENTIALS_FILE", config.DefaultSharedCredentialsFilename()),
+		os.Getenv("AWS_WEB_IDENTITY_TOKEN_FILE"),
+		os.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"),
+	)
+}
+
 // sourceIMDS is where the SDK's chain ends when nothing is configured.
 const sourceIMDS = "instance metadata (IMDS)"
 
@@ -375,6 +398,9 @@ const sourceIMDS = "instance metadata (IMDS)"
 // order, from the provider block, the environment and the shared files
 // only — never the network, never a secret.
 func (d *Driver) CredentialSource(ctx context.Context, p cty.Value) (string, error) {
+	if err := checkSharedFiles(); err != nil {
+		return "", err
+	}
 	var base string
 	static := staticCreds(p)
 	switch {

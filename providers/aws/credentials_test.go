@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -604,5 +605,49 @@ func TestCABundleHonoured(t *testing.T) {
 	_, err := d.Invoke(context.Background(), &providers.Request{Provider: chainProvider(r.URL, nil, nil), Function: functionVal("echo", ""), Type: providers.TypeSync})
 	if err == nil || !strings.Contains(err.Error(), "CA bundle") || providers.IsPermanent(err) == nil {
 		t.Errorf("err %v", err)
+	}
+}
+
+// TestHostileSharedFiles: a shared file that is a FIFO, a directory or too
+// large is refused by name, at plan and at run, before the SDK's unbounded
+// read could hang or exhaust the process.
+func TestHostileSharedFiles(t *testing.T) {
+	for _, tc := range []struct {
+		name, env, want string
+		make            func(t *testing.T, path string)
+	}{
+		{"fifo config", "AWS_CONFIG_FILE", "named pipe", func(t *testing.T, path string) {
+			if err := syscall.Mkfifo(path, 0o600); err != nil {
+				t.Skip("no FIFOs here:", err)
+			}
+		}},
+		{"directory credentials", "AWS_SHARED_CREDENTIALS_FILE", "directory", func(t *testing.T, path string) {
+			if err := os.MkdirAll(path, 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"huge web identity token", "AWS_WEB_IDENTITY_TOKEN_FILE", "larger than", func(t *testing.T, path string) {
+			writeFile(t, path, strings.Repeat("x", providers.CredentialFileLimit+1))
+			t.Setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home := isolate(t)
+			path := filepath.Join(home, "hostile")
+			tc.make(t, path)
+			t.Setenv(tc.env, path)
+			d := aws.New()
+			defer d.Close()
+			p := chainProvider("http://127.0.0.1:1", nil, nil)
+			if _, err := d.CredentialSource(context.Background(), p); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+				t.Errorf("plan: %v, want it to name %s and %q", err, path, tc.want)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_, err := d.Invoke(ctx, &providers.Request{Provider: p, Function: functionVal("echo", ""), Payload: []byte(`{}`), Type: providers.TypeSync})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || providers.IsPermanent(err) == nil {
+				t.Errorf("run: %v, want a permanent error naming %q", err, tc.want)
+			}
+		})
 	}
 }
