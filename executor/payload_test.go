@@ -79,3 +79,28 @@ func TestPayloadBytesRefuses(t *testing.T) {
 		t.Errorf("null payload = %q, %v", b, err)
 	}
 }
+
+// TestSmallIntMatchesParseNumberVal: the fast path for small integers in
+// answers builds the very value cty.ParseNumberVal builds.
+func TestSmallIntMatchesParseNumberVal(t *testing.T) {
+	for _, s := range []string{"0", "1", "-1", "42", "1234567890123456", "-999999999999999", "9007199254740993"} {
+		got, ok := smallInt(s)
+		if !ok {
+			t.Errorf("%s: not taken", s)
+			continue
+		}
+		want := cty.MustParseNumberVal(s)
+		if !got.RawEquals(want) || got.AsBigFloat().Prec() != want.AsBigFloat().Prec() || got.AsBigFloat().Text('f', -1) != want.AsBigFloat().Text('f', -1) {
+			t.Errorf("%s: %#v (prec %d), ParseNumberVal %#v (prec %d)", s, got, got.AsBigFloat().Prec(), want, want.AsBigFloat().Prec())
+		}
+		third := cty.MustParseNumberVal("3")
+		if q, wq := got.Divide(third), want.Divide(third); !q.RawEquals(wq) {
+			t.Errorf("%s / 3: %#v, ParseNumberVal's %#v", s, q, wq)
+		}
+	}
+	for _, s := range []string{"-0", "1.5", "1e3", "12345678901234567", ""} {
+		if _, ok := smallInt(s); ok {
+			t.Errorf("%q: taken, want it left to ParseNumberVal", s)
+		}
+	}
+}

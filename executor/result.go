@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math/big"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -204,6 +206,9 @@ func (w *walker) toCty(v any) cty.Value {
 	case string:
 		return cty.StringVal(v)
 	case json.Number:
+		if n, ok := smallInt(string(v)); ok {
+			return n
+		}
 		if len(v) > maxNumberLen {
 			return cty.StringVal(v.String())
 		}
@@ -238,6 +243,21 @@ func (w *walker) toCty(v any) cty.Value {
 		return cty.ObjectVal(attrs)
 	}
 	return cty.NullVal(cty.DynamicPseudoType)
+}
+
+// smallInt reads a JSON integer of at most 16 bytes exactly as
+// cty.ParseNumberVal would (a 512-bit float), without parsing decimals:
+// most numbers in answers are small integers. "-0" is left to
+// ParseNumberVal, which keeps its sign.
+func smallInt(s string) (cty.Value, bool) {
+	if len(s) == 0 || len(s) > 16 || s == "-0" {
+		return cty.NilVal, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return cty.NilVal, false
+	}
+	return cty.NumberVal(new(big.Float).SetPrec(512).SetInt64(n)), true
 }
 
 // maxJSONExp bounds the binary exponent of a decoded number (about
