@@ -357,6 +357,10 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 		inst.EachKey, inst.EachValue = each.key, each.value
 	}
 	ctx := p.planContext(inv.DeclRange.Filename, each)
+	inst.eachObj = cty.NilVal
+	if each != nil {
+		inst.eachObj = ctx.Variables["each"]
+	}
 	var diags hcl.Diagnostics
 	eval := func(expr hcl.Expression, what string) (cty.Value, bool) {
 		if expr == nil {
@@ -804,14 +808,16 @@ func (p *Plan) EvalContext(inst *Instance, results Results, self cty.Value) (*hc
 	for _, name := range b.invRefs {
 		invs[name] = results.Invocation(name)
 	}
-	vars := map[string]cty.Value{
-		"var":        p.vars,
-		"local":      p.localObj,
-		"function":   p.functionObj,
-		"provider":   p.providerObj,
-		"invocation": objectOf(invs),
-	}
-	if inst.EachKey != cty.NilVal {
+	vars := make(map[string]cty.Value, 8)
+	vars["var"] = p.vars
+	vars["local"] = p.localObj
+	vars["function"] = p.functionObj
+	vars["provider"] = p.providerObj
+	vars["invocation"] = objectOf(invs)
+	switch {
+	case inst.eachObj != cty.NilVal:
+		vars["each"] = inst.eachObj
+	case inst.EachKey != cty.NilVal:
 		vars["each"] = cty.ObjectVal(map[string]cty.Value{"key": inst.EachKey, "value": inst.EachValue})
 	}
 	if self != cty.NilVal {

@@ -177,6 +177,9 @@ type Instance struct {
 	UnknownFrom []string
 
 	blk *block
+	// eachObj is the each object (key and value) of a for_each
+	// instance, built once when planning; cty.NilVal without for_each.
+	eachObj cty.Value
 }
 
 // Sample is how an invocation is sampled: Warmup calls, then Count calls
