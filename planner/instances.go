@@ -285,13 +285,12 @@ func (p *Plan) addInstance(inst *Instance) {
 // planContext is the evaluation context before the run: every invocation
 // result is unknown.
 func (p *Plan) planContext(filename string, each *eachVals) *hcl.EvalContext {
-	vars := map[string]cty.Value{
-		"var":        p.vars,
-		"local":      p.localObj,
-		"function":   p.functionObj,
-		"provider":   p.providerObj,
-		"invocation": p.unknownInvs,
-	}
+	vars := make(map[string]cty.Value, 6)
+	vars["var"] = p.vars
+	vars["local"] = p.localObj
+	vars["function"] = p.functionObj
+	vars["provider"] = p.providerObj
+	vars["invocation"] = p.unknownInvs
 	if each != nil {
 		vars["each"] = cty.ObjectVal(map[string]cty.Value{"key": each.key, "value": each.value})
 	}
