@@ -131,6 +131,9 @@ func (e *emulation) aim(cmd string, p *planner.Plan, r *spec.Redactor) hcl.Diagn
 		}
 		pi.Config = aimed.Config
 		r.Add(aimed.Secrets()...)
+		if aimed.Credential != nil && !aimed.Own {
+			pi.CredentialSource = "the emulator's credential (-emulate " + e.path + ")"
+		}
 		if aimed.Credential == nil && !aimed.Own {
 			kind := emulator.Bindings()[pi.Type].Credential
 			d := &hcl.Diagnostic{

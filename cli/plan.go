@@ -86,6 +86,10 @@ func (c credentialSources) of(p *planner.ProviderInstance) string {
 		return s
 	}
 	var s string
+	if p.CredentialSource != "" {
+		c[p] = p.CredentialSource
+		return p.CredentialSource
+	}
 	if d, ok := p.Driver.(providers.CredentialSourcer); ok {
 		src, err := d.CredentialSource(context.Background(), p.Config)
 		s = src

@@ -206,6 +206,10 @@ type ProviderInstance struct {
 	Config cty.Value // decoded, known, unmarked
 	Driver providers.Driver
 	Limits Limits
+	// CredentialSource, when set, names where the provider's credentials
+	// come from for plan, instead of its driver's chain: run -emulate
+	// sets it when it supplies the emulator's credential.
+	CredentialSource string
 }
 
 // Limits bound the calls made through a provider or a function: at most
