@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -48,6 +49,26 @@ func (s *SessionTokens) Valid(now time.Time, token string) bool {
 	defer s.mu.Unlock()
 	exp, ok := s.tokens[token]
 	return ok && now.Before(exp)
+}
+
+// ServeNew answers a metadata service's token request: a PUT whose
+// ttlHeader holds the token's time to live in seconds, 1 to max; the
+// answer is the token as text, with ttlHeader echoed as IMDSv2 does.
+// Anything else is 405 (not a PUT) or 400 (a missing or out-of-range time
+// to live).
+func (s *SessionTokens) ServeNew(w http.ResponseWriter, r *http.Request, now time.Time, ttlHeader string, max time.Duration) {
+	if r.Method != http.MethodPut {
+		WriteText(w, http.StatusMethodNotAllowed, VerdictInvalid, "PUT only")
+		return
+	}
+	ttl, err := strconv.Atoi(r.Header.Get(ttlHeader))
+	if err != nil || ttl < 1 || time.Duration(ttl)*time.Second > max {
+		WriteText(w, http.StatusBadRequest, VerdictInvalid, fmt.Sprintf("%s must be 1 to %d", ttlHeader, int(max/time.Second)))
+		return
+	}
+	token := s.New(now, time.Duration(ttl)*time.Second)
+	w.Header().Set(ttlHeader, strconv.Itoa(ttl))
+	WriteText(w, http.StatusOK, VerdictOK, token)
 }
 
 // WriteText answers a plain-text body with status, noting the verdict for

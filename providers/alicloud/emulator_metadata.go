@@ -2,7 +2,6 @@ package alicloud
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -86,16 +85,7 @@ func (s *ecsMetadata) serve(w http.ResponseWriter, r *http.Request) {
 	text := func(status int, v sim.Verdict, body string) { sim.WriteText(w, status, v, body) }
 	switch {
 	case r.URL.Path == "/latest/api/token":
-		if r.Method != http.MethodPut {
-			text(http.StatusMethodNotAllowed, sim.VerdictInvalid, "")
-			return
-		}
-		ttl, err := strconv.Atoi(r.Header.Get("X-Aliyun-Ecs-Metadata-Token-Ttl-Seconds"))
-		if err != nil || ttl < 1 || time.Duration(ttl)*time.Second > maxECSTokenTTL {
-			text(http.StatusBadRequest, sim.VerdictInvalid, "X-aliyun-ecs-metadata-token-ttl-seconds must be 1 to 21600")
-			return
-		}
-		text(http.StatusOK, sim.VerdictOK, s.tokens.New(s.env.Now(), time.Duration(ttl)*time.Second))
+		s.tokens.ServeNew(w, r, s.env.Now(), "X-Aliyun-Ecs-Metadata-Token-Ttl-Seconds", maxECSTokenTTL)
 		return
 	case r.Method != http.MethodGet:
 		text(http.StatusMethodNotAllowed, sim.VerdictInvalid, "")

@@ -2,7 +2,6 @@ package aws
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -139,18 +138,7 @@ func (s *imdsAPI) serve(w http.ResponseWriter, r *http.Request) {
 	text := func(status int, v sim.Verdict, body string) { sim.WriteText(w, status, v, body) }
 	switch {
 	case r.URL.Path == "/latest/api/token":
-		if r.Method != http.MethodPut {
-			text(http.StatusMethodNotAllowed, sim.VerdictInvalid, "")
-			return
-		}
-		ttl, err := strconv.Atoi(r.Header.Get("X-Aws-Ec2-Metadata-Token-Ttl-Seconds"))
-		if err != nil || ttl < 1 || time.Duration(ttl)*time.Second > maxIMDSTokenTTL {
-			text(http.StatusBadRequest, sim.VerdictInvalid, "")
-			return
-		}
-		token := s.tokens.New(s.env.Now(), time.Duration(ttl)*time.Second)
-		w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", strconv.Itoa(ttl))
-		text(http.StatusOK, sim.VerdictOK, token)
+		s.tokens.ServeNew(w, r, s.env.Now(), "X-Aws-Ec2-Metadata-Token-Ttl-Seconds", maxIMDSTokenTTL)
 		return
 	case r.Method != http.MethodGet:
 		text(http.StatusMethodNotAllowed, sim.VerdictInvalid, "")

@@ -1,9 +1,7 @@
 package huawei
 
 import (
-	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/fnprobe/fnprobe/emulator/sim"
@@ -69,24 +67,10 @@ type ecsMetadata struct {
 }
 
 func (s *ecsMetadata) serve(w http.ResponseWriter, r *http.Request) {
-	text := func(status int, v sim.Verdict, body string) {
-		sim.SetOutcome(w, v, "")
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(status)
-		_, _ = fmt.Fprint(w, body)
-	}
+	text := func(status int, v sim.Verdict, body string) { sim.WriteText(w, status, v, body) }
 	switch r.URL.Path {
 	case MetadataTokenPath:
-		if r.Method != http.MethodPut {
-			text(http.StatusMethodNotAllowed, sim.VerdictInvalid, "PUT only")
-			return
-		}
-		ttl, err := strconv.Atoi(r.Header.Get("X-Metadata-Token-Ttl-Seconds"))
-		if err != nil || ttl < 1 || time.Duration(ttl)*time.Second > maxMetadataTokenTTL {
-			text(http.StatusBadRequest, sim.VerdictInvalid, "X-Metadata-Token-Ttl-Seconds must be 1 to 21600")
-			return
-		}
-		text(http.StatusOK, sim.VerdictOK, s.tokens.New(s.env.Now(), time.Duration(ttl)*time.Second))
+		s.tokens.ServeNew(w, r, s.env.Now(), "X-Metadata-Token-Ttl-Seconds", maxMetadataTokenTTL)
 	case MetadataSecurityKeyPath:
 		if r.Method != http.MethodGet {
 			text(http.StatusMethodNotAllowed, sim.VerdictInvalid, "GET only")
