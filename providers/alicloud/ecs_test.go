@@ -1,7 +1,6 @@
 package alicloud_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -48,12 +46,7 @@ func TestECSRAMRole_EndToEnd(t *testing.T) {
 	}
 	for _, name := range []string{"issued", "unknown role", "no role attached"} {
 		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestECSRAMRoleChild$", "-test.v", "-test.count=1")
-			cmd.Env = append(os.Environ(), ecsChildCase+"="+name)
-			out, err := cmd.CombinedOutput()
-			if err != nil || !bytes.Contains(out, []byte("--- PASS: TestECSRAMRoleChild")) {
+			if out, err := providertest.RunChild(t, "TestECSRAMRoleChild", []string{ecsChildCase + "=" + name}); err != nil {
 				t.Fatalf("child: %v\n%s", err, out)
 			}
 		})
@@ -127,10 +120,7 @@ func TestECSRAMRoleChild(t *testing.T) {
 	// The first use of ProxyFromEnvironment in this process reads the
 	// environment just set: the metadata must go to the emulator, or the
 	// test stops before anything is sent.
-	probe, _ := http.NewRequest(http.MethodGet, "http://"+alicloud.MetadataHost+"/latest/", nil)
-	if u, err := http.ProxyFromEnvironment(probe); err != nil || u == nil || "http://"+u.Host != ts.URL {
-		t.Fatalf("proxy for the metadata service %v, %v; want %s: it would leave loopback", u, err, ts.URL)
-	}
+	providertest.RequireProxied(t, "http://"+alicloud.MetadataHost+"/latest/", ts.URL)
 	freshHome(t)
 	t.Setenv(alicloud.EnvECSMetadata, role)
 	t.Setenv(alicloud.EnvECSMetadataDisabled, "")

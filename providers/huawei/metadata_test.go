@@ -12,7 +12,6 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -105,7 +104,7 @@ func TestECSMetadataChain(t *testing.T) {
 			}
 			defer r.Close()
 			out, err := runMetadataChild(t, r.URL, tc.name)
-			if err != nil || !strings.Contains(out, "--- PASS: TestECSMetadataChild") {
+			if err != nil {
 				t.Fatalf("child: %v\n%s\naccess log:\n%s", err, out, log)
 			}
 			for frag, n := range tc.log {
@@ -121,26 +120,13 @@ func TestECSMetadataChain(t *testing.T) {
 // proxy variables name the emulator at emuURL.
 func runMetadataChild(t *testing.T, emuURL, want string) (string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestECSMetadataChild$", "-test.v", "-test.count=1")
-	drop := map[string]bool{metadataEmulatorEnv: true, metadataWantEnv: true, huawei.EnvMetadataDisabled: true}
-	for _, k := range append(append([]string{}, proxyEnv...), chainEnv...) {
-		drop[k] = true
-	}
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); !drop[k] {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env,
-		"HTTP_PROXY="+emuURL, "http_proxy="+emuURL,
+	drop := append([]string{metadataEmulatorEnv, metadataWantEnv, huawei.EnvMetadataDisabled}, proxyEnv...)
+	return providertest.RunChild(t, "TestECSMetadataChild", []string{
+		"HTTP_PROXY=" + emuURL, "http_proxy=" + emuURL,
 		// Never bypass the proxy for the metadata address.
 		"NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost",
-		metadataEmulatorEnv+"="+emuURL, metadataWantEnv+"="+want,
-	)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+		metadataEmulatorEnv + "=" + emuURL, metadataWantEnv + "=" + want,
+	}, append(drop, chainEnv...)...)
 }
 
 // TestECSMetadataChild is TestECSMetadataChain's child process; it skips
@@ -159,17 +145,7 @@ func TestECSMetadataChild(t *testing.T) {
 	if host, _, err := net.SplitHostPort(emu.Host); err != nil || !isLoopback(host) {
 		t.Fatalf("the emulator %s is not on loopback", emuURL)
 	}
-	req, err := http.NewRequest(http.MethodGet, "http://169.254.169.254"+huawei.MetadataSecurityKeyPath, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, ok := http.DefaultTransport.(*http.Transport)
-	if !ok || tr.Proxy == nil {
-		t.Fatalf("http.DefaultTransport is %T without a proxy function: the SDK would reach 169.254.169.254", http.DefaultTransport)
-	}
-	if proxy, err := tr.Proxy(req); err != nil || proxy == nil || proxy.Host != emu.Host {
-		t.Fatalf("requests to 169.254.169.254 go through %v (%v), not the emulator %s", proxy, err, emuURL)
-	}
+	providertest.RequireProxied(t, "http://169.254.169.254"+huawei.MetadataSecurityKeyPath, emuURL)
 
 	isolate(t)
 	t.Setenv(huawei.EnvMetadataDisabled, "")
