@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/fnprobe/fnprobe/internal/workpool"
 	"github.com/fnprobe/fnprobe/planner"
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/stats"
@@ -174,50 +175,39 @@ func (e *executor) runCalls(ctx context.Context, group []*sampled) {
 		}
 	}()
 
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var panicked atomic.Value
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if p := recover(); p != nil {
-					panicked.CompareAndSwap(nil, p)
-				}
-			}()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(jobs) || ctx.Err() != nil || panicked.Load() != nil {
-					return
-				}
-				j := jobs[i]
-				if j.s.stop.Load() {
-					continue
-				}
-				sp := j.s.inst.Sample
-				if sp.Rate > 0 {
-					at := start.Add(time.Duration(float64(j.k) / sp.Rate * float64(time.Second)))
-					if d := at.Sub(e.opts.Clock()); d > 0 && e.opts.Sleep(ctx, d) != nil {
-						return
-					}
-				}
-				select {
-				case j.s.slots <- struct{}{}:
-				case <-ctx.Done():
-					return
-				}
-				call(j.s, j.k)
-				<-j.s.slots
-			}
+	// The progress line stops once every call has ended, a panic included
+	// (workpool.Run raises it again; the node's recovery reports it as an
+	// internal error).
+	func() {
+		defer func() {
+			close(stopProgress)
+			<-progressDone
 		}()
-	}
-	wg.Wait()
-	close(stopProgress)
-	<-progressDone
-	if p := panicked.Load(); p != nil {
-		panic(p) // the node's recovery reports it as an internal error
-	}
+		workpool.Run(workers, len(jobs), func(i int) bool {
+			if ctx.Err() != nil {
+				return false
+			}
+			j := jobs[i]
+			if j.s.stop.Load() {
+				return true
+			}
+			sp := j.s.inst.Sample
+			if sp.Rate > 0 {
+				at := start.Add(time.Duration(float64(j.k) / sp.Rate * float64(time.Second)))
+				if d := at.Sub(e.opts.Clock()); d > 0 && e.opts.Sleep(ctx, d) != nil {
+					return false
+				}
+			}
+			select {
+			case j.s.slots <- struct{}{}:
+			case <-ctx.Done():
+				return false
+			}
+			call(j.s, j.k)
+			<-j.s.slots
+			return true
+		})
+	}()
 	for _, s := range group {
 		s.run.elapsed = e.opts.Clock().Sub(s.run.start)
 	}

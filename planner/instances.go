@@ -6,14 +6,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/fnprobe/fnprobe/internal/workpool"
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/spec"
 )
@@ -925,31 +924,7 @@ func parallel(n int, f func(i int)) {
 		}
 		return
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var panicked atomic.Value
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					panicked.CompareAndSwap(nil, r)
-				}
-			}()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
-	if r := panicked.Load(); r != nil {
-		panic(r) // where the caller would have met it
-	}
+	workpool.Run(workers, n, func(i int) bool { f(i); return true })
 }
 
 // markFailed records that an instance of the invocation name failed to
