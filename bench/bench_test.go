@@ -244,15 +244,61 @@ func BenchmarkExecutorInstant(b *testing.B) {
 	runExecutor(b, p)
 }
 
+// BenchmarkExecutorInstantLean is the invocation of bench/e2e.sh with the
+// instant driver: a payload from each.key, a status and a constant
+// expect.json, and lean results as `fnprobe run` without -json builds them
+// (nothing reads the result object). It measures what the end-to-end run
+// pays per invocation on top of the HTTP call.
+func BenchmarkExecutorInstantLean(b *testing.B) {
+	reg := providers.Registry{"http": instantStatusDriver{}}
+	src := fmt.Sprintf(`provider "http" {}
+function "echo" {
+  url    = "http://127.0.0.1:1/unused"
+  method = "POST"
+}
+locals {
+  keys = [%s]
+}
+invocation "call" {
+  for_each = toset(local.keys)
+  function = function.echo
+  payload  = { i = each.key }
+  expect {
+    status = 200
+    json   = { status = "ok" }
+  }
+}
+`, keyList(perOp))
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.probe.hcl"), []byte(src), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	runExecutorOpts(b, validateAndPlan(b, dir, reg), executor.Options{LeanResults: true})
+}
+
+// instantStatusDriver answers at once with bench/echoserver's body.
+type instantStatusDriver struct{ instantDriver }
+
+func (instantStatusDriver) Invoke(context.Context, *providers.Request) (*providers.Result, error) {
+	return &providers.Result{Status: 200, Body: []byte(`{"status":"ok","n":1}`), Headers: map[string]string{"content-type": "application/json"}}, nil
+}
+
 // runExecutor runs p b.N times at parallelism 64, every event delivered to an
 // observer, and reports CPU and wall time per invocation.
 func runExecutor(b *testing.B, p *planner.Plan) {
+	runExecutorOpts(b, p, executor.Options{})
+}
+
+// runExecutorOpts is runExecutor with opts (Parallelism and Observer set
+// here).
+func runExecutorOpts(b *testing.B, p *planner.Plan, opts executor.Options) {
 	obs := executor.ObserverFunc(func(executor.Event) {})
+	opts.Parallelism, opts.Observer = 64, obs
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := cpuTime()
 	for range b.N {
-		s, err := executor.Run(context.Background(), p, executor.Options{Parallelism: 64, Observer: obs})
+		s, err := executor.Run(context.Background(), p, opts)
 		if err != nil || s.Passed != perOp {
 			b.Fatalf("passed %d of %d: %v", s.Passed, perOp, err)
 		}

@@ -28,7 +28,7 @@ func (e *executor) checks(inst *planner.Instance, res *providers.Result, ctx *hc
 		out = append(out, &AssertionInfo{Kind: "expect", Name: "expect.error (implicit)", Severity: "error", Diag: d})
 	}
 	for _, c := range inst.Block.Expect.Checks() {
-		ai := &AssertionInfo{Kind: "expect", Name: "expect." + c.Name, Severity: "error", Passed: true}
+		ai := &AssertionInfo{Kind: "expect", Name: expectLabel(c.Name), Severity: "error", Passed: true}
 		if d := expectCheck(c, inst, res, ctx, dur, &e.consts); d != nil {
 			ai.Passed, ai.Diag = false, d
 		}
@@ -50,6 +50,22 @@ func (e *executor) checks(inst *planner.Instance, res *providers.Result, ctx *hc
 		out = append(out, ai)
 	}
 	return out
+}
+
+// expectLabels are the names of the expect checks as reports show them.
+var expectLabels = map[string]string{
+	"status": "expect.status", "error": "expect.error", "error_type": "expect.error_type",
+	"error_code": "expect.error_code", "body": "expect.body", "json": "expect.json",
+	"body_matches": "expect.body_matches", "log_contains": "expect.log_contains",
+	"max_duration": "expect.max_duration",
+}
+
+// expectLabel is "expect.NAME", without building the string at every check.
+func expectLabel(name string) string {
+	if l, ok := expectLabels[name]; ok {
+		return l
+	}
+	return "expect." + name
 }
 
 // implicitErrorCheck fails an invocation whose function failed when nothing
@@ -116,12 +132,11 @@ func assertCheck(a *spec.Assert, ctx *hcl.EvalContext) *hcl.Diagnostic {
 }
 
 func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Result, ctx *hcl.EvalContext, dur time.Duration, consts *constants) *hcl.Diagnostic {
-	want, diags := consts.value(c.Expr, ctx)
+	exp, diags := consts.expected(c.Expr, ctx)
 	if diags.HasErrors() {
 		return diags[0]
 	}
-	want, marks := want.UnmarkDeepWithPaths()
-	sensitive := len(marks) > 0
+	want, sensitive := exp.v, exp.sensitive
 	fail := func(summary, detail string) *hcl.Diagnostic {
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError, Summary: summary, Detail: detail,
@@ -137,7 +152,7 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 		}
 		return describe(v)
 	}
-	if !want.IsWhollyKnown() {
+	if !exp.known {
 		return invalid("The expected value is not known.")
 	}
 	str := func() (string, bool) {
@@ -389,6 +404,10 @@ func subset(path string, want, got cty.Value, report func(path, msg string) bool
 		sort.Strings(keys)
 		for _, k := range keys {
 			gv, ok := attr(got, k)
+			wv, _ := attr(want, k)
+			if ok && samePrimitive(wv, gv) {
+				continue // the common case, without building the path
+			}
 			sub := path + "." + k
 			if !validIdent(k) {
 				sub = fmt.Sprintf("%s[%q]", path, k)
@@ -399,7 +418,6 @@ func subset(path string, want, got cty.Value, report func(path, msg string) bool
 				}
 				continue
 			}
-			wv, _ := attr(want, k)
 			if !subset(sub, wv, gv, report) {
 				return false
 			}
@@ -457,6 +475,24 @@ func subset(path string, want, got cty.Value, report func(path, msg string) bool
 		}
 	}
 	return report(path, fmt.Sprintf("expected %s, got %s", describe(want), describe(got)))
+}
+
+// samePrimitive reports whether want and got are the same string, number
+// or bool, as subset compares them.
+func samePrimitive(want, got cty.Value) bool {
+	// Primitive first: == on two tuple types panics.
+	if !want.Type().IsPrimitiveType() || want.Type() != got.Type() || want.IsNull() || got.IsNull() || !want.IsKnown() || !got.IsKnown() {
+		return false
+	}
+	switch want.Type() {
+	case cty.String:
+		return want.AsString() == got.AsString()
+	case cty.Bool:
+		return want.True() == got.True()
+	case cty.Number:
+		return want.AsBigFloat().Cmp(got.AsBigFloat()) == 0
+	}
+	return false
 }
 
 func validIdent(s string) bool {

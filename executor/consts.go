@@ -22,10 +22,51 @@ type constEntry struct {
 	constant bool
 	v        cty.Value
 	diags    hcl.Diagnostics
+
+	expected expectedValue // v as checks compare it
 }
 
 // value evaluates expr in ctx, once per run when it is constant.
 func (c *constants) value(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
+	ent := c.entry(expr, ctx)
+	if !ent.constant {
+		return expr.Value(ctx)
+	}
+	return ent.v, ent.diags
+}
+
+// expected is value without its marks, whether it had any (it is
+// sensitive), and whether it is wholly known: what a check compares. A
+// constant's is worked out once per run, not at every check.
+func (c *constants) expected(expr hcl.Expression, ctx *hcl.EvalContext) (expectedValue, hcl.Diagnostics) {
+	ent := c.entry(expr, ctx)
+	if ent.constant {
+		return ent.expected, ent.diags
+	}
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		return expectedValue{v: v}, diags
+	}
+	return expectedOf(v), diags
+}
+
+// expectedValue is an expected value unmarked, with what checks ask of it.
+type expectedValue struct {
+	v         cty.Value
+	sensitive bool
+	known     bool
+}
+
+func expectedOf(v cty.Value) expectedValue {
+	if v == cty.NilVal {
+		return expectedValue{v: v}
+	}
+	u, marks := v.UnmarkDeepWithPaths()
+	return expectedValue{v: u, sensitive: len(marks) > 0, known: u.IsWhollyKnown()}
+}
+
+// entry is expr's entry, evaluated (once) when expr is constant.
+func (c *constants) entry(expr hcl.Expression, ctx *hcl.EvalContext) *constEntry {
 	ei, ok := c.m.Load(expr)
 	if !ok {
 		ei, _ = c.m.LoadOrStore(expr, &constEntry{})
@@ -35,12 +76,13 @@ func (c *constants) value(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value,
 		ent.constant = isConstant(expr)
 		if ent.constant {
 			ent.v, ent.diags = expr.Value(ctx)
+			ent.expected = expectedValue{v: ent.v}
+			if !ent.diags.HasErrors() {
+				ent.expected = expectedOf(ent.v)
+			}
 		}
 	})
-	if !ent.constant {
-		return expr.Value(ctx)
-	}
-	return ent.v, ent.diags
+	return ent
 }
 
 // isConstant reports whether expr reads no variable and calls no impure

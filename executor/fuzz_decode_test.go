@@ -43,10 +43,11 @@ func FuzzDecodeResult(f *testing.F) {
 		if hk != "" {
 			res.Headers = map[string]string{hk: hv}
 		}
-		v, err := resultObject(context.Background(), res, time.Millisecond, 1, nullStats)
+		js, err := decodeJSON(context.Background(), body)
 		if err != nil {
-			t.Fatalf("resultValue: %v", err)
+			t.Fatalf("decodeJSON: %v", err)
 		}
+		v := resultObject(res, js, time.Millisecond, 1, nullStats)
 		if !v.IsWhollyKnown() || v.IsNull() {
 			t.Fatal("the result is not a known object")
 		}
@@ -58,7 +59,7 @@ func FuzzDecodeResult(f *testing.F) {
 				t.Error("a header is not valid UTF-8")
 			}
 		}
-		js := v.GetAttr("json")
+		js = v.GetAttr("json")
 		trimmed := bytes.TrimSpace(body)
 		valid := json.Valid(trimmed)
 		if isNull := js.IsNull(); isNull != (!valid || string(trimmed) == "null" || tooManyValues(trimmed)) {

@@ -21,6 +21,7 @@ func payloadBytes(v cty.Value) ([]byte, error) {
 		return nil, nil
 	}
 	var b bytes.Buffer
+	b.Grow(64)
 	if err := encodeJSON(&b, v); err != nil {
 		if errors.Is(err, errUnknownPayload) {
 			return nil, fmt.Errorf("the payload is not known")
@@ -49,11 +50,9 @@ func encodeJSON(b *bytes.Buffer, v cty.Value) error {
 	}
 	switch ty := v.Type(); {
 	case ty == cty.String:
-		s, err := json.Marshal(v.AsString())
-		if err != nil {
+		if err := writeJSONString(b, v.AsString()); err != nil {
 			return err
 		}
-		b.Write(s)
 	case ty == cty.Number:
 		if v.RawEquals(cty.PositiveInfinity) || v.RawEquals(cty.NegativeInfinity) {
 			return errors.New("cannot serialize infinity as JSON")
@@ -107,11 +106,9 @@ func encodeJSON(b *bytes.Buffer, v cty.Value) error {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			s, err := json.Marshal(k)
-			if err != nil {
+			if err := writeJSONString(b, k); err != nil {
 				return err
 			}
-			b.Write(s)
 			b.WriteByte(':')
 			if err := encodeJSON(b, v.GetAttr(k)); err != nil {
 				return err
@@ -121,5 +118,29 @@ func encodeJSON(b *bytes.Buffer, v cty.Value) error {
 	default:
 		return fmt.Errorf("a value of type %s cannot be encoded", ty.FriendlyName())
 	}
+	return nil
+}
+
+// writeJSONString writes s as a JSON string, as encoding/json writes it:
+// a string of printable ASCII that needs no escape is written between
+// quotes as it is, anything else through json.Marshal (escapes, HTML
+// characters, invalid UTF-8, U+2028 and U+2029).
+func writeJSONString(b *bytes.Buffer, s string) error {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	if plain {
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return nil
+	}
+	q, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	b.Write(q)
 	return nil
 }

@@ -1,6 +1,8 @@
 package executor
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -103,4 +105,25 @@ func TestSmallIntMatchesParseNumberVal(t *testing.T) {
 			t.Errorf("%q: taken, want it left to ParseNumberVal", s)
 		}
 	}
+}
+
+// FuzzWriteJSONString: the quick path for plain strings writes what
+// encoding/json writes, for every string.
+func FuzzWriteJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", `q"uote`, `back\slash`, "<html>&", "\x00\x1f\x7f", "é", "\u2028", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b bytes.Buffer
+		if err := writeJSONString(&b, s); err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != string(want) {
+			t.Errorf("writeJSONString(%q) = %s, encoding/json %s", s, b.String(), want)
+		}
+	})
 }

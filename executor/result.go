@@ -26,11 +26,14 @@ func (e *executor) resultValue(ctx context.Context, oneCallStats, lean bool, res
 	if lean {
 		// Nothing reads this result: only what the checks take from
 		// self (expect.json) is built.
-		js, err := decodeJSON(ctx, res.Body)
+		mb, err := e.bodies.decode(ctx, res.Body)
 		if err != nil {
 			return cty.NilVal, err
 		}
-		return cty.ObjectVal(map[string]cty.Value{"json": js}), nil
+		if mb.lean == cty.NilVal {
+			return leanObject(mb.json), nil
+		}
+		return mb.lean, nil
 	}
 	st := nullStats
 	if oneCallStats {
@@ -46,19 +49,18 @@ func (e *executor) resultValue(ctx context.Context, oneCallStats, lean bool, res
 		})
 		st = one.Value()
 	}
-	return resultObject(ctx, res, dur, attempts, st)
+	mb, err := e.bodies.decode(ctx, res.Body)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	return resultObject(res, mb.json, dur, attempts, st), nil
 }
 
 var nullStats = cty.NullVal(stats.Type())
 
 // resultObject builds the result object of DESIGN §1 from a driver's
-// answer, with st as its stats. Decoding the body stops with ctx's error
-// when ctx ends.
-func resultObject(ctx context.Context, res *providers.Result, dur time.Duration, attempts int, st cty.Value) (cty.Value, error) {
-	js, err := decodeJSON(ctx, res.Body)
-	if err != nil {
-		return cty.NilVal, err
-	}
+// answer, with js as its decoded body and st as its stats.
+func resultObject(res *providers.Result, js cty.Value, dur time.Duration, attempts int, st cty.Value) cty.Value {
 	body := string(res.Body)
 	if !utf8.ValidString(body) {
 		body = strings.ToValidUTF8(body, "\uFFFD")
@@ -96,7 +98,7 @@ func resultObject(ctx context.Context, res *providers.Result, dur time.Duration,
 	attrs["attempts"] = cty.NumberIntVal(int64(attempts))
 	attrs["async_id"] = cty.StringVal(res.AsyncID)
 	attrs["stats"] = st
-	return cty.ObjectVal(attrs), nil
+	return cty.ObjectVal(attrs)
 }
 
 // resultAttrs holds the attribute maps resultObject fills and ObjectVal

@@ -106,6 +106,7 @@ type executor struct {
 	values []cty.Value
 	limits map[string]*limiter // by provider and function address; nil entries absent
 	consts constants           // values of constant expressions
+	bodies bodyMemo            // small bodies already decoded
 	// presampled: samples drawn in an interleaved partner's node, by
 	// instance index, until their own node judges them (under mu).
 	presampled map[int]*presample

@@ -802,16 +802,20 @@ type Results interface {
 // evaluated here.
 func (p *Plan) EvalContext(inst *Instance, results Results, self cty.Value) (*hcl.EvalContext, hcl.Diagnostics) {
 	b := inst.blk
-	invs := make(map[string]cty.Value, len(b.invRefs))
-	for _, name := range b.invRefs {
-		invs[name] = results.Invocation(name)
+	invObj := cty.EmptyObjectVal
+	if len(b.invRefs) > 0 {
+		invs := make(map[string]cty.Value, len(b.invRefs))
+		for _, name := range b.invRefs {
+			invs[name] = results.Invocation(name)
+		}
+		invObj = objectOf(invs)
 	}
 	vars := make(map[string]cty.Value, 8)
 	vars["var"] = p.vars
 	vars["local"] = p.localObj
 	vars["function"] = p.functionObj
 	vars["provider"] = p.providerObj
-	vars["invocation"] = objectOf(invs)
+	vars["invocation"] = invObj
 	switch {
 	case inst.eachObj != cty.NilVal:
 		vars["each"] = inst.eachObj
