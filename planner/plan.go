@@ -1057,7 +1057,7 @@ func (p *Plan) forEachItems(expr hcl.Expression, ctx *hcl.EvalContext, what stri
 				return bad("The set given to for_each must not contain null.")
 			}
 			if ev.Type() != cty.String {
-				s, err := convert.Convert(ev, cty.String)
+				s, err := spec.ToString(ev)
 				if err != nil || s.IsNull() {
 					return bad("A set given to for_each must be a set of strings.")
 				}
@@ -1215,7 +1215,7 @@ func (p *Plan) tosetItems(expr hcl.Expression, ctx *hcl.EvalContext, what string
 			return nil, false
 		}
 		if ev.Type() != cty.String {
-			s, err := convert.Convert(ev, cty.String)
+			s, err := spec.ToString(ev)
 			if err != nil {
 				return nil, false
 			}

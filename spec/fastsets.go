@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
@@ -54,6 +55,15 @@ func numberStringOf(v cty.Value) (string, bool) {
 		return "", false
 	}
 	return numberString(v)
+}
+
+// ToString is convert.Convert(v, cty.String), with numberString's quick
+// way for an integer.
+func ToString(v cty.Value) (cty.Value, error) {
+	if s, ok := numberStringOf(v); ok {
+		return cty.StringVal(s), nil
+	}
+	return convert.Convert(v, cty.String)
 }
 
 // tostringFunc is tostring() with a fast path for integers: the same

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/fnprobe/fnprobe/limits"
 )
@@ -26,7 +27,13 @@ func parseFile(ctx context.Context, parser *Parser, filename string, json bool, 
 	if json {
 		return parser.ParseJSON(src, filename)
 	}
-	return parser.ParseHCL(src, filename)
+	f, diags := parser.ParseHCL(src, filename)
+	if f != nil {
+		if body, ok := f.Body.(*hclsyntax.Body); ok {
+			fastTemplates(body)
+		}
+	}
+	return f, diags
 }
 
 // readDiag reports a file that cannot be read; what is "suite file" or

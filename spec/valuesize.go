@@ -233,18 +233,25 @@ func (w *shapeWalker) Enter(n hclsyntax.Node) hcl.Diagnostics {
 		if w.fors > 1 {
 			w.sh.nestedFor = true
 		}
+	case intTemplate:
+		w.template(n.TemplateExpr)
 	case *hclsyntax.TemplateExpr:
-		refs := 0
-		for _, p := range n.Parts {
-			if _, ok := p.(*hclsyntax.ScopeTraversalExpr); ok {
-				refs++
-			}
-		}
-		if refs >= 2 {
-			w.sh.templates = append(w.sh.templates, n)
-		}
+		w.template(n)
 	}
 	return nil
+}
+
+// template notes t when it joins two or more references.
+func (w *shapeWalker) template(t *hclsyntax.TemplateExpr) {
+	refs := 0
+	for _, p := range t.Parts {
+		if _, ok := p.(*hclsyntax.ScopeTraversalExpr); ok {
+			refs++
+		}
+	}
+	if refs >= 2 {
+		w.sh.templates = append(w.sh.templates, t)
+	}
 }
 
 func (w *shapeWalker) Exit(n hclsyntax.Node) hcl.Diagnostics {
