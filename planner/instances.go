@@ -589,7 +589,7 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 			}
 			continue
 		}
-		if c.name == "payload" && spec.Pure(c.expr) {
+		if c.name == "payload" && p.Config.Pure(c.expr) {
 			// Known now, and evaluating it again at run time would give
 			// the same value: the executor sends this one.
 			inst.Payload = v

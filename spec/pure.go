@@ -26,3 +26,19 @@ func Pure(expr hcl.Expression) bool {
 	})
 	return pure
 }
+
+// Pure is the package's Pure for an expression of c, found once per
+// expression (from the functions it calls, which Eval notes anyway): the
+// planner asks it of an invocation's payload for every for_each key.
+func (c *Config) Pure(expr hcl.Expression) bool {
+	sh := c.shapeOf(expr)
+	if sh == noShape {
+		return false
+	}
+	for _, name := range sh.calls {
+		if impure[name] {
+			return false
+		}
+	}
+	return true
+}
