@@ -3,7 +3,9 @@
 # the best of 3 runs (CPU time on a shared 2-core machine is noisy):
 #   - validate + plan of 10,000 invocations (budget: 1 s, 200 MB allocated)
 #   - the executor's own CPU per invocation, at parallelism 64:
-#     * with an instant in-process driver (executor work alone), and
+#     * with an instant in-process driver (executor work alone), for the
+#       bench suite and for bench/e2e.sh's invocation with lean results as
+#       `fnprobe run` builds them, and
 #     * against a loopback HTTP function, minus the same calls made
 #       straight through the driver (budget: well under 100 µs)
 #   - validate + plan of 10,000 locals, of 10,000 function blocks, and
@@ -29,14 +31,15 @@ echo "$out" | awk '
   /^BenchmarkValidatePlan10k/ { ns = lo(ns, $3); mem = lo(mem, $5) }
   /^BenchmarkExecutorHTTP/    { ex = lo(ex, $5) }
   /^BenchmarkRawDriverHTTP/   { raw = lo(raw, $5) }
-  /^BenchmarkExecutorInstant/ { inst = lo(inst, $5) }
+  /^BenchmarkExecutorInstant-/ { inst = lo(inst, $5) }
+  /^BenchmarkExecutorInstantLean-/ { lean = lo(lean, $5) }
   /^BenchmarkValidateLocals10k/    { loc = lo(loc, $3) }
   /^BenchmarkValidateFunctions10k/ { fun = lo(fun, $3) }
   /^BenchmarkValidateGarbage100k/  { gar = lo(gar, $3) }
   /^BenchmarkKeys10k\// { split($1, parts, "/"); k = parts[2]; sub(/-[0-9]+$/, "", k); keys[k] = lo(keys[k], $3) }
   END {
     printf "validate+plan 10k: %.0f ms, %.0f MB allocated\n", ns / 1e6, mem / 1e6
-    printf "executor alone (instant driver): %.1f cpu-µs per invocation\n", inst
+    printf "executor alone (instant driver): %.1f cpu-µs per invocation; the e2e invocation, lean: %.1f\n", inst, lean
     printf "validate 10k locals: %.0f ms, 10k functions: %.0f ms, 100 KB garbage: %.0f ms\n", loc / 1e6, fun / 1e6, gar / 1e6
     printf "executor over loopback HTTP: %.1f cpu-µs per invocation (executor %.1f, raw driver %.1f)\n", ex - raw, ex, raw
     printf "validate+plan of 10k instances by key source:"

@@ -8,11 +8,12 @@ import (
 )
 
 // Bounds of bodyMemo: bodies of at most memoBodyMax bytes, at most
-// memoEntries of them (so at most 256 KiB of bodies and their decoded
-// values). When it is full it is emptied and fills again.
+// memoEntries of them: 64 KiB of bodies, and about 3 MB of decoded values
+// at worst (1 KiB bodies of 500 numbers each). When it is full it is
+// emptied and fills again.
 const (
 	memoBodyMax = 1 << 10
-	memoEntries = 256
+	memoEntries = 64
 )
 
 // bodyMemo remembers what small bodies decode to. The calls of a sample,
