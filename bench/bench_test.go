@@ -125,10 +125,20 @@ func loopback(tb testing.TB) string {
 	return "http://" + ln.Addr().String()
 }
 
+// httpSuite is the suite of BenchmarkExecutorHTTP: each call sends its key
+// and expects it back.
 func httpSuite(tb testing.TB, url string, n int) string {
+	return httpSuiteWith(tb, url, n, "{ key = each.key }", "{ key = each.key }")
+}
+
+// httpSuiteWith writes a suite of one http function and an invocation with
+// a for_each over n keys, sending payload and expecting the status 200 and
+// the body json.
+func httpSuiteWith(tb testing.TB, url string, n int, payload, json string) string {
 	src := fmt.Sprintf(`provider "http" {}
 function "echo" {
-  url = %q
+  url    = %q
+  method = "POST"
 }
 locals {
   keys = [%s]
@@ -136,13 +146,13 @@ locals {
 invocation "call" {
   for_each = toset(local.keys)
   function = function.echo
-  payload  = { key = each.key }
+  payload  = %s
   expect {
     status = 200
-    json   = { key = each.key }
+    json   = %s
   }
 }
-`, url, keyList(n))
+`, url, keyList(n), payload, json)
 	dir := tb.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "main.probe.hcl"), []byte(src), 0o644); err != nil {
 		tb.Fatal(err)
@@ -251,28 +261,7 @@ func BenchmarkExecutorInstant(b *testing.B) {
 // pays per invocation on top of the HTTP call.
 func BenchmarkExecutorInstantLean(b *testing.B) {
 	reg := providers.Registry{"http": instantStatusDriver{}}
-	src := fmt.Sprintf(`provider "http" {}
-function "echo" {
-  url    = "http://127.0.0.1:1/unused"
-  method = "POST"
-}
-locals {
-  keys = [%s]
-}
-invocation "call" {
-  for_each = toset(local.keys)
-  function = function.echo
-  payload  = { i = each.key }
-  expect {
-    status = 200
-    json   = { status = "ok" }
-  }
-}
-`, keyList(perOp))
-	dir := b.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.probe.hcl"), []byte(src), 0o644); err != nil {
-		b.Fatal(err)
-	}
+	dir := httpSuiteWith(b, "http://127.0.0.1:1/unused", perOp, "{ i = each.key }", `{ status = "ok" }`)
 	runExecutorOpts(b, validateAndPlan(b, dir, reg), executor.Options{LeanResults: true})
 }
 
