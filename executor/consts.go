@@ -20,24 +20,13 @@ type constants struct {
 type constEntry struct {
 	once     sync.Once
 	constant bool
-	v        cty.Value
+	expected expectedValue // the value, as checks compare it
 	diags    hcl.Diagnostics
-
-	expected expectedValue // v as checks compare it
 }
 
-// value evaluates expr in ctx, once per run when it is constant.
-func (c *constants) value(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
-	ent := c.entry(expr, ctx)
-	if !ent.constant {
-		return expr.Value(ctx)
-	}
-	return ent.v, ent.diags
-}
-
-// expected is value without its marks, whether it had any (it is
-// sensitive), and whether it is wholly known: what a check compares. A
-// constant's is worked out once per run, not at every check.
+// expected is expr's value in ctx without its marks, whether it had any
+// (it is sensitive), and whether it is wholly known: what a check
+// compares. A constant's is worked out once per run, not at every check.
 func (c *constants) expected(expr hcl.Expression, ctx *hcl.EvalContext) (expectedValue, hcl.Diagnostics) {
 	ent := c.entry(expr, ctx)
 	if ent.constant {
@@ -75,10 +64,11 @@ func (c *constants) entry(expr hcl.Expression, ctx *hcl.EvalContext) *constEntry
 	ent.once.Do(func() {
 		ent.constant = isConstant(expr)
 		if ent.constant {
-			ent.v, ent.diags = expr.Value(ctx)
-			ent.expected = expectedValue{v: ent.v}
+			var v cty.Value
+			v, ent.diags = expr.Value(ctx)
+			ent.expected = expectedValue{v: v}
 			if !ent.diags.HasErrors() {
-				ent.expected = expectedOf(ent.v)
+				ent.expected = expectedOf(v)
 			}
 		}
 	})
