@@ -23,11 +23,15 @@ import (
 // self set. A call of a sample leaves out the gates (asserts over
 // self.stats), which are checked once over the whole sample.
 func (e *executor) checks(inst *planner.Instance, res *providers.Result, ctx *hcl.EvalContext, dur time.Duration, sampleCall bool) []*AssertionInfo {
-	var out []*AssertionInfo
+	checks := inst.Block.Expect.Checks()
+	var out []*AssertionInfo // nil when there is nothing to check
+	if n := len(checks) + len(inst.Block.Asserts); n > 0 {
+		out = make([]*AssertionInfo, 0, n+1)
+	}
 	if d := implicitErrorCheck(inst, res); d != nil {
 		out = append(out, &AssertionInfo{Kind: "expect", Name: "expect.error (implicit)", Severity: "error", Diag: d})
 	}
-	for _, c := range inst.Block.Expect.Checks() {
+	for _, c := range checks {
 		ai := &AssertionInfo{Kind: "expect", Name: expectLabel(c.Name), Severity: "error", Passed: true}
 		if d := expectCheck(c, inst, res, ctx, dur, &e.consts); d != nil {
 			ai.Passed, ai.Diag = false, d
@@ -164,6 +168,14 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 	}
 	switch c.Name {
 	case "status":
+		if exp.statuses != nil {
+			for _, s := range exp.statuses {
+				if s == int64(res.Status) {
+					return nil
+				}
+			}
+			return statusFail(want, res, show, fail)
+		}
 		var allowed []*big.Float
 		switch {
 		case want.IsNull():
@@ -189,15 +201,7 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 				return nil
 			}
 		}
-		detail := fmt.Sprintf("Expected status %s, got %d.", show(want), res.Status)
-		if res.ErrorCode != "" || res.ErrorMessage != "" {
-			detail += " " + strings.TrimSuffix(strings.TrimSpace(fmt.Sprintf("The service answered %s: %s", res.ErrorCode, res.ErrorMessage)), ".") + "."
-		}
-		if len(res.Body) > 0 && res.ErrorCode == "" && res.ErrorMessage == "" {
-			// The answer's own words, as a function failure shows them.
-			detail += " Body: " + excerpt(string(res.Body)) + "."
-		}
-		return fail("Unexpected status", detail)
+		return statusFail(want, res, show, fail)
 	case "error":
 		b, err := convert.Convert(want, cty.Bool)
 		if err != nil || b.IsNull() {
@@ -317,6 +321,19 @@ func expectCheck(c spec.ExpectCheck, inst *planner.Instance, res *providers.Resu
 		return fail("Too slow", fmt.Sprintf("The invocation took %s, more than max_duration %s.", dur.Round(time.Millisecond), d))
 	}
 	return invalid("unknown check")
+}
+
+// statusFail is the failure of expect.status.
+func statusFail(want cty.Value, res *providers.Result, show func(cty.Value) string, fail func(summary, detail string) *hcl.Diagnostic) *hcl.Diagnostic {
+	detail := fmt.Sprintf("Expected status %s, got %d.", show(want), res.Status)
+	if res.ErrorCode != "" || res.ErrorMessage != "" {
+		detail += " " + strings.TrimSuffix(strings.TrimSpace(fmt.Sprintf("The service answered %s: %s", res.ErrorCode, res.ErrorMessage)), ".") + "."
+	}
+	if len(res.Body) > 0 && res.ErrorCode == "" && res.ErrorMessage == "" {
+		// The answer's own words, as a function failure shows them.
+		detail += " Body: " + excerpt(string(res.Body)) + "."
+	}
+	return fail("Unexpected status", detail)
 }
 
 // maxJSONDiffs bounds the differences an expect.json failure lists; the

@@ -5,8 +5,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/fnprobe/fnprobe/planner"
+	"github.com/fnprobe/fnprobe/providers"
+	"github.com/fnprobe/fnprobe/spec"
 )
 
 func jsonValue(t *testing.T, src string) cty.Value {
@@ -71,5 +79,36 @@ func TestMatchesStopsAtFirstDifference(t *testing.T) {
 	}
 	if matches(jsonValue(t, `{"a":[1]}`), jsonValue(t, `{"a":[2]}`)) || !matches(jsonValue(t, `{"a":[1]}`), jsonValue(t, `{"a":[1],"b":0}`)) {
 		t.Error("matches is wrong")
+	}
+}
+
+// TestConstantStatusMatchesGeneralCheck: expect.status with a constant
+// (compared through the integers worked out once) passes and fails as the
+// same value given through a variable (compared by the general path), with
+// the same message.
+func TestConstantStatusMatchesGeneralCheck(t *testing.T) {
+	for _, want := range []string{`200`, `[200, 201]`, `200.5`, `[200.5, 204]`, `["200"]`, `["x"]`, `[]`, `1e30`, `-0`, `{ a = 200 }`, `"200"`, `null`, `toset([404, 200])`} {
+		for _, status := range []int{200, 201, 204, 404, 0} {
+			res := &providers.Result{Status: status, Body: []byte(`{"e":1}`)}
+			constant, diags := hclsyntax.ParseExpression([]byte(want), "c.hcl", hcl.InitialPos)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			v, diags := constant.Value(&hcl.EvalContext{Functions: map[string]function.Function{"toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType))}})
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			variable, _ := hclsyntax.ParseExpression([]byte(`var.s`), "v.hcl", hcl.InitialPos)
+			ctx := &hcl.EvalContext{
+				Variables: map[string]cty.Value{"var": cty.ObjectVal(map[string]cty.Value{"s": v})},
+				Functions: map[string]function.Function{"toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType))},
+			}
+			var consts constants
+			got := expectCheck(spec.ExpectCheck{Name: "status", Expr: constant}, &planner.Instance{}, res, ctx, 0, &consts)
+			ref := expectCheck(spec.ExpectCheck{Name: "status", Expr: variable}, &planner.Instance{}, res, ctx, 0, &consts)
+			if (got == nil) != (ref == nil) || got != nil && (got.Summary != ref.Summary || got.Detail != ref.Detail) {
+				t.Errorf("status = %s, got %d: constant gives %v, variable gives %v", want, status, got, ref)
+			}
+		}
 	}
 }

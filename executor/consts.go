@@ -1,10 +1,12 @@
 package executor
 
 import (
+	"math/big"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/fnprobe/fnprobe/spec"
 )
@@ -44,6 +46,10 @@ type expectedValue struct {
 	v         cty.Value
 	sensitive bool
 	known     bool
+
+	// statuses is, for a constant that is a number or a list of numbers,
+	// the integers among them (the statuses it allows); nil otherwise.
+	statuses []int64
 }
 
 func expectedOf(v cty.Value) expectedValue {
@@ -69,6 +75,9 @@ func (c *constants) entry(expr hcl.Expression, ctx *hcl.EvalContext) *constEntry
 			ent.expected = expectedValue{v: v}
 			if !ent.diags.HasErrors() {
 				ent.expected = expectedOf(v)
+				if ent.expected.known {
+					ent.expected.statuses = statusInts(ent.expected.v)
+				}
 			}
 		}
 	})
@@ -83,4 +92,38 @@ func isConstant(expr hcl.Expression) bool {
 		return false
 	}
 	return spec.Pure(expr)
+}
+
+// statusInts is what expect.status compares of v, worked out once: the
+// integers among v (a number, or a list of numbers or of strings that
+// convert to numbers), as expectCheck converts them; a number that is no
+// integer allows no status. nil when v is anything else, which expectCheck
+// then reports.
+func statusInts(v cty.Value) []int64 {
+	var nums []cty.Value
+	switch {
+	case v.IsNull():
+		return nil
+	case v.Type() == cty.Number:
+		nums = []cty.Value{v}
+	case v.CanIterateElements() && !v.Type().IsMapType() && !v.Type().IsObjectType():
+		for it := v.ElementIterator(); it.Next(); {
+			_, ev := it.Element()
+			n, err := convert.Convert(ev, cty.Number)
+			if err != nil || n.IsNull() {
+				return nil
+			}
+			nums = append(nums, n)
+		}
+	default:
+		return nil
+	}
+	out := []int64{}
+	for _, n := range nums {
+		f := n.AsBigFloat()
+		if i, acc := f.Int64(); f.IsInt() && acc == big.Exact {
+			out = append(out, i)
+		}
+	}
+	return out
 }
