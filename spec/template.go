@@ -34,7 +34,7 @@ func (t intTemplate) Value(ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
 	buf := &bytes.Buffer{}
 	var diags hcl.Diagnostics
 	isKnown := true
-	marks := make(cty.ValueMarks)
+	var marks cty.ValueMarks // made when a part has marks
 	for _, part := range t.Parts {
 		partVal, partDiags := part.Value(ctx)
 		diags = append(diags, partDiags...)
@@ -52,6 +52,9 @@ func (t intTemplate) Value(ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
 		}
 		unmarked, partMarks := partVal.Unmark()
 		for k, v := range partMarks {
+			if marks == nil {
+				marks = make(cty.ValueMarks)
+			}
 			marks[k] = v
 		}
 		if !partVal.IsKnown() {
@@ -88,10 +91,12 @@ func (t intTemplate) Value(ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
 				ret = ret.Refine().StringPrefix(prefix[:n]).NewValue()
 			}
 		}
+		ret = ret.RefineNotNull()
 	} else {
+		// HCL refines this one too, which changes nothing of a known
+		// string but costs an allocation.
 		ret = cty.StringVal(buf.String())
 	}
-	ret = ret.RefineNotNull()
 	return ret.WithMarks(marks), diags
 }
 
