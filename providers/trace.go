@@ -206,11 +206,9 @@ const EncodedLogNote = "(the log tail in base64: see the result's log)"
 // logged is redacted; in base64 the redactor cannot see it, so the header
 // itself is never shown.
 func EncodedLog(name string) bool {
-	switch strings.ToLower(name) {
-	case "x-amz-log-result", "x-fc-log-result", "x-cff-function-log":
-		return true
-	}
-	return false
+	// Without lower-casing a copy: every header of every answer asks.
+	return strings.EqualFold(name, "x-amz-log-result") || strings.EqualFold(name, "x-fc-log-result") ||
+		strings.EqualFold(name, "x-cff-function-log")
 }
 
 // SecretName reports whether a header or query parameter of that name

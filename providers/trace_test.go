@@ -87,3 +87,15 @@ func TestEncodedLogHeadersNotTraced(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodedLog: the three log-tail headers, in any case, and nothing else.
+func TestEncodedLog(t *testing.T) {
+	for name, want := range map[string]bool{
+		"X-Amz-Log-Result": true, "x-fc-log-result": true, "X-CFF-FUNCTION-LOG": true, "X-Fc-Log-Result": true,
+		"Content-Type": false, "x-amz-log-results": false, "x-amz-log-resul": false, "": false, "X-Fc-Request-Id": false,
+	} {
+		if got := EncodedLog(name); got != want {
+			t.Errorf("EncodedLog(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -511,7 +511,9 @@ func (d *Driver) result(resp *nethttp.Response, body []byte) *providers.Result {
 	case nethttp.StatusTooManyRequests, nethttp.StatusBadGateway, nethttp.StatusServiceUnavailable, nethttp.StatusGatewayTimeout:
 		res.Transient = true
 	}
-	res.RetryAfter = wire.RetryAfter(resp.Header.Get("Retry-After"), d.now())
+	if ra := resp.Header.Get("Retry-After"); ra != "" {
+		res.RetryAfter = wire.RetryAfter(ra, d.now())
+	}
 	return res
 }
 
