@@ -128,54 +128,27 @@ func ForEachSetKeys(v cty.Value) (keys []string, ok bool) {
 
 // setProductWithinLimits says, from its arguments alone, that the result
 // of setproduct(args...) is certain to pass measure: every argument is
-// known, measures within the limits, and the product has at most
-// limits.Elements elements and nests at most limits.NestingDepth levels.
-// Each combination is a tuple (one element) holding one element of each
-// argument, with whatever that element holds: argument i, of c elements
-// weighing E in all (nested ones counted), takes part in n/c combinations,
-// so the product weighs at most n + n*sum(E/c) (a set of tuples may hold
-// fewer, merging equal combinations of lists). The tuple adds one level
-// to the deepest argument. A tuple argument (converted to a list of a
-// unified type) counts only when its elements are primitive values, which
-// conversion keeps one for one. When this says false, the result is measured
-// as any other.
+// wholly known, and the product, as productSize weighs it, has at most
+// limits.Elements elements and nests at most limits.NestingDepth levels
+// (the tuple adds one level to the deepest argument; its strings are the
+// arguments', measured already). A tuple argument (converted to a list of
+// a unified type) counts only when its elements are primitive values,
+// which conversion keeps one for one. When this says false, the result is
+// measured as any other.
 func setProductWithinLimits(args []cty.Value) bool {
-	n := 1.0
-	sizes := make([]size, len(args))
-	counts := make([]float64, len(args))
-	for i, a := range args {
+	for _, a := range args {
 		a, _ = a.Unmark()
 		if !a.IsWhollyKnown() || a.IsNull() {
 			return false
 		}
-		ty := a.Type()
-		switch {
-		case ty.IsTupleType():
-			// Converted to a list of a unified type: of primitive
-			// elements only, which conversion keeps one for one.
+		if ty := a.Type(); ty.IsTupleType() {
 			for _, ety := range ty.TupleElementTypes() {
 				if !ety.IsPrimitiveType() {
 					return false
 				}
 			}
-		case !ty.IsCollectionType():
-			return false
 		}
-		s, err := measure(a)
-		if err != nil {
-			return false
-		}
-		sizes[i] = s
-		counts[i] = float64(a.LengthInt())
-		n *= counts[i]
 	}
-	if n == 0 {
-		return true
-	}
-	total, depth := n, 0
-	for i, s := range sizes {
-		total += n * float64(s.elements) / counts[i]
-		depth = max(depth, s.depth)
-	}
-	return total <= limits.Elements && depth+1 <= limits.NestingDepth
+	s, ok := productSize(args)
+	return ok && s.elements <= limits.Elements && s.depth+1 <= limits.NestingDepth
 }
