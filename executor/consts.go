@@ -48,7 +48,7 @@ type expectedValue struct {
 	known     bool
 
 	// statuses is, for a constant that is a number or a list of numbers,
-	// the integers among them (the statuses it allows); nil otherwise.
+	// the statuses it allows (statusInts); nil otherwise.
 	statuses []int64
 }
 
@@ -76,7 +76,7 @@ func (c *constants) entry(expr hcl.Expression, ctx *hcl.EvalContext) *constEntry
 			if !ent.diags.HasErrors() {
 				ent.expected = expectedOf(v)
 				if ent.expected.known {
-					ent.expected.statuses = statusInts(ent.expected.v)
+					ent.expected.statuses, _ = statusInts(ent.expected.v)
 				}
 			}
 		}
@@ -94,16 +94,15 @@ func isConstant(expr hcl.Expression) bool {
 	return spec.Pure(expr)
 }
 
-// statusInts is what expect.status compares of v, worked out once: the
-// integers among v (a number, or a list of numbers or of strings that
-// convert to numbers), as expectCheck converts them; a number that is no
-// integer allows no status. nil when v is anything else, which expectCheck
-// then reports.
-func statusInts(v cty.Value) []int64 {
+// statusInts is what expect.status compares of v: the integers among v
+// (a number, or a list of numbers or of strings that convert to numbers).
+// Statuses are compared exactly: a number that is no integer, such as
+// 200.5, allows no status. ok is false when v is anything else.
+func statusInts(v cty.Value) (statuses []int64, ok bool) {
 	var nums []cty.Value
 	switch {
 	case v.IsNull():
-		return nil
+		return nil, false
 	case v.Type() == cty.Number:
 		nums = []cty.Value{v}
 	case v.CanIterateElements() && !v.Type().IsMapType() && !v.Type().IsObjectType():
@@ -111,19 +110,19 @@ func statusInts(v cty.Value) []int64 {
 			_, ev := it.Element()
 			n, err := convert.Convert(ev, cty.Number)
 			if err != nil || n.IsNull() {
-				return nil
+				return nil, false
 			}
 			nums = append(nums, n)
 		}
 	default:
-		return nil
+		return nil, false
 	}
-	out := []int64{}
+	statuses = []int64{} // known, even when it allows nothing
 	for _, n := range nums {
 		f := n.AsBigFloat()
 		if i, acc := f.Int64(); f.IsInt() && acc == big.Exact {
-			out = append(out, i)
+			statuses = append(statuses, i)
 		}
 	}
-	return out
+	return statuses, true
 }
