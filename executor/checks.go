@@ -456,24 +456,14 @@ func subset(path string, want, got cty.Value, report func(path, msg string) bool
 			}
 		}
 		return true
-	case wt == cty.Number:
-		if gt == cty.Number && want.AsBigFloat().Cmp(got.AsBigFloat()) == 0 {
-			return true
-		}
-	case wt == cty.String:
-		if gt == cty.String && want.AsString() == got.AsString() {
-			return true
-		}
-	case wt == cty.Bool:
-		if gt == cty.Bool && want.True() == got.True() {
-			return true
-		}
+	case samePrimitive(want, got):
+		return true
 	}
 	return report(path, fmt.Sprintf("expected %s, got %s", describe(want), describe(got)))
 }
 
 // samePrimitive reports whether want and got are the same string, number
-// or bool, as subset compares them.
+// (compared exactly) or bool.
 func samePrimitive(want, got cty.Value) bool {
 	// Primitive first: == on two tuple types panics.
 	if !want.Type().IsPrimitiveType() || want.Type() != got.Type() || want.IsNull() || got.IsNull() || !want.IsKnown() || !got.IsKnown() {
