@@ -327,22 +327,24 @@ func (p *Plan) functionRef(expr hcl.Expression, ctx *hcl.EvalContext, addr strin
 		return cty.NilVal, false
 	}
 	if v.IsMarked() {
-		*diags = append(*diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError, Summary: "Invalid function",
-			Detail:  fmt.Sprintf("The function of %s must not use a sensitive value: it is shown in the plan and in reports.", addr),
-			Subject: expr.Range().Ptr(),
-		})
+		*diags = append(*diags, functionDiag(expr, addr, "must not use a sensitive value: it is shown in the plan and in reports"))
 		return cty.NilVal, false
 	}
 	if !v.IsKnown() {
-		*diags = append(*diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError, Summary: "Invalid function",
-			Detail:  fmt.Sprintf("The function of %s must be known before anything is invoked, but it depends on an invocation result.", addr),
-			Subject: expr.Range().Ptr(),
-		})
+		*diags = append(*diags, functionDiag(expr, addr, "must be known before anything is invoked, but it depends on an invocation result"))
 		return cty.NilVal, false
 	}
 	return v, true
+}
+
+// functionDiag reports an invocation's function argument (at expr, of the
+// instance addr) that is sensitive or not known before the run.
+func functionDiag(expr hcl.Expression, addr, why string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError, Summary: "Invalid function",
+		Detail:  fmt.Sprintf("The function of %s %s.", addr, why),
+		Subject: expr.Range().Ptr(),
+	}
 }
 
 func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Instance, hcl.Diagnostics) {
@@ -414,18 +416,10 @@ func (p *Plan) instance(b *block, key string, hasKey bool, each *eachVals) (*Ins
 			switch {
 			case len(marks) > 0:
 				reported = true
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError, Summary: "Invalid function",
-					Detail:  fmt.Sprintf("The function of %s must not use a sensitive value: it is shown in the plan and in reports.", inst.Addr),
-					Subject: inv.Function.Range().Ptr(),
-				})
+				diags = append(diags, functionDiag(inv.Function, inst.Addr, "must not use a sensitive value: it is shown in the plan and in reports"))
 			case !a.IsKnown():
 				reported = true
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError, Summary: "Invalid function",
-					Detail:  fmt.Sprintf("The function of %s must be known before anything is invoked, but it depends on an invocation result.", inst.Addr),
-					Subject: inv.Function.Range().Ptr(),
-				})
+				diags = append(diags, functionDiag(inv.Function, inst.Addr, "must be known before anything is invoked, but it depends on an invocation result"))
 			}
 			if !reported && a.Type() == cty.String && !a.IsNull() {
 				addr = a.AsString()
@@ -816,11 +810,8 @@ func (p *Plan) EvalContext(inst *Instance, results Results, self cty.Value) (*hc
 	vars["function"] = p.functionObj
 	vars["provider"] = p.providerObj
 	vars["invocation"] = invObj
-	switch {
-	case inst.eachObj != cty.NilVal:
+	if inst.eachObj != cty.NilVal {
 		vars["each"] = inst.eachObj
-	case inst.EachKey != cty.NilVal:
-		vars["each"] = cty.ObjectVal(map[string]cty.Value{"key": inst.EachKey, "value": inst.EachValue})
 	}
 	if self != cty.NilVal {
 		vars["self"] = self
