@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -174,7 +173,7 @@ func (d *Driver) credentials(ctx context.Context, req *providers.Request, region
 	}
 	req.AddSecrets(c.tokens...)
 	for _, f := range c.tokenFiles {
-		if b, err := readBounded(f, maxTokenFile); err == nil {
+		if b, err := providers.ReadCredentialFile(ctx, f); err == nil {
 			req.AddSecrets(strings.TrimSpace(string(b)))
 		}
 	}
@@ -219,6 +218,12 @@ func (c *chain) build(ctx context.Context, k chainKey) {
 		src, err := baseSource(ctx, k.profile, env)
 		c.fallback = err != nil || src == sourceIMDS
 		c.tokens, c.tokenFiles = tokenSecrets(ctx, k.profile, env)
+		// A profile's web identity token file too: the SDK reads it
+		// unbounded at every refresh.
+		if err := providers.CheckCredentialFiles(c.tokenFiles...); err != nil {
+			c.err = providers.Permanent(fmt.Errorf("%s: %w", Type, err), providers.ConfigHint)
+			return
+		}
 	}
 	if k.role.roleARN != "" {
 		client := sts.NewFromConfig(cfg, func(o *sts.Options) {
@@ -236,10 +241,6 @@ func (c *chain) build(ctx context.Context, k chainKey) {
 		}))
 	}
 }
-
-// maxTokenFile bounds the token files read for redaction: web identity
-// tokens are at most 20,000 characters.
-const maxTokenFile = 64 << 10
 
 // tokenSecrets returns the tokens the chain may send — the container
 // authorization token — and the files it reads others from: the web
@@ -264,16 +265,6 @@ func tokenSecrets(ctx context.Context, profile string, env config.EnvConfig) (to
 		}
 	}
 	return tokens, slices.DeleteFunc(files, func(s string) bool { return s == "" })
-}
-
-// readBounded reads at most limit bytes of a file.
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, limit))
 }
 
 // loadError explains why the SDK could not build the chain.
@@ -415,6 +406,10 @@ func (d *Driver) CredentialSource(ctx context.Context, p cty.Value) (string, err
 		}
 		base, err = baseSource(ctx, providers.String(p, "profile"), env)
 		if err != nil {
+			return "", err
+		}
+		_, files := tokenSecrets(ctx, providers.String(p, "profile"), env)
+		if err := providers.CheckCredentialFiles(files...); err != nil {
 			return "", err
 		}
 	}

@@ -630,12 +630,22 @@ func TestHostileSharedFiles(t *testing.T) {
 			writeFile(t, path, strings.Repeat("x", providers.CredentialFileLimit+1))
 			t.Setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci")
 		}},
+		{"fifo web identity token of a profile", "", "named pipe", func(t *testing.T, path string) {
+			if err := syscall.Mkfifo(path, 0o600); err != nil {
+				t.Skip("no FIFOs here:", err)
+			}
+			config := filepath.Join(filepath.Dir(path), "config")
+			writeFile(t, config, "[default]\nrole_arn = arn:aws:iam::123456789012:role/ci\nweb_identity_token_file = "+path+"\n")
+			t.Setenv("AWS_CONFIG_FILE", config)
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			home := isolate(t)
 			path := filepath.Join(home, "hostile")
 			tc.make(t, path)
-			t.Setenv(tc.env, path)
+			if tc.env != "" {
+				t.Setenv(tc.env, path)
+			}
 			d := aws.New()
 			defer d.Close()
 			p := chainProvider("http://127.0.0.1:1", nil, nil)
