@@ -42,8 +42,17 @@ type sharding struct {
 // and, with -shard, keeps in p.Selected only the shard's instances (whole
 // components of the dependency graph: see package shard).
 func applyShard(p *planner.Plan, spec *shard.Spec) sharding {
-	nodes := make([]shard.Node, 0, len(p.Selected))
 	all := make([]string, 0, len(p.Selected))
+	for _, inst := range p.Selected {
+		all = append(all, inst.Addr)
+	}
+	s := sharding{spec: spec, total: len(p.Selected), info: &report.RunInfo{Suite: shard.Fingerprint(Version, all)}}
+	if spec == nil {
+		s.info.Instances = all
+		return s
+	}
+	// The dependency graph, only to shard it.
+	nodes := make([]shard.Node, 0, len(p.Selected))
 	for _, inst := range p.Selected {
 		n := shard.Node{Addr: inst.Addr}
 		for _, d := range inst.Deps {
@@ -55,12 +64,6 @@ func applyShard(p *planner.Plan, spec *shard.Spec) sharding {
 			}
 		}
 		nodes = append(nodes, n)
-		all = append(all, inst.Addr)
-	}
-	s := sharding{spec: spec, total: len(p.Selected), info: &report.RunInfo{Suite: shard.Fingerprint(Version, all)}}
-	if spec == nil {
-		s.info.Instances = all
-		return s
 	}
 	s.info.Shard = &report.ShardInfo{Index: spec.Index, Count: spec.Count}
 	keep := map[string]bool{}

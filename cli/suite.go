@@ -148,9 +148,7 @@ type suiteRun struct {
 	suites        int                 // suites begun so far
 	redactor      *spec.Redactor      // the latest suite's, for the reports' errors
 	emu           *emulation          // -emulate
-	emptyShard    bool                // this suite's -shard has no invocations
 	ci            ciReports           // -ci, -report-markdown (cli/ci.go)
-	repro         executor.ReproFunc  // the current suite's repro lines (cli/repro.go)
 }
 
 func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
@@ -420,7 +418,6 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 			v.Begin(ropts)
 		}
 	}
-	r.emptyShard = sh.empty()
 	switch cmd {
 	case "validate":
 		if !f.jsonOut {
@@ -450,7 +447,9 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 	} else if !f.quiet || sh.empty() {
 		sh.writeLine(env.Stdout)
 	}
-	if len(plan.Selected) == 0 && !f.allowEmpty && !sh.empty() {
+	// A shard with no invocations is an empty run that passes.
+	allowEmpty := f.allowEmpty || sh.empty()
+	if len(plan.Selected) == 0 && !allowEmpty {
 		showDiags(hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Nothing selected",
@@ -458,8 +457,7 @@ func (r *suiteRun) suite(ctx context.Context, path string, last bool) int {
 		}})
 		return executor.ExitConfig
 	}
-	r.repro = r.reproFunc(loaded, path, redactor)
-	return r.run(ctx, plan, ropts, junit, md, last)
+	return r.run(ctx, plan, ropts, junit, md, last, allowEmpty, r.reproFunc(loaded, path, redactor))
 }
 
 // paint makes s bold when colour is on.
@@ -473,8 +471,9 @@ func paint(color bool, s string) string {
 // run invokes the plan of one suite and sends its events to every report.
 // A write error on standard output cancels the run; every report still
 // gets the summary, whatever happened to the others, and the exit code
-// says the worst of it (see worst).
-func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Options, junit *report.JUnit, md *report.Markdown, last bool) int {
+// says the worst of it (see worst). allowEmpty lets a run that selects
+// nothing pass; repro gives the repro lines of a failure (cli/repro.go).
+func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Options, junit *report.JUnit, md *report.Markdown, last, allowEmpty bool, repro executor.ReproFunc) int {
 	env, f := r.env, r.f
 
 	// Each report is guarded: a panic in one is an internal error and
@@ -552,13 +551,13 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 		summary, runErr = executor.Run(ctx, plan, executor.Options{
 			Parallelism: f.parallelism,
 			FailFast:    f.failFast,
-			AllowEmpty:  f.allowEmpty || r.emptyShard,
+			AllowEmpty:  allowEmpty,
 			Observer:    held,
 			Trace:       f.verbose,
 			SampleCalls: f.sampleCalls,
 			// The JSON reports carry result.value; the others never read it.
 			LeanResults: r.jsonView == nil && r.jsonFileV == nil,
-			Repro:       r.repro,
+			Repro:       repro,
 		})
 	}); perr != nil {
 		runErr = perr
