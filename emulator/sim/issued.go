@@ -18,8 +18,7 @@ const MaxIssued = 4096
 // issued, oldest first.
 type issuedStore struct {
 	mu    sync.Mutex
-	byKey map[string]Credential // provider + "\x00" + access key id
-	order []string              // keys, oldest first
+	byKey bounded[string, Credential] // by provider + "\x00" + access key id
 }
 
 // IssueCredential mints a temporary credential for provider, valid for
@@ -44,15 +43,7 @@ func (e *Env) IssueCredential(provider, prefix string, parent Credential, ttl ti
 	s := &e.issued
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.byKey == nil {
-		s.byKey = make(map[string]Credential)
-	}
-	for len(s.order) >= MaxIssued {
-		delete(s.byKey, s.order[0])
-		s.order = s.order[1:]
-	}
-	s.byKey[key] = c
-	s.order = append(s.order, key)
+	s.byKey.put(MaxIssued, key, c)
 	return c
 }
 
@@ -61,7 +52,7 @@ func (e *Env) IssueCredential(provider, prefix string, parent Credential, ttl ti
 func (e *Env) lookupIssued(provider, accessKeyID string) (Credential, bool) {
 	s := &e.issued
 	s.mu.Lock()
-	c, ok := s.byKey[provider+"\x00"+accessKeyID]
+	c, ok := s.byKey.get(provider + "\x00" + accessKeyID)
 	s.mu.Unlock()
 	if ok && !c.Expires.IsZero() && !e.Now().Before(c.Expires) {
 		c.Expired = true

@@ -45,7 +45,7 @@ func TestIssueCredentialBounded(t *testing.T) {
 	if _, ok := e.Credential("aws", last.AccessKeyID); !ok {
 		t.Fatal("the newest issued credential must be kept")
 	}
-	if n := len(e.issued.order); n != MaxIssued {
+	if n := len(e.issued.byKey.order); n != MaxIssued || len(e.issued.byKey.m) != MaxIssued {
 		t.Fatalf("%d credentials kept, want %d", n, MaxIssued)
 	}
 }

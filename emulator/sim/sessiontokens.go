@@ -18,8 +18,7 @@ const MaxSessionTokens = 1024
 // value is ready to use and safe for concurrent use.
 type SessionTokens struct {
 	mu     sync.Mutex
-	tokens map[string]time.Time // token → expiry
-	order  []string             // tokens, oldest first
+	tokens bounded[string, time.Time] // token → expiry
 }
 
 // New issues a token valid for ttl from now.
@@ -27,15 +26,7 @@ func (s *SessionTokens) New(now time.Time, ttl time.Duration) string {
 	token := randomHex(24)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.tokens == nil {
-		s.tokens = make(map[string]time.Time)
-	}
-	for len(s.order) >= MaxSessionTokens {
-		delete(s.tokens, s.order[0])
-		s.order = s.order[1:]
-	}
-	s.tokens[token] = now.Add(ttl)
-	s.order = append(s.order, token)
+	s.tokens.put(MaxSessionTokens, token, now.Add(ttl))
 	return token
 }
 
@@ -47,7 +38,7 @@ func (s *SessionTokens) Valid(now time.Time, token string) bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	exp, ok := s.tokens[token]
+	exp, ok := s.tokens.get(token)
 	return ok && now.Before(exp)
 }
 

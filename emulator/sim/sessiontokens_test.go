@@ -26,8 +26,8 @@ func TestSessionTokens(t *testing.T) {
 	if s.Valid(now, tok) {
 		t.Error("the oldest token must be forgotten past MaxSessionTokens")
 	}
-	if len(s.order) != MaxSessionTokens || len(s.tokens) != MaxSessionTokens {
-		t.Errorf("%d/%d tokens kept, want %d", len(s.order), len(s.tokens), MaxSessionTokens)
+	if len(s.tokens.order) != MaxSessionTokens || len(s.tokens.m) != MaxSessionTokens {
+		t.Errorf("%d/%d tokens kept, want %d", len(s.tokens.order), len(s.tokens.m), MaxSessionTokens)
 	}
 }
 
