@@ -12,6 +12,7 @@ import (
 	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/providers/aws"
 	"github.com/fnprobe/fnprobe/providers/providertest"
+	"github.com/fnprobe/fnprobe/repro"
 )
 
 func TestRepro(t *testing.T) {
@@ -26,6 +27,9 @@ func TestRepro(t *testing.T) {
 			{typ: providers.TypeSync, logs: true, noDir: true, payload: "{}", want: []string{"--log-type", "Tail", "--cli-binary-format", "raw-in-base64-out", "--payload", "{}"}},
 			{typ: providers.TypeAsync, qualifier: name, profile: name, payload: "x\x00y", want: []string{"--qualifier", name, "--invocation-type", "Event", "--cli-binary-format", "raw-in-base64-out", "--payload", "fileb://PAYLOAD"}},
 			{typ: providers.TypeDryRun, payload: "file://etc", want: []string{"--invocation-type", "DryRun", "--cli-binary-format", "raw-in-base64-out", "--payload", "fileb://PAYLOAD"}},
+			// Small enough to go inline, but the CLI would read the file
+			// it names: it goes through the payload file.
+			{typ: providers.TypeSync, noDir: true, payload: "fileb:///etc/passwd", want: []string{"--cli-binary-format", "raw-in-base64-out", "--payload", "fileb://PAYLOAD"}},
 		} {
 			dir := t.TempDir()
 			if tc.noDir {
@@ -46,8 +50,12 @@ func TestRepro(t *testing.T) {
 				want = append(want, "--profile", tc.profile)
 			}
 			want = append(want, "response.json")
+			file := res.PayloadFile
+			if file == "" {
+				file = repro.Placeholder // not written: the file the user makes
+			}
 			for i := range want {
-				want[i] = strings.ReplaceAll(want[i], "PAYLOAD", res.PayloadFile)
+				want[i] = strings.ReplaceAll(want[i], "PAYLOAD", file)
 			}
 			if !slices.Equal(argv, want) {
 				t.Errorf("%q %s: the shell gave aws\n%q\nwant\n%q\n(command %s)", name, tc.typ, argv, want, res.Command)

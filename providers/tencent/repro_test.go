@@ -28,6 +28,9 @@ func TestRepro(t *testing.T) {
 				return []string{"-d", "@" + f} // not inline: a file the user makes
 			}},
 			{dir: true, payload: "@x", want: func(f string) []string { return []string{"-d", "@" + f} }},
+			// Small enough to go inline, but tcb would read the file it
+			// names: it goes through the payload file.
+			{payload: "@/etc/passwd", want: func(f string) []string { return []string{"-d", "@" + f} }},
 			{web: true, payload: "{}", want: func(string) []string { return []string{"-X", "POST", "-H", "X-H: " + v, "-d", "{}"} }},
 		} {
 			dir := ""
@@ -45,9 +48,6 @@ func TestRepro(t *testing.T) {
 				file = "payload.json"
 			}
 			want := append([]string{"fn", "invoke", v, "-e", "env-1"}, tc.want(file)...)
-			if tc.payload == "@x" && !tc.dir {
-				continue
-			}
 			if !slices.Equal(argv, want) {
 				t.Errorf("%q: the shell gave tcb\n%q\nwant\n%q\n(command %s)", v, argv, want, res.Command)
 			}
