@@ -156,12 +156,24 @@ func versionCommand(args []string, env Env) int {
 // names them.
 func secretEnvRedactor(env Env) *spec.Redactor {
 	r := &spec.Redactor{}
-	for _, typ := range env.Registry.Types() {
-		for _, name := range env.Registry[typ].Schema().SecretEnv {
-			r.Add(env.Getenv(name))
-		}
+	for v := range secretEnvValues(env) {
+		r.Add(v)
 	}
 	return r
+}
+
+// secretEnvValues maps the values of the drivers' secret environment
+// variables (providers.Schema.SecretEnv) that are set to their names.
+func secretEnvValues(env Env) map[string]string {
+	vals := map[string]string{}
+	for _, typ := range env.Registry.Types() {
+		for _, name := range env.Registry[typ].Schema().SecretEnv {
+			if v := env.Getenv(name); v != "" {
+				vals[v] = name
+			}
+		}
+	}
+	return vals
 }
 
 // viewErr returns the error a view recorded, if any.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"github.com/fnprobe/fnprobe/executor"
-	"github.com/fnprobe/fnprobe/providers"
 	"github.com/fnprobe/fnprobe/repro"
 	"github.com/fnprobe/fnprobe/spec"
 )
@@ -13,14 +12,7 @@ import (
 // variables (FNPROBE_VAR_*), then the drivers' secrets read from the
 // environment (providers.Schema.SecretEnv).
 func (r *suiteRun) reproFunc(loaded *loadedSuite, path string, redactor *spec.Redactor) executor.ReproFunc {
-	refs := map[string]string{}
-	for _, typ := range r.env.Registry.Types() {
-		for _, name := range r.env.Registry[typ].Schema().SecretEnv {
-			if v := r.env.Getenv(name); v != "" {
-				refs[v] = name
-			}
-		}
-	}
+	refs := secretEnvValues(r.env)
 	if loaded != nil && loaded.cfg != nil {
 		for v, name := range loaded.cfg.SecretRefs(loaded.vals) {
 			refs[v] = name // a variable's own reference wins
@@ -48,11 +40,5 @@ func (r *suiteRun) reproFunc(loaded *loadedSuite, path string, redactor *spec.Re
 		RerunArgs: args,
 		Paths:     []string{path},
 	})
-	return func(addr string, d providers.Driver, req *providers.Request) *executor.ReproInfo {
-		res := b.Build(addr, d, req)
-		return &executor.ReproInfo{
-			Tool: res.Tool, Doc: res.Doc, Command: res.Command, Rerun: res.Rerun,
-			PayloadFile: res.PayloadFile, Note: res.Note,
-		}
-	}
+	return b.Build
 }
