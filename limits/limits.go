@@ -57,6 +57,11 @@ const (
 	// Errors is how many error diagnostics are shown (and as many
 	// warnings); the rest are counted in one last diagnostic.
 	Errors = 20
+
+	// MinSecretLen is the shortest secret replaced in free text (by the
+	// redactor, and by a reference in repro commands): shorter strings
+	// would shred unrelated words.
+	MinSecretLen = 4
 )
 
 // chunk is how much ReadFile reads between two looks at its context.

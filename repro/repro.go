@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/fnprobe/fnprobe/limits"
 	"github.com/fnprobe/fnprobe/providers"
 )
 
@@ -17,9 +18,9 @@ import (
 const (
 	// MaxInline is the largest payload given inline on a command line.
 	MaxInline = 512
-	// MaxFileBytes is the largest payload written to -repro-dir (the
-	// largest payload_file fnprobe reads).
-	MaxFileBytes = 64 << 20
+	// MaxFileBytes is the largest payload written to -repro-dir: the
+	// largest payload_file fnprobe reads.
+	MaxFileBytes = limits.PayloadFileBytes
 	// maxNameBytes bounds the readable part of a payload file's name.
 	maxNameBytes = 80
 )

@@ -3,11 +3,9 @@ package repro
 import (
 	"sort"
 	"strings"
-)
 
-// MinSecretLen is the shortest secret replaced by a reference, as
-// spec.Redactor: shorter strings would shred unrelated words.
-const MinSecretLen = 4
+	"github.com/fnprobe/fnprobe/limits"
+)
 
 // Secrets maps secret values to the environment variables they can come
 // from (FNPROBE_VAR_token for a sensitive variable, AWS_SESSION_TOKEN for
@@ -19,11 +17,11 @@ type Secrets struct {
 }
 
 // NewSecrets returns the mapping of refs (secret value → variable name).
-// Values shorter than MinSecretLen are left out.
+// Values shorter than limits.MinSecretLen are left out.
 func NewSecrets(refs map[string]string) *Secrets {
 	s := &Secrets{refs: map[string]string{}}
 	for v, name := range refs {
-		if len(v) >= MinSecretLen && name != "" {
+		if len(v) >= limits.MinSecretLen && name != "" {
 			s.refs[v] = name
 			s.values = append(s.values, v)
 		}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/fnprobe/fnprobe/limits"
 )
 
 // Sensitive is the cty mark carried by values that must never be printed:
@@ -33,10 +35,6 @@ func FromUnset(v cty.Value) bool {
 
 // Redacted is what is printed in place of a sensitive value.
 const Redacted = "(sensitive)"
-
-// minSecretLen is the shortest secret the Redactor replaces in free text;
-// shorter strings ("", "1", "ab") would shred unrelated output.
-const minSecretLen = 4
 
 // Redactor replaces known secret strings in free text with "(sensitive)". It
 // is the last line of defence: values are also carried with the Sensitive mark,
@@ -67,7 +65,7 @@ func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
-		if len(s) < minSecretLen || r.secrets[s] {
+		if len(s) < limits.MinSecretLen || r.secrets[s] {
 			continue
 		}
 		if r.secrets == nil {
@@ -188,13 +186,13 @@ func unquote(q string) string {
 // normal form C (as it is once it has been a cty string), without
 // surrounding white space, each under every encoding, every encoding of
 // those once more (a JSON body quoted by %q, a URL inside a JSON error),
-// and a third Go or JSON quoting of those. Forms shorter than minSecretLen
+// and a third Go or JSON quoting of those. Forms shorter than limits.MinSecretLen
 // are left out.
 func secretForms(s string) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(f string) bool {
-		if len(f) < minSecretLen || seen[f] {
+		if len(f) < limits.MinSecretLen || seen[f] {
 			return false
 		}
 		seen[f] = true
@@ -288,7 +286,7 @@ const ellipsis = "…"
 
 // redactCut replaces, next to each ellipsis in s, the longest piece that is
 // the start of a form (before the ellipsis) or its end (after it), of at
-// least minSecretLen bytes.
+// least limits.MinSecretLen bytes.
 func redactCut(s string, forms []string) string {
 	if !strings.Contains(s, ellipsis) {
 		return s
@@ -317,7 +315,7 @@ func redactCut(s string, forms []string) string {
 
 // longestCut returns the length of the longest proper start of a form that
 // text ends with (atEnd), or proper end of a form that text starts with,
-// if at least minSecretLen bytes long; else 0.
+// if at least limits.MinSecretLen bytes long; else 0.
 func longestCut(text string, forms []string, atEnd bool) int {
 	best := 0
 	for _, f := range forms {
@@ -328,13 +326,13 @@ func longestCut(text string, forms []string, atEnd bool) int {
 			// The start of f begins at some p in the last len(f)-1 bytes of
 			// text; the smallest such p gives the longest piece.
 			from := max(0, len(text)-(len(f)-1))
-			for p := from; len(text)-p > best && len(text)-p >= minSecretLen; p++ {
+			for p := from; len(text)-p > best && len(text)-p >= limits.MinSecretLen; p++ {
 				i := strings.IndexByte(text[p:], f[0])
 				if i < 0 {
 					break
 				}
 				p += i
-				if k := len(text) - p; k > best && k >= minSecretLen && strings.HasPrefix(f, text[p:]) {
+				if k := len(text) - p; k > best && k >= limits.MinSecretLen && strings.HasPrefix(f, text[p:]) {
 					best = k
 					break
 				}
@@ -343,13 +341,13 @@ func longestCut(text string, forms []string, atEnd bool) int {
 		}
 		// The end of f that text starts with begins at some q >= 1 in f;
 		// the smallest such q gives the longest piece.
-		for q := max(1, len(f)-len(text)); len(f)-q > best && len(f)-q >= minSecretLen; q++ {
+		for q := max(1, len(f)-len(text)); len(f)-q > best && len(f)-q >= limits.MinSecretLen; q++ {
 			i := strings.IndexByte(f[q:], text[0])
 			if i < 0 {
 				break
 			}
 			q += i
-			if k := len(f) - q; k > best && k >= minSecretLen && strings.HasPrefix(text, f[q:]) {
+			if k := len(f) - q; k > best && k >= limits.MinSecretLen && strings.HasPrefix(text, f[q:]) {
 				best = k
 				break
 			}
