@@ -271,19 +271,21 @@ func FileName(suite, addr string) string {
 
 // writePayload writes the payload file of addr and returns its path.
 func (b *Builder) writePayload(addr string, d providers.Driver, payload []byte) (string, error) {
-	content := payload
+	content := payload // Build found no secret in it
 	if f, ok := d.(providers.ReproFiler); ok {
 		c, err := f.ReproFile(payload)
 		if err != nil {
 			return "", fmt.Errorf("the payload is not written: %w", err)
 		}
+		// What the driver made of it is searched again: an escape may
+		// have written a secret in a form the payload did not hold.
+		if b.holdsSecret(string(c)) {
+			return "", errors.New("the payload is not written: it holds a secret")
+		}
 		content = c
 	}
 	if len(content) > MaxFileBytes {
 		return "", fmt.Errorf("the payload is not written: it is larger than %d MiB", MaxFileBytes>>20)
-	}
-	if b.holdsSecret(string(content)) {
-		return "", errors.New("the payload is not written: it holds a secret")
 	}
 	name := FileName(b.opts.Suite, addr)
 	if b.holdsSecret(name) {
