@@ -1,7 +1,8 @@
 package alicloud
 
 import (
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/fnprobe/fnprobe/providers"
 )
@@ -52,11 +53,7 @@ func (d *Driver) Repro(req *providers.Request, p providers.ReproPayload) (provid
 	for k, v := range req.Headers {
 		headers[k] = v
 	}
-	names := make([]string, 0, len(headers))
-	for k := range headers {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(headers))
 	for _, k := range names {
 		args = append(args, "--header", k+"="+headers[k])
 	}

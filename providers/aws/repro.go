@@ -1,7 +1,8 @@
 package aws
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/fnprobe/fnprobe/providers"
@@ -58,11 +59,7 @@ func (d *Driver) Repro(req *providers.Request, p providers.ReproPayload) (provid
 	args = append(args, "response.json")
 	r := providers.Repro{Tool: "AWS CLI", Doc: reproDoc, Args: args}
 	if len(req.Headers) > 0 {
-		names := make([]string, 0, len(req.Headers))
-		for k := range req.Headers {
-			names = append(names, k)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(req.Headers))
 		r.Note = "aws lambda invoke cannot send the invocation's headers (" + strings.Join(names, ", ") + ")"
 	}
 	return r, true

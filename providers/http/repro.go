@@ -2,9 +2,10 @@ package http
 
 import (
 	"encoding/json"
+	"maps"
 	"net/textproto"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/fnprobe/fnprobe/providers"
@@ -49,11 +50,7 @@ func (d *Driver) Repro(req *providers.Request, p providers.ReproPayload) (provid
 			headers[textproto.CanonicalMIMEHeaderKey(k)] = v
 		}
 	}
-	names := make([]string, 0, len(headers))
-	for k := range headers {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(headers))
 	for _, k := range names {
 		if v := headers[k]; v == "" {
 			args = append(args, "-H", k+";")
@@ -71,11 +68,7 @@ func (d *Driver) Repro(req *providers.Request, p providers.ReproPayload) (provid
 	}
 
 	q := target.Query()
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(q))
 	for _, k := range keys {
 		for _, v := range q[k] {
 			// curl encodes the part after the first '='; the name is

@@ -3,7 +3,8 @@ package huawei
 import (
 	"encoding/json"
 	"errors"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/fnprobe/fnprobe/providers"
@@ -76,11 +77,7 @@ func (d *Driver) Repro(req *providers.Request, p providers.ReproPayload) (provid
 	}
 	r := providers.Repro{Tool: "KooCLI", Doc: reproDoc, Args: args}
 	if len(req.Headers) > 0 {
-		names := make([]string, 0, len(req.Headers))
-		for k := range req.Headers {
-			names = append(names, k)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(req.Headers))
 		r.Note = "KooCLI sends only the headers the API declares, not the invocation's (" + strings.Join(names, ", ") + ")"
 	}
 	return r, true

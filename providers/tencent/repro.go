@@ -1,7 +1,8 @@
 package tencent
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/fnprobe/fnprobe/providers"
@@ -29,11 +30,7 @@ func (d *Driver) Repro(req *providers.Request, p providers.ReproPayload) (provid
 	var notes []string
 	if providers.Bool(req.Function, "web") {
 		args = append(args, "-X", "POST")
-		names := make([]string, 0, len(req.Headers))
-		for k := range req.Headers {
-			names = append(names, k)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(req.Headers))
 		for _, k := range names {
 			args = append(args, "-H", k+": "+req.Headers[k])
 		}
