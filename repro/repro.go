@@ -180,25 +180,25 @@ func printable(p []byte) bool {
 func (b *Builder) rerun(addr string) string {
 	texts := append([]string{b.opts.Program, "run", "-target=" + addr}, b.opts.RerunArgs...)
 	texts = append(texts, b.opts.Paths...)
-	words := b.opts.Secrets.Words(texts...)
-	if !b.clean(words) {
+	line, ok := b.clean(b.opts.Secrets.Words(texts...))
+	if !ok {
 		return ""
 	}
-	return Line(words)
+	return line
 }
 
-// clean reports whether no literal part of words holds a secret the
-// Redactor knows, and their rendering neither.
-func (b *Builder) clean(words []Word) bool {
+// clean renders words, and reports whether no literal part of them holds
+// a secret the Redactor knows, and the rendering neither.
+func (b *Builder) clean(words []Word) (line string, ok bool) {
 	for _, w := range words {
 		for _, p := range w {
 			if p.Text != "" && b.redact(p.Text) != p.Text {
-				return false
+				return "", false
 			}
 		}
 	}
-	line := Line(words)
-	return b.redact(line) == line
+	line = Line(words)
+	return line, b.redact(line) == line
 }
 
 // command renders a driver's Repro; placeholder says it refers to the
@@ -222,16 +222,16 @@ func (b *Builder) command(r providers.Repro, pp providers.ReproPayload, written 
 			placeholder = placeholder || !written && strings.Contains(a, pp.File)
 		}
 	}
-	if !b.clean(words) {
+	line, ok = b.clean(words)
+	if !ok {
 		return "", false, false
 	}
-	line = Line(words)
 	if r.Dir != "" {
-		dir := b.opts.Secrets.Words(r.Dir)
-		if !b.clean(dir) {
+		dir, ok := b.clean(b.opts.Secrets.Words(r.Dir))
+		if !ok {
 			return "", false, false
 		}
-		line = "(cd " + Line(dir) + " && exec " + line + ")"
+		line = "(cd " + dir + " && exec " + line + ")"
 	}
 	if r.Stdin && len(payload) > 0 {
 		if inline {
