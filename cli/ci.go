@@ -143,7 +143,7 @@ func (r *suiteRun) writeMarkdown() int {
 	if f := c.markdownFile; f != nil {
 		c.markdownFile = nil
 		if err := writeReport(f, bytesWriter(summary)); err != nil {
-			code = worst(code, r.reportFailed("Markdown", r.f.markdown, err))
+			code = executor.WorstExit(code, r.reportFailed("Markdown", r.f.markdown, err))
 		}
 	}
 	if path := r.stepSummary(); path != "" && len(summary) > 0 {
@@ -151,7 +151,7 @@ func (r *suiteRun) writeMarkdown() int {
 		// its last paragraph.
 		if err := appendReport(path, append([]byte("\n"), summary...)); err != nil {
 			err = fmt.Errorf("appending to GITHUB_STEP_SUMMARY: %w", err)
-			code = worst(code, r.reportFailed("Markdown", path, err))
+			code = executor.WorstExit(code, r.reportFailed("Markdown", path, err))
 		}
 	}
 	return code

@@ -73,30 +73,6 @@ func (l *latch) onError(f func(error)) {
 	}
 }
 
-// rank orders exit codes by precedence when several apply: 130
-// (interrupted) beats 4 (internal error), which beats 1 (a check failed),
-// which beats 2 (invalid configuration: nothing was invoked), which beats 3
-// (something could not be invoked, answered or written), which beats 0.
-var rank = map[int]int{
-	executor.ExitOK:          0,
-	executor.ExitUnanswered:  1,
-	executor.ExitConfig:      2,
-	executor.ExitFailed:      3,
-	executor.ExitInternal:    4,
-	executor.ExitInterrupted: 5,
-}
-
-// worst returns the code among codes that wins by precedence.
-func worst(codes ...int) int {
-	w := executor.ExitOK
-	for _, c := range codes {
-		if rank[c] > rank[w] {
-			w = c
-		}
-	}
-	return w
-}
-
 // internalError is a recovered panic: a bug, exit 4.
 type internalError struct {
 	value any

@@ -291,7 +291,7 @@ func Merge(streams []*MergeStream, allowMissing bool) (*Merged, error) {
 		sum.Warnings += x.Warnings
 		sum.Duration = max(sum.Duration, time.Duration(x.DurationMS*float64(time.Millisecond)))
 		sum.Interrupted = sum.Interrupted || x.Interrupted
-		sum.ExitCode = WorstExit(sum.ExitCode, x.ExitCode)
+		sum.ExitCode = executor.WorstExit(sum.ExitCode, x.ExitCode)
 	}
 	return m, nil
 }
@@ -306,25 +306,6 @@ func (m *Merged) MissingText() string {
 		return "shard " + list[0]
 	}
 	return "shards " + strings.Join(list, ", ")
-}
-
-// exitRank orders exit codes by precedence (docs/cli.md): 130 > 4 > 1 >
-// 2 > 3 > 0. An unknown code ranks just below 130.
-var exitRank = map[int]int{0: 0, 3: 1, 2: 2, 1: 3, 4: 4, 130: 6}
-
-// WorstExit returns the code of a and b that wins by the precedence of
-// docs/cli.md.
-func WorstExit(a, b int) int {
-	rank := func(c int) int {
-		if r, ok := exitRank[c]; ok {
-			return r
-		}
-		return 5
-	}
-	if rank(b) > rank(a) {
-		return b
-	}
-	return a
 }
 
 // WriteHuman writes the merged run for people: a line naming the shards,

@@ -174,13 +174,3 @@ func TestMergeReadRefuses(t *testing.T) {
 		t.Errorf("no final newline: %v", err)
 	}
 }
-
-func TestWorstExit(t *testing.T) {
-	for _, tc := range []struct{ a, b, want int }{
-		{0, 3, 3}, {3, 2, 2}, {2, 1, 1}, {1, 4, 4}, {4, 130, 130}, {130, 1, 130}, {1, 2, 1}, {2, 3, 2},
-	} {
-		if got := WorstExit(tc.a, tc.b); got != tc.want {
-			t.Errorf("WorstExit(%d, %d) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-	}
-}
