@@ -455,16 +455,8 @@ func (m *Merged) WriteJSON(w io.Writer, opts Options, sources map[string]MergeSo
 			case "version", "run_start", "outputs", "summary":
 				return nil
 			}
-			j.mu.Lock()
-			defer j.mu.Unlock()
-			if j.err != nil {
-				return j.err
-			}
-			if _, err := j.w.Write(append(bytes.TrimRight(line, "\r\n"), '\n')); err != nil {
-				j.err = fmt.Errorf("report: writing JSON event: %w", err)
-				return j.err
-			}
-			return nil
+			j.writeRaw(append(bytes.TrimRight(line, "\r\n"), '\n'))
+			return j.Err()
 		})
 		if cerr := rc.Close(); err == nil {
 			err = cerr
