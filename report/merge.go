@@ -196,7 +196,7 @@ func (s *MergeStream) complete() error {
 	name := s.Name
 	switch {
 	case s.runStarts == 0 && s.configDiags > 0:
-		return fmt.Errorf("%w: %s: the shard did not run: its configuration or command line is invalid (%d diagnostic%s in the stream)", ErrMerge, name, s.configDiags, plural1(s.configDiags))
+		return fmt.Errorf("%w: %s: the shard did not run: its configuration or command line is invalid (%s in the stream)", ErrMerge, name, plural(s.configDiags, "diagnostic"))
 	case s.runStarts == 0:
 		return fmt.Errorf("%w: %s has no run_start event: not the stream of a run", ErrMerge, name)
 	case s.runStarts > 1 || s.suiteNames != "":
@@ -323,7 +323,7 @@ func (m *Merged) WriteHuman(w io.Writer, opts Options) error {
 	case m.Count > 0:
 		fmt.Fprintf(&b, "Merged %d of %d shards of suite %.12s: %s\n", len(m.Streams), m.Count, m.Suite, strings.Join(names, ", "))
 	default:
-		fmt.Fprintf(&b, "Merged %d stream%s of suite %.12s: %s\n", len(m.Streams), plural1(len(m.Streams)), m.Suite, strings.Join(names, ", "))
+		fmt.Fprintf(&b, "Merged %s of suite %.12s: %s\n", plural(len(m.Streams), "stream"), m.Suite, strings.Join(names, ", "))
 	}
 	if len(m.Missing) > 0 {
 		fmt.Fprintf(&b, "%s %s of %d not given (-allow-missing): the invocations in it are not in this result.\n",
