@@ -248,7 +248,7 @@ func (m *Markdown) render(limit int) string {
 		text := o.redact(formatDiagnostic(d, palette(false), o.width(), false))
 		body := fenced(text)
 		if r := reproAt[i]; r != nil {
-			body += "\n" + fencedAs("sh", o.redact(reproLines(r, "# ", func(s string) string { return s })))
+			body += "\n" + fencedAs("sh", o.redact(reproLines(r, "# ", o.redact)))
 		}
 		blocks = append(blocks, mdBlock{title: sev + ": " + t, body: body})
 	}
