@@ -114,10 +114,18 @@ func configExit(ctx context.Context) int {
 // truncates what the file held, so a stale report can never pass for this
 // run's.
 func openReport(path string) (*os.File, error) {
+	return openReportFlags(path, os.O_TRUNC)
+}
+
+// openReportFlags opens the file at path for writing, creating it and its
+// missing parent directories, with flag added to the open flags: O_TRUNC
+// for a report of its own (openReport), O_APPEND for one added to what the
+// file holds.
+func openReportFlags(path string, flag int) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|flag, 0o644)
 }
 
 // writeReport writes a report into f, opened by openReport, and closes it.
