@@ -1,11 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -122,7 +122,7 @@ func (r *suiteRun) annotate(g *guarded, gh *report.GitHub, redact func(string) s
 
 // annotateDiags writes configuration diagnostics (no run) as annotations.
 func (r *suiteRun) annotateDiags(opts report.Options, diags hcl.Diagnostics) {
-	if r.cmd != "run" || !r.ci.github || len(diags) == 0 {
+	if !r.ci.github || len(diags) == 0 {
 		return
 	}
 	report.WriteAnnotations(r.annotationsOut(), diags, opts, r.ci.paths)
@@ -142,8 +142,8 @@ func (r *suiteRun) writeMarkdown() int {
 	summary := report.MarkdownSummary(c.markdowns, report.DefaultMarkdownLimit)
 	if f := c.markdownFile; f != nil {
 		c.markdownFile = nil
-		if err := writeReport(f, bytesWriter(summary)); err != nil {
-			code = worst(code, r.reportFailed("Markdown", r.f.markdown, err))
+		if err := writeReport(f, bytes.NewReader(summary)); err != nil {
+			code = executor.WorstExit(code, r.reportFailed("Markdown", r.f.markdown, err))
 		}
 	}
 	if path := r.stepSummary(); path != "" && len(summary) > 0 {
@@ -151,7 +151,7 @@ func (r *suiteRun) writeMarkdown() int {
 		// its last paragraph.
 		if err := appendReport(path, append([]byte("\n"), summary...)); err != nil {
 			err = fmt.Errorf("appending to GITHUB_STEP_SUMMARY: %w", err)
-			code = worst(code, r.reportFailed("Markdown", path, err))
+			code = executor.WorstExit(code, r.reportFailed("Markdown", path, err))
 		}
 	}
 	return code
@@ -160,20 +160,9 @@ func (r *suiteRun) writeMarkdown() int {
 // appendReport appends b to the file at path, creating it (and its
 // directory) if need be.
 func appendReport(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := openReportFlags(path, os.O_APPEND)
 	if err != nil {
 		return err
 	}
-	return writeReport(f, bytesWriter(b))
-}
-
-// bytesWriter is a []byte as an io.WriterTo.
-type bytesWriter []byte
-
-func (b bytesWriter) WriteTo(w io.Writer) (int64, error) {
-	n, err := w.Write(b)
-	return int64(n), err
+	return writeReport(f, bytes.NewReader(b))
 }

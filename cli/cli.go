@@ -88,9 +88,9 @@ func Main(ctx context.Context, args []string, env Env) (code int) {
 		if r := recover(); r != nil {
 			err := &internalError{value: r, stack: debug.Stack()}
 			fmt.Fprintf(stderr, "fnprobe: %s", err)
-			code = worst(code, executor.ExitInternal)
+			code = executor.WorstExit(code, executor.ExitInternal)
 			if interrupted(ctx) {
-				code = worst(code, executor.ExitInterrupted)
+				code = executor.WorstExit(code, executor.ExitInterrupted)
 			}
 		}
 		if len(args) > 0 && args[0] == "emulate" {
@@ -98,10 +98,10 @@ func Main(ctx context.Context, args []string, env Env) (code int) {
 		}
 		if err := stdout.Err(); err != nil {
 			fmt.Fprintf(stderr, "fnprobe: writing to standard output: %s\n", err)
-			code = worst(code, executor.ExitUnanswered)
+			code = executor.WorstExit(code, executor.ExitUnanswered)
 		}
 		if stderr.Err() != nil {
-			code = worst(code, executor.ExitUnanswered)
+			code = executor.WorstExit(code, executor.ExitUnanswered)
 		}
 	}()
 	return command(ctx, args, env)

@@ -73,30 +73,6 @@ func (l *latch) onError(f func(error)) {
 	}
 }
 
-// rank orders exit codes by precedence when several apply: 130
-// (interrupted) beats 4 (internal error), which beats 1 (a check failed),
-// which beats 2 (invalid configuration: nothing was invoked), which beats 3
-// (something could not be invoked, answered or written), which beats 0.
-var rank = map[int]int{
-	executor.ExitOK:          0,
-	executor.ExitUnanswered:  1,
-	executor.ExitConfig:      2,
-	executor.ExitFailed:      3,
-	executor.ExitInternal:    4,
-	executor.ExitInterrupted: 5,
-}
-
-// worst returns the code among codes that wins by precedence.
-func worst(codes ...int) int {
-	w := executor.ExitOK
-	for _, c := range codes {
-		if rank[c] > rank[w] {
-			w = c
-		}
-	}
-	return w
-}
-
 // internalError is a recovered panic: a bug, exit 4.
 type internalError struct {
 	value any
@@ -138,10 +114,18 @@ func configExit(ctx context.Context) int {
 // truncates what the file held, so a stale report can never pass for this
 // run's.
 func openReport(path string) (*os.File, error) {
+	return openReportFlags(path, os.O_TRUNC)
+}
+
+// openReportFlags opens the file at path for writing, creating it and its
+// missing parent directories, with flag added to the open flags: O_TRUNC
+// for a report of its own (openReport), O_APPEND for one added to what the
+// file holds.
+func openReportFlags(path string, flag int) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|flag, 0o644)
 }
 
 // writeReport writes a report into f, opened by openReport, and closes it.

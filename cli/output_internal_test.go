@@ -8,27 +8,6 @@ import (
 	"github.com/fnprobe/fnprobe/executor"
 )
 
-func TestWorst(t *testing.T) {
-	tests := []struct {
-		codes []int
-		want  int
-	}{
-		{nil, 0},
-		{[]int{0, 3}, 3},
-		{[]int{3, 1}, 1},
-		{[]int{1, 4}, 4},
-		{[]int{4, 130}, 130},
-		{[]int{130, 4, 1, 3, 2, 0}, 130},
-		{[]int{2, 3}, 2}, // nothing was invoked, whatever the output did
-		{[]int{2, 4}, 4},
-	}
-	for _, tt := range tests {
-		if got := worst(tt.codes...); got != tt.want {
-			t.Errorf("worst(%v) = %d, want %d", tt.codes, got, tt.want)
-		}
-	}
-}
-
 // A report that panics is stopped and its panic kept; the events go on to
 // the others.
 func TestGuarded(t *testing.T) {

@@ -96,7 +96,7 @@ func reportMerge(ctx context.Context, args []string, env Env) int {
 		}
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "fnprobe report merge: writing the JUnit report %s: %s\n", f.junit, report.EscapeLine(err.Error()))
-			code = worst(code, executor.ExitUnanswered)
+			code = executor.WorstExit(code, executor.ExitUnanswered)
 		}
 	}
 	if f.jsonOut {
@@ -106,12 +106,12 @@ func reportMerge(ctx context.Context, args []string, env Env) int {
 		opts.Color = false
 		if err := m.WriteJSON(env.Stdout, opts, sources); err != nil {
 			fmt.Fprintf(env.Stderr, "fnprobe report merge: %s\n", report.EscapeLine(err.Error()))
-			return worst(code, executor.ExitUnanswered)
+			return executor.WorstExit(code, executor.ExitUnanswered)
 		}
 		return code
 	}
 	if err := m.WriteHuman(env.Stdout, opts); err != nil {
-		return worst(code, executor.ExitUnanswered)
+		return executor.WorstExit(code, executor.ExitUnanswered)
 	}
 	return code
 }

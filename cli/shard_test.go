@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/fnprobe/fnprobe/cli"
+	"github.com/fnprobe/fnprobe/executor"
 )
 
 const shardSuite = `
@@ -222,10 +224,30 @@ func TestShardsMerge(t *testing.T) {
 			t.Errorf("%s: exit %d, stderr %q, stdout %q; want exit 2 and %q", tc.name, code, stderr, stdout, tc.want)
 		}
 	}
-	// -allow-missing merges what there is, with a warning.
-	code, stdout, _ = fnprobe(t, "report", "merge", "-allow-missing", shards[0], shards[2])
-	if code == 2 || !strings.Contains(stdout, "Warning: shard 2 of 3 not given (-allow-missing)") {
-		t.Errorf("-allow-missing: exit %d\n%s", code, stdout)
+	// -allow-missing merges what there is, with a warning, and does not
+	// change the exit code: the worst of the shards given, 0 without the
+	// failing shard 2 and 1 with it.
+	for _, tc := range []struct {
+		given   []string
+		missing int
+		want    int
+	}{
+		{[]string{shards[0], shards[2]}, 2, executor.ExitOK},
+		{[]string{shards[0], shards[1]}, 3, executor.ExitFailed},
+	} {
+		worst := executor.ExitOK
+		for _, f := range tc.given {
+			b, _ := os.ReadFile(f)
+			worst = executor.WorstExit(worst, int(lastSummary(t, b)["exit_code"].(float64)))
+		}
+		if worst != tc.want {
+			t.Fatalf("the shards given without shard %d exit %d, want %d: the split changed", tc.missing, worst, tc.want)
+		}
+		code, stdout, _ = fnprobe(t, append([]string{"report", "merge", "-allow-missing"}, tc.given...)...)
+		warning := fmt.Sprintf("Warning: shard %d of 3 not given (-allow-missing)", tc.missing)
+		if code != tc.want || !strings.Contains(stdout, warning) {
+			t.Errorf("-allow-missing without shard %d: exit %d, want %d\n%s", tc.missing, code, tc.want, stdout)
+		}
 	}
 }
 

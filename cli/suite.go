@@ -194,18 +194,18 @@ func suiteCommand(ctx context.Context, cmd string, args []string, env Env) int {
 		if code != executor.ExitOK && i == 0 {
 			break // -emulate's configuration is invalid
 		}
-		code = worst(code, r.suite(ctx, path, i == len(paths)-1))
+		code = executor.WorstExit(code, r.suite(ctx, path, i == len(paths)-1))
 		if interrupted(ctx) || env.stdout != nil && env.stdout.Err() != nil {
 			break // nobody would see the rest, or nobody wants it
 		}
 	}
 	if cmd == "validate" && f.jsonOut {
 		if err := report.WriteValidateJSON(env.Stdout, r.validateDiags, r.validateCount[0], r.validateCount[1]); err != nil {
-			code = worst(code, executor.ExitUnanswered)
+			code = executor.WorstExit(code, executor.ExitUnanswered)
 		}
 	}
 	if cmd == "run" {
-		code = worst(code, r.closeReports())
+		code = executor.WorstExit(code, r.closeReports())
 	}
 	return code
 }
@@ -260,7 +260,7 @@ func (r *suiteRun) openReports(base report.Options) int {
 // the JSON file (those not done yet), returning exit 3 (or 4 for a
 // report's panic) if one failed.
 func (r *suiteRun) closeReports() int {
-	return worst(r.writeJUnit(), r.writeMarkdown(), r.closeJSON())
+	return executor.WorstExit(r.writeJUnit(), r.writeMarkdown(), r.closeJSON())
 }
 
 // reportFailed says that the report what could not be written and returns
@@ -471,8 +471,9 @@ func paint(color bool, s string) string {
 // run invokes the plan of one suite and sends its events to every report.
 // A write error on standard output cancels the run; every report still
 // gets the summary, whatever happened to the others, and the exit code
-// says the worst of it (see worst). allowEmpty lets a run that selects
-// nothing pass; repro gives the repro lines of a failure (cli/repro.go).
+// says the worst of it (see executor.WorstExit). allowEmpty lets a run
+// that selects nothing pass; repro gives the repro lines of a failure
+// (cli/repro.go).
 func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Options, junit *report.JUnit, md *report.Markdown, last, allowEmpty bool, repro executor.ReproFunc) int {
 	env, f := r.env, r.f
 
@@ -571,13 +572,13 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 	}
 	if runErr != nil {
 		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", report.EscapeLine(ropts.Redactor.String(runErr.Error())))
-		code = worst(code, executor.ExitInternal)
+		code = executor.WorstExit(code, executor.ExitInternal)
 	}
 	if errors.Is(context.Cause(ctx), errOutput) || env.stdout != nil && env.stdout.Err() != nil {
-		code = worst(code, executor.ExitUnanswered) // Main says why
+		code = executor.WorstExit(code, executor.ExitUnanswered) // Main says why
 	}
 	if interrupted(ctx) {
-		code = worst(code, executor.ExitInterrupted)
+		code = executor.WorstExit(code, executor.ExitInterrupted)
 	}
 
 	// The report files first, so that the summary on standard output can
@@ -588,53 +589,53 @@ func (r *suiteRun) run(ctx context.Context, plan *planner.Plan, ropts report.Opt
 		held.release(code, gjunit)
 		if err := gjunit.panicked(); err != nil {
 			fmt.Fprintf(env.Stderr, "fnprobe: writing the JUnit report %s: %s", f.junit, ropts.Redactor.String(err.Error()))
-			code = worst(code, executor.ExitInternal)
+			code = executor.WorstExit(code, executor.ExitInternal)
 			r.junitFile.Truncate(0)
 			r.junitFile.Close()
 			r.junitFile = nil
 		}
 	}
 	if last {
-		code = worst(code, r.writeJUnit())
+		code = executor.WorstExit(code, r.writeJUnit())
 	}
 	if gmd != nil {
 		held.release(code, gmd)
 		if err := gmd.panicked(); err != nil {
 			fmt.Fprintf(env.Stderr, "fnprobe: writing the Markdown summary: %s", ropts.Redactor.String(err.Error()))
-			code = worst(code, executor.ExitInternal)
+			code = executor.WorstExit(code, executor.ExitInternal)
 		}
 	}
 	if last {
-		code = worst(code, r.writeMarkdown())
+		code = executor.WorstExit(code, r.writeMarkdown())
 	}
 	if r.gjsonFile != nil {
 		held.release(code, r.gjsonFile)
 	}
 	if last {
-		code = worst(code, r.closeJSON())
+		code = executor.WorstExit(code, r.closeJSON())
 	}
 	if !held.release(code, observers...) && progress != nil {
 		// No summary (an internal error): clear the live line anyway.
 		progress.Event(executor.Event{Type: executor.EventSummary})
 	}
-	code = worst(code, r.annotate(ggh, gh, ropts.Redactor.String))
+	code = executor.WorstExit(code, r.annotate(ggh, gh, ropts.Redactor.String))
 	for _, g := range []*guarded{progress, gview} {
 		if g == nil {
 			continue
 		}
 		if err := g.panicked(); err != nil {
 			fmt.Fprintf(env.Stderr, "fnprobe: %s", ropts.Redactor.String(err.Error()))
-			code = worst(code, executor.ExitInternal)
+			code = executor.WorstExit(code, executor.ExitInternal)
 		}
 	}
 	switch {
 	case env.stdout != nil && env.stdout.Err() != nil:
-		code = worst(code, executor.ExitUnanswered) // Main says why
+		code = executor.WorstExit(code, executor.ExitUnanswered) // Main says why
 	case viewErr(view) != nil:
 		// The view failed without a write error: it could not encode
 		// what it was given, a bug.
 		fmt.Fprintf(env.Stderr, "fnprobe: internal error (this is a bug in fnprobe; please report it): %s\n", report.EscapeLine(ropts.Redactor.String(viewErr(view).Error())))
-		code = worst(code, executor.ExitInternal)
+		code = executor.WorstExit(code, executor.ExitInternal)
 	}
 	if err := closeDrivers(env.Registry); err != nil {
 		fmt.Fprintf(env.Stderr, "fnprobe: %s\n", report.EscapeLine(ropts.Redactor.String(err.Error())))

@@ -32,6 +32,43 @@ const (
 	ExitInterrupted = 130 // interrupted
 )
 
+// exitRank orders the exit codes by precedence when several apply: 130
+// (interrupted) beats 4 (internal error), which beats 1 (a check failed),
+// which beats 2 (invalid configuration: nothing was invoked), which beats 3
+// (something could not be invoked, answered or written), which beats 0. A
+// code not listed ranks just below 130 (unknownRank).
+var exitRank = map[int]int{
+	ExitOK:          0,
+	ExitUnanswered:  1,
+	ExitConfig:      2,
+	ExitFailed:      3,
+	ExitInternal:    4,
+	ExitInterrupted: 6,
+}
+
+// unknownRank is the rank of an exit code exitRank does not list: just
+// below ExitInterrupted.
+const unknownRank = 5
+
+// WorstExit returns the code among codes that wins by precedence
+// (docs/cli.md); ExitOK when there is none. Of codes of equal rank the
+// first wins.
+func WorstExit(codes ...int) int {
+	rank := func(c int) int {
+		if r, ok := exitRank[c]; ok {
+			return r
+		}
+		return unknownRank
+	}
+	w := ExitOK
+	for _, c := range codes {
+		if rank(c) > rank(w) {
+			w = c
+		}
+	}
+	return w
+}
+
 // Causes a caller can give the run context's cancellation, so the executor
 // can tell the user why calls were cut short.
 var (

@@ -516,7 +516,23 @@ func (j *JSON) emit(line jsonLine) {
 		j.err = fmt.Errorf("report: encoding %s event: %w", line.Type, err)
 		return
 	}
-	if _, err := j.w.Write(escapeJSONControls(buf.Bytes())); err != nil {
+	j.write(escapeJSONControls(buf.Bytes()))
+}
+
+// writeRaw writes line, a whole event already encoded, as it is.
+func (j *JSON) writeRaw(line []byte) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.write(line)
+}
+
+// write writes b unless a write has failed, and keeps the first error.
+// The caller holds j.mu.
+func (j *JSON) write(b []byte) {
+	if j.err != nil {
+		return
+	}
+	if _, err := j.w.Write(b); err != nil {
 		j.err = fmt.Errorf("report: writing JSON event: %w", err)
 	}
 }

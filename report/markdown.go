@@ -248,7 +248,7 @@ func (m *Markdown) render(limit int) string {
 		text := o.redact(formatDiagnostic(d, palette(false), o.width(), false))
 		body := fenced(text)
 		if r := reproAt[i]; r != nil {
-			body += "\n" + fencedAs("sh", o.redact(reproLines(r, "# ", func(s string) string { return s })))
+			body += "\n" + fencedAs("sh", o.redact(reproLines(r, "# ", o.redact)))
 		}
 		blocks = append(blocks, mdBlock{title: sev + ": " + t, body: body})
 	}
@@ -281,7 +281,7 @@ func (m *Markdown) render(limit int) string {
 			shown++
 		}
 		if n := len(rows) - shown; n > 0 {
-			fmt.Fprintf(&b, "\n_… %d more invocation%s not shown (the summary is limited to %d KiB)._\n", n, plural1(n), limit>>10)
+			fmt.Fprintf(&b, "\n_… %s not shown (the summary is limited to %d KiB)._\n", plural(n, "more invocation"), limit>>10)
 		}
 		budget -= used + 100
 	}
@@ -299,7 +299,7 @@ func (m *Markdown) render(limit int) string {
 			shown++
 		}
 		if n := len(blocks) - shown; n > 0 {
-			fmt.Fprintf(&b, "\n_… %d more failure%s not shown (the summary is limited to %d KiB; the job log and the JUnit report have them all)._\n", n, plural1(n), limit>>10)
+			fmt.Fprintf(&b, "\n_… %s not shown (the summary is limited to %d KiB; the job log and the JUnit report have them all)._\n", plural(n, "more failure"), limit>>10)
 		}
 	}
 	return o.redact(b.String())
@@ -328,13 +328,6 @@ func outcomeCell(r mdResult) string {
 		s += ", " + plural(warnings, "warning")
 	}
 	return s
-}
-
-func plural1(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // mdText escapes one line of text for Markdown (a heading, a paragraph, a

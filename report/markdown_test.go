@@ -11,6 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/fnprobe/fnprobe/executor"
+	"github.com/fnprobe/fnprobe/spec"
 )
 
 func TestMarkdown(t *testing.T) {
@@ -123,5 +124,40 @@ func TestMarkdownNothingRun(t *testing.T) {
 	got := string(MarkdownSummary([]*Markdown{m}, 0))
 	if !strings.Contains(got, "**Nothing was run.** Exit code 2") || !strings.Contains(got, "#### Error: Unsupported argument") {
 		t.Errorf("got:\n%s", got)
+	}
+}
+
+// The repro lines are redacted before they are escaped (docs/ci.md): a
+// secret holding characters the escaping changes (a tab, a control
+// character) next to ones Go quoting would change (a quote, a backslash)
+// appears in no form, not even escaped.
+func TestMarkdownReproRedactedBeforeEscaped(t *testing.T) {
+	const hidden = "p|a*s`s\"w\\o\tr\x01d"
+	var red spec.Redactor
+	red.Add(hidden)
+	inv := &executor.InvocationInfo{Addr: "invocation.x", Name: "x"}
+	m := NewMarkdown(Options{Redactor: &red})
+	run(m, []executor.Event{
+		{Type: executor.EventResult, Invocation: inv, Result: &executor.ResultInfo{
+			Status: executor.StatusFail, Attempts: 1,
+			Diags: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Assertion failed"}},
+			Repro: &executor.ReproInfo{
+				Tool: "AWS CLI " + hidden, Doc: "https://example.com/" + hidden,
+				Command:     "aws lambda invoke --payload '" + hidden + "' out.json",
+				Rerun:       "fnprobe run -target='" + hidden + "'",
+				PayloadFile: "repro/" + hidden + ".json",
+				Note:        "the token " + hidden + " expires",
+			},
+		}},
+		{Type: executor.EventSummary, Summary: &executor.Summary{Total: 1, Failed: 1, ExitCode: 1}},
+	})
+	got := string(MarkdownSummary([]*Markdown{m}, 0))
+	if !strings.Contains(got, "aws lambda invoke --payload '"+spec.Redacted+"' out.json") {
+		t.Fatalf("no repro command in:\n%s", got)
+	}
+	for _, form := range []string{hidden, escapeLine(hidden), mdText(hidden), "s`s", `w\o`, `r\x01d`, `o\tr`} {
+		if strings.Contains(got, form) {
+			t.Errorf("the secret leaked as %q into:\n%s", form, got)
+		}
 	}
 }

@@ -196,7 +196,7 @@ func (s *MergeStream) complete() error {
 	name := s.Name
 	switch {
 	case s.runStarts == 0 && s.configDiags > 0:
-		return fmt.Errorf("%w: %s: the shard did not run: its configuration or command line is invalid (%d diagnostic%s in the stream)", ErrMerge, name, s.configDiags, plural1(s.configDiags))
+		return fmt.Errorf("%w: %s: the shard did not run: its configuration or command line is invalid (%s in the stream)", ErrMerge, name, plural(s.configDiags, "diagnostic"))
 	case s.runStarts == 0:
 		return fmt.Errorf("%w: %s has no run_start event: not the stream of a run", ErrMerge, name)
 	case s.runStarts > 1 || s.suiteNames != "":
@@ -291,7 +291,7 @@ func Merge(streams []*MergeStream, allowMissing bool) (*Merged, error) {
 		sum.Warnings += x.Warnings
 		sum.Duration = max(sum.Duration, time.Duration(x.DurationMS*float64(time.Millisecond)))
 		sum.Interrupted = sum.Interrupted || x.Interrupted
-		sum.ExitCode = WorstExit(sum.ExitCode, x.ExitCode)
+		sum.ExitCode = executor.WorstExit(sum.ExitCode, x.ExitCode)
 	}
 	return m, nil
 }
@@ -306,25 +306,6 @@ func (m *Merged) MissingText() string {
 		return "shard " + list[0]
 	}
 	return "shards " + strings.Join(list, ", ")
-}
-
-// exitRank orders exit codes by precedence (docs/cli.md): 130 > 4 > 1 >
-// 2 > 3 > 0. An unknown code ranks just below 130.
-var exitRank = map[int]int{0: 0, 3: 1, 2: 2, 1: 3, 4: 4, 130: 6}
-
-// WorstExit returns the code of a and b that wins by the precedence of
-// docs/cli.md.
-func WorstExit(a, b int) int {
-	rank := func(c int) int {
-		if r, ok := exitRank[c]; ok {
-			return r
-		}
-		return 5
-	}
-	if rank(b) > rank(a) {
-		return b
-	}
-	return a
 }
 
 // WriteHuman writes the merged run for people: a line naming the shards,
@@ -342,7 +323,7 @@ func (m *Merged) WriteHuman(w io.Writer, opts Options) error {
 	case m.Count > 0:
 		fmt.Fprintf(&b, "Merged %d of %d shards of suite %.12s: %s\n", len(m.Streams), m.Count, m.Suite, strings.Join(names, ", "))
 	default:
-		fmt.Fprintf(&b, "Merged %d stream%s of suite %.12s: %s\n", len(m.Streams), plural1(len(m.Streams)), m.Suite, strings.Join(names, ", "))
+		fmt.Fprintf(&b, "Merged %s of suite %.12s: %s\n", plural(len(m.Streams), "stream"), m.Suite, strings.Join(names, ", "))
 	}
 	if len(m.Missing) > 0 {
 		fmt.Fprintf(&b, "%s %s of %d not given (-allow-missing): the invocations in it are not in this result.\n",
@@ -474,16 +455,8 @@ func (m *Merged) WriteJSON(w io.Writer, opts Options, sources map[string]MergeSo
 			case "version", "run_start", "outputs", "summary":
 				return nil
 			}
-			j.mu.Lock()
-			defer j.mu.Unlock()
-			if j.err != nil {
-				return j.err
-			}
-			if _, err := j.w.Write(append(bytes.TrimRight(line, "\r\n"), '\n')); err != nil {
-				j.err = fmt.Errorf("report: writing JSON event: %w", err)
-				return j.err
-			}
-			return nil
+			j.writeRaw(append(bytes.TrimRight(line, "\r\n"), '\n'))
+			return j.Err()
 		})
 		if cerr := rc.Close(); err == nil {
 			err = cerr

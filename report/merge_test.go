@@ -7,11 +7,12 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // stream builds a shard's JSON stream: version, run_start, one result per
-// address (x fails), summary.
-func stream(suite string, index, count int, addrs ...string) string {
+// address (x fails), summary, which says the run took durationMS.
+func stream(suite string, index, count, durationMS int, addrs ...string) string {
 	var b strings.Builder
 	b.WriteString(`{"@level":"info","@message":"fnprobe 0.1.0","@timestamp":"T","type":"version","fnprobe":"0.1.0","schema_version":"1.2"}` + "\n")
 	shard := ""
@@ -35,7 +36,7 @@ func stream(suite string, index, count int, addrs ...string) string {
 		}
 		fmt.Fprintf(&b, `{"@level":"info","@message":"m","@timestamp":"T","type":"invocation_result","invocation":{"addr":"%s"},"result":{"status":"%s","reason":"","duration_ms":2,"attempts":1,"value":null,"diagnostics":%s}}`+"\n", a, status, diags)
 	}
-	fmt.Fprintf(&b, `{"@level":"info","@message":"m","@timestamp":"T","type":"summary","summary":{"total":%d,"passed":%d,"failed":%d,"errored":0,"skipped":0,"warnings":0,"duration_ms":5,"exit_code":%d,"interrupted":false}}`+"\n", len(addrs), passed, failed, code)
+	fmt.Fprintf(&b, `{"@level":"info","@message":"m","@timestamp":"T","type":"summary","summary":{"total":%d,"passed":%d,"failed":%d,"errored":0,"skipped":0,"warnings":0,"duration_ms":%d,"exit_code":%d,"interrupted":false}}`+"\n", len(addrs), passed, failed, durationMS, code)
 	return b.String()
 }
 
@@ -54,14 +55,20 @@ func mustRead(t *testing.T, name, s string) *MergeStream {
 }
 
 func TestMerge(t *testing.T) {
-	a := mustRead(t, "a.jsonl", stream("S", 2, 2, "invocation.x", "invocation.y"))
-	b := mustRead(t, "b.jsonl", stream("S", 1, 2, "invocation.a", "invocation.b"))
+	// Shard 2 took longest: the merged run took as long (the shards run
+	// side by side).
+	as, bs := stream("S", 2, 2, 40, "invocation.x", "invocation.y"), stream("S", 1, 2, 25, "invocation.a", "invocation.b")
+	a := mustRead(t, "a.jsonl", as)
+	b := mustRead(t, "b.jsonl", bs)
 	m, err := Merge([]*MergeStream{a, b}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m.Streams[0] != b || m.Count != 2 || m.Summary.Total != 4 || m.Summary.Passed != 3 || m.Summary.Failed != 1 || m.Summary.ExitCode != 1 {
 		t.Errorf("merged = %+v", m.Summary)
+	}
+	if m.Summary.Duration != 40*time.Millisecond {
+		t.Errorf("merged duration %v, want the longest shard's, 40ms", m.Summary.Duration)
 	}
 	var buf bytes.Buffer
 	if err := m.WriteHuman(&buf, Options{Width: -1}); err != nil {
@@ -82,15 +89,16 @@ func TestMerge(t *testing.T) {
 	}
 	var js bytes.Buffer
 	sources := map[string]MergeSource{
-		"a.jsonl": {Name: "a.jsonl", Open: opener(stream("S", 2, 2, "invocation.x", "invocation.y"))},
-		"b.jsonl": {Name: "b.jsonl", Open: opener(stream("S", 1, 2, "invocation.a", "invocation.b"))},
+		"a.jsonl": {Name: "a.jsonl", Open: opener(as)},
+		"b.jsonl": {Name: "b.jsonl", Open: opener(bs)},
 	}
 	if err := m.WriteJSON(&js, Options{Version: "0.1.0"}, sources); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(js.String()), "\n")
 	if len(lines) != 7 || !strings.Contains(lines[1], `"instances":["invocation.a","invocation.b","invocation.x","invocation.y"]`) ||
-		!strings.Contains(lines[6], `"total":4,"passed":3,"failed":1`) || !strings.Contains(lines[6], `"exit_code":1`) {
+		!strings.Contains(lines[6], `"total":4,"passed":3,"failed":1`) || !strings.Contains(lines[6], `"exit_code":1`) ||
+		!strings.Contains(lines[6], `"duration_ms":40,`) {
 		t.Errorf("merged stream:\n%s", js.String())
 	}
 	// The merged stream merges again, as one unsharded stream.
@@ -105,20 +113,20 @@ func opener(s string) func() (io.ReadCloser, error) {
 }
 
 func TestMergeRefuses(t *testing.T) {
-	one := stream("S", 1, 3, "invocation.a")
-	two := stream("S", 2, 3, "invocation.b")
-	three := stream("S", 3, 3, "invocation.c")
+	one := stream("S", 1, 3, 5, "invocation.a")
+	two := stream("S", 2, 3, 5, "invocation.b")
+	three := stream("S", 3, 3, 5, "invocation.c")
 	for _, tc := range []struct {
 		name         string
 		streams      []string
 		allowMissing bool
 		want         string
 	}{
-		{name: "different suites", streams: []string{one, stream("T", 2, 3, "invocation.b"), three}, want: "different suites"},
-		{name: "same index", streams: []string{one, two, stream("S", 2, 3, "invocation.c")}, want: "are both shard 2/3"},
-		{name: "overlapping instances", streams: []string{one, two, stream("S", 3, 3, "invocation.a")}, want: "invocation.a is in both s0 and s2"},
-		{name: "different counts", streams: []string{one, stream("S", 2, 4, "invocation.b")}, want: "different shard counts"},
-		{name: "sharded and not", streams: []string{one, stream("S", 0, 0, "invocation.b")}, want: "different shard counts"},
+		{name: "different suites", streams: []string{one, stream("T", 2, 3, 5, "invocation.b"), three}, want: "different suites"},
+		{name: "same index", streams: []string{one, two, stream("S", 2, 3, 5, "invocation.c")}, want: "are both shard 2/3"},
+		{name: "overlapping instances", streams: []string{one, two, stream("S", 3, 3, 5, "invocation.a")}, want: "invocation.a is in both s0 and s2"},
+		{name: "different counts", streams: []string{one, stream("S", 2, 4, 5, "invocation.b")}, want: "different shard counts"},
+		{name: "sharded and not", streams: []string{one, stream("S", 0, 0, 5, "invocation.b")}, want: "different shard counts"},
 		{name: "missing shard", streams: []string{one, three}, want: "shard 2 of 3 missing (given: 1, 3)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,7 +147,7 @@ func TestMergeRefuses(t *testing.T) {
 }
 
 func TestMergeReadRefuses(t *testing.T) {
-	good := stream("S", 1, 2, "invocation.a")
+	good := stream("S", 1, 2, 5, "invocation.a")
 	noSummary := good[:strings.LastIndex(strings.TrimSuffix(good, "\n"), "\n")+1]
 	cut := good[:len(good)-20]
 	for _, tc := range []struct {
@@ -172,15 +180,5 @@ func TestMergeReadRefuses(t *testing.T) {
 	// A complete stream without a final newline is fine.
 	if _, err := read(t, "x", strings.TrimSuffix(good, "\n")); err != nil {
 		t.Errorf("no final newline: %v", err)
-	}
-}
-
-func TestWorstExit(t *testing.T) {
-	for _, tc := range []struct{ a, b, want int }{
-		{0, 3, 3}, {3, 2, 2}, {2, 1, 1}, {1, 4, 4}, {4, 130, 130}, {130, 1, 130}, {1, 2, 1}, {2, 3, 2},
-	} {
-		if got := WorstExit(tc.a, tc.b); got != tc.want {
-			t.Errorf("WorstExit(%d, %d) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
 	}
 }
