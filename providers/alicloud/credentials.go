@@ -2,8 +2,6 @@ package alicloud
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,7 +42,7 @@ const (
 
 // chainEnv is every variable that changes what the chain resolves to: a
 // provider configuration's cached credential is keyed by their values too.
-var chainEnv = []string{
+var chainEnv = [...]string{
 	EnvAccessKeyID, EnvAccessKeySecret, EnvSecurityToken, EnvProfile, EnvCredentialsFile,
 	EnvConfigFile, EnvCLIProfileDisabled, EnvRoleARN, EnvRoleSessionName, EnvOIDCProviderARN,
 	EnvOIDCTokenFile, EnvOIDCToken, EnvECSMetadata, EnvECSMetadataDisabled, EnvIMDSv1Disabled,
@@ -103,27 +101,27 @@ func stsHost(s string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(s, "https://"), "?")
 }
 
-// key identifies a provider configuration and the environment its chain
-// reads; it is a digest, so the cache holds no secret as a key.
-func (c credConfig) key() string {
-	h := sha256.New()
-	w := func(s string) { fmt.Fprintf(h, "%d:%s;", len(s), s) }
-	w(c.ak)
-	w(c.secret)
-	w(c.token)
-	w(c.profile)
-	w(c.stsEndpoint)
+// credKey identifies a provider configuration and the environment its
+// chain reads: compared as it is, without hashing (like the aws driver's
+// chainKey, it holds the block's keys, which the driver holds anyway).
+type credKey struct {
+	ak, secret, token string
+	profile           string
+	stsEndpoint       string
+	hasAssume         bool
+	assume            assumeRole
+	env               [len(chainEnv)]string
+}
+
+func (c credConfig) key() credKey {
+	k := credKey{ak: c.ak, secret: c.secret, token: c.token, profile: c.profile, stsEndpoint: c.stsEndpoint}
 	if c.assume != nil {
-		w("assume")
-		w(c.assume.roleARN)
-		w(c.assume.sessionName)
-		w(c.assume.externalID)
-		w(strconv.Itoa(c.assume.duration))
+		k.hasAssume, k.assume = true, *c.assume
 	}
-	for _, k := range chainEnv {
-		w(os.Getenv(k))
+	for i, e := range chainEnv {
+		k.env[i] = os.Getenv(e)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return k
 }
 
 // STSHint is the hint of an STS refusal.
@@ -154,8 +152,13 @@ func metadataRefused(err error) bool {
 // (and environment). It is safe for concurrent use.
 type credCache struct {
 	mu      sync.Mutex
-	entries map[string]*credEntry
+	entries map[credKey]*credEntry
 }
+
+// maxEntries bounds the chains a driver keeps: a suite has few distinct
+// provider configurations, so past this the cache is dropped and rebuilt
+// rather than grown.
+const maxEntries = 1024
 
 // credEntry is one configuration's chain. credentials-go's providers are
 // not safe for concurrent use (they cache and refresh in place), so calls
@@ -172,6 +175,8 @@ type credEntry struct {
 }
 
 // entry returns the chain for c, building it on first use (no network).
+// A chain that cannot work is returned but not kept: a long-lived driver
+// (watch) sees a fixed file or environment on a later run.
 func (cc *credCache) entry(c credConfig) *credEntry {
 	k := c.key()
 	cc.mu.Lock()
@@ -179,13 +184,16 @@ func (cc *credCache) entry(c credConfig) *credEntry {
 	if e, ok := cc.entries[k]; ok {
 		return e
 	}
-	if cc.entries == nil {
-		cc.entries = map[string]*credEntry{}
-	}
 	e := &credEntry{sem: make(chan struct{}, 1)}
 	e.p, e.source, e.err = buildChain(c)
 	if e.err == nil && e.source == sourceBlock {
 		e.static, e.err = e.p.GetCredentials()
+	}
+	if e.err != nil {
+		return e
+	}
+	if cc.entries == nil || len(cc.entries) >= maxEntries {
+		cc.entries = map[credKey]*credEntry{}
 	}
 	cc.entries[k] = e
 	return e

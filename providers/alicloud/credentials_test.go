@@ -500,6 +500,33 @@ func TestChainFailures(t *testing.T) {
 	}
 }
 
+// TestChainRebuiltAfterAConfigurationError: a chain that could not be
+// built is not kept: a profile that did not exist is found once it is
+// written (a long-lived watch process).
+func TestChainRebuiltAfterAConfigurationError(t *testing.T) {
+	s := startSTS(t)
+	home := freshHome(t)
+	d := alicloud.NewFC3()
+	defer d.Close()
+	p := s.chainProvider("", map[string]cty.Value{"profile": cty.StringVal("ci")})
+	req := &providers.Request{Provider: p, Function: functionVal("", "echo", ""), Type: providers.TypeSync}
+	if _, err := d.Invoke(context.Background(), req); err == nil || !strings.Contains(err.Error(), `profile "ci" is in neither`) {
+		t.Fatalf("err %v", err)
+	}
+	writeFile(t, filepath.Join(home, ".alibabacloud", "credentials"),
+		"[ci]\ntype = access_key\naccess_key_id = "+parentAK+"\naccess_key_secret = "+parentSecret+"\n")
+	if source, err := d.CredentialSource(context.Background(), p); err != nil || !strings.Contains(source, `profile "ci"`) {
+		t.Errorf("CredentialSource %q, %v", source, err)
+	}
+	for i := 0; i < 2; i++ {
+		res, err := d.Invoke(context.Background(), req)
+		if err != nil || res.Status != 200 {
+			t.Fatalf("invocation %d: res %+v err %v", i, res, err)
+		}
+		res.Free()
+	}
+}
+
 // TestExpiredTemporaryCredentialRefused: the FC APIs refuse a temporary
 // credential past its expiration, whichever signature carries it.
 func TestExpiredTemporaryCredentialRefused(t *testing.T) {

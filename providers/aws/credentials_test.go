@@ -571,6 +571,65 @@ func TestRegionFromProfile(t *testing.T) {
 	}
 }
 
+// TestRegionFromProfileCached: with static keys no chain holds the
+// profile's region; it is read from the shared files once, and again only
+// when they change or the read failed.
+func TestRegionFromProfileCached(t *testing.T) {
+	r := startChain(t)
+	home := isolate(t)
+	cfg := filepath.Join(home, ".aws", "config")
+	writeFile(t, cfg, "[profile ci]\nregion = "+testRegion+"\n")
+	p := chainProvider(r.URL, map[string]string{"profile": "ci", "access_key": testAK, "secret_key": testSecret}, nil)
+	p = cty.ObjectVal(func() map[string]cty.Value {
+		m := p.AsValueMap()
+		m["region"] = cty.NullVal(cty.String)
+		return m
+	}())
+	d := aws.New()
+	defer d.Close()
+	req := &providers.Request{Provider: p, Function: functionVal("echo", ""), Payload: []byte("r"), Type: providers.TypeSync}
+	if problems := d.ValidateFunction(p, functionVal("echo", "")); problems != nil {
+		t.Errorf("validate: %v", problems)
+	}
+	for i := 0; i < 3; i++ {
+		if got := d.Describe(req).Region; got != testRegion {
+			t.Errorf("call %d: plan region %q", i, got)
+		}
+		res, err := d.Invoke(context.Background(), req)
+		if err != nil || res.Status != 200 {
+			t.Fatalf("call %d: res %+v err %v", i, res, err)
+		}
+		res.Free()
+	}
+	if n := d.ProfileRegionLoads(); n != 1 {
+		t.Errorf("shared files read %d times for the region, unchanged, want 1", n)
+	}
+	// A changed file is read again.
+	writeFile(t, cfg, "[profile ci]\nregion = eu-west-3\n")
+	future := time.Now().Add(time.Minute)
+	if err := os.Chtimes(cfg, future, future); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if got := d.Describe(req).Region; got != "eu-west-3" {
+			t.Errorf("after the change, call %d: plan region %q", i, got)
+		}
+	}
+	if n := d.ProfileRegionLoads(); n != 2 {
+		t.Errorf("shared files read %d times for the region after one change, want 2", n)
+	}
+	// A failed read is not kept: the profile is looked for again.
+	writeFile(t, cfg, "[profile other]\n")
+	for i := 0; i < 2; i++ {
+		if got := d.Describe(req).Region; got != "" {
+			t.Errorf("without the profile, call %d: plan region %q", i, got)
+		}
+	}
+	if n := d.ProfileRegionLoads(); n != 4 {
+		t.Errorf("shared files read %d times after two failures, want 4", n)
+	}
+}
+
 // TestChainRebuiltAfterAConfigurationError: a profile that did not exist
 // is found once it is written (a long-lived watch process).
 func TestChainRebuiltAfterAConfigurationError(t *testing.T) {

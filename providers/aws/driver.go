@@ -16,7 +16,10 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -105,6 +108,8 @@ type Driver struct {
 	client wire.Client
 	// chains holds each provider configuration's credential chain.
 	chains chains
+	// regions holds the region of each shared config profile.
+	regions regions
 }
 
 // New returns the aws_lambda driver.
@@ -164,8 +169,9 @@ func (d *Driver) region(provider cty.Value, name string) string {
 
 // profileRegion is the region of the shared config profile the SDK would
 // read for provider (its profile, AWS_PROFILE or "default"), "" when there
-// is none. It reads the files only.
-func profileRegion(ctx context.Context, provider cty.Value) string {
+// is none. It reads the files only, and only when they changed (their size
+// or mtime) since the profile's region was last read.
+func (d *Driver) profileRegion(ctx context.Context, provider cty.Value) string {
 	env, err := config.NewEnvConfig()
 	if err != nil {
 		return ""
@@ -177,11 +183,84 @@ func profileRegion(ctx context.Context, provider cty.Value) string {
 	if name == "" {
 		name = "default"
 	}
+	cfgFiles, credFiles := sharedFiles(env)
+	files := append(slices.Clone(cfgFiles), credFiles...)
+	k := regionKey{profile: name, files: strings.Join(files, "\x00")}
+	stamp := filesStamp(files)
+	if r, ok := d.regions.get(k, stamp); ok {
+		return r
+	}
 	sc, err := loadProfile(ctx, name, env)
+	d.regions.loaded()
 	if err != nil {
+		// Not kept: a long-lived driver (watch) sees a fixed file later.
 		return ""
 	}
+	d.regions.keep(k, regionEntry{stamp: stamp, region: sc.Region})
 	return sc.Region
+}
+
+// regionKey identifies a profile's region: the profile and the shared
+// files it is read from.
+type regionKey struct {
+	profile string
+	files   string // NUL-separated
+}
+
+// regionEntry is a profile's region, read when the files had stamp.
+type regionEntry struct {
+	stamp, region string
+}
+
+// regions caches each profile's region, so that an invocation whose
+// region comes from the profile (static keys: no chain holds it) does not
+// read and parse the shared files again.
+type regions struct {
+	mu    sync.Mutex
+	m     map[regionKey]regionEntry
+	loads int // reads of the shared files (for tests)
+}
+
+func (rs *regions) get(k regionKey, stamp string) (string, bool) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	e, ok := rs.m[k]
+	return e.region, ok && e.stamp == stamp
+}
+
+// keep remembers k's region; like chains, the cache is dropped rather
+// than grown past maxChains.
+func (rs *regions) keep(k regionKey, e regionEntry) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if _, ok := rs.m[k]; rs.m == nil || !ok && len(rs.m) >= maxChains {
+		rs.m = make(map[regionKey]regionEntry)
+	}
+	rs.m[k] = e
+}
+
+func (rs *regions) loaded() {
+	rs.mu.Lock()
+	rs.loads++
+	rs.mu.Unlock()
+}
+
+// filesStamp changes when one of files does: its size and mtime, or
+// whether it can be found.
+func filesStamp(files []string) string {
+	var b strings.Builder
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			b.WriteString("-;")
+			continue
+		}
+		b.WriteString(strconv.FormatInt(st.Size(), 10))
+		b.WriteByte('@')
+		b.WriteString(strconv.FormatInt(st.ModTime().UnixNano(), 10))
+		b.WriteByte(';')
+	}
+	return b.String()
 }
 
 // ValidateFunction implements providers.FunctionValidator.
@@ -199,7 +278,7 @@ func (d *Driver) ValidateFunction(provider, function cty.Value) map[string]strin
 	if ref, ok := ParseFunctionName(name); ok && q != "" && ref.Qualifier != "" && ref.Qualifier != q {
 		problems["qualifier"] = fmt.Sprintf("qualifier %q differs from the qualifier %q in the function name", q, ref.Qualifier)
 	}
-	if d.region(provider, name) == "" && profileRegion(context.Background(), provider) == "" {
+	if d.region(provider, name) == "" && d.profileRegion(context.Background(), provider) == "" {
 		problems["provider"] = "aws_lambda provider: region is required (or " + EnvRegion + ", a region in the shared config profile, or a full ARN as the function name)"
 	}
 	if len(problems) == 0 {
@@ -229,7 +308,7 @@ func (d *Driver) Describe(req *providers.Request) providers.Target {
 	name := providers.String(req.Function, "name")
 	region := d.region(req.Provider, name)
 	if region == "" {
-		region = profileRegion(context.Background(), req.Provider)
+		region = d.profileRegion(context.Background(), req.Provider)
 	}
 	q := providers.String(req.Function, "qualifier")
 	if ref, ok := ParseFunctionName(name); ok && q == "" {
@@ -289,7 +368,7 @@ func (d *Driver) Invoke(ctx context.Context, req *providers.Request) (*providers
 		return nil, err
 	}
 	if region == "" {
-		region = profileRegion(ctx, req.Provider)
+		region = d.profileRegion(ctx, req.Provider)
 	}
 	if region == "" {
 		return nil, providers.Permanent(fmt.Errorf("%s: region is required: set region or %s", Type, EnvRegion), providers.ConfigHint)

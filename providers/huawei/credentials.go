@@ -121,7 +121,7 @@ func (d *Driver) locate(ctx context.Context, p cty.Value) (source, error) {
 	case os.Getenv(EnvIdpID) != "" || os.Getenv(EnvIDTokenFile) != "":
 		return source{}, fmt.Errorf("federated identity (%s, %s) is not supported: set %s and %s, or use a profile file", EnvIdpID, EnvIDTokenFile, EnvAccessKey, EnvSecretKey)
 	}
-	src, found, err := locateProfile(ctx)
+	src, found, err := d.creds.locateProfile(ctx)
 	if err != nil || found {
 		return src, err
 	}
@@ -148,11 +148,13 @@ func metadataDisabled() bool {
 	return err == nil && v
 }
 
-// locateProfile reads the profile file the SDK would (bounded: a FIFO or a
-// huge file is refused, never read), and reports whether its [basic]
-// section holds an access key. A missing default file is no error; a file
-// named by HUAWEICLOUD_SDK_CREDENTIALS_FILE must exist and hold one.
-func locateProfile(ctx context.Context) (source, bool, error) {
+// locateProfile finds the profile file the SDK would read and reports
+// whether its [basic] section holds an access key. A missing default file
+// is no error; a file named by HUAWEICLOUD_SDK_CREDENTIALS_FILE must exist
+// and hold one. The file is read (bounded: a FIFO or a huge file is
+// refused, never read) and parsed only when its stamp, size and mtime,
+// differs from that of the last read: c keeps the last result per file.
+func (c *credCache) locateProfile(ctx context.Context) (source, bool, error) {
 	path, display := os.Getenv(EnvCredentialsFile), ""
 	explicit := path != ""
 	if explicit {
@@ -171,6 +173,33 @@ func locateProfile(ctx context.Context) (source, bool, error) {
 	if err != nil {
 		return source{}, false, fmt.Errorf("profile file %s: %w", display, err)
 	}
+	stamp := strconv.FormatInt(st.Size(), 10) + "@" + strconv.FormatInt(st.ModTime().UnixNano(), 10)
+	key := profileKey{path: path, explicit: explicit}
+	if err := ctx.Err(); err != nil {
+		// As the read would have failed.
+		return source{}, false, fmt.Errorf("profile file %s: %w", display, context.Cause(ctx))
+	}
+	if p, ok := c.profile(key, stamp); ok {
+		return p.src, p.found, nil
+	}
+	src, found, err := readProfile(ctx, path, display, explicit)
+	c.mu.Lock()
+	c.profileReads++
+	c.mu.Unlock()
+	if err != nil {
+		// Not kept: the file is read again, so that a fixed one is seen.
+		return source{}, false, err
+	}
+	if found {
+		src.stamp = stamp
+	}
+	c.keepProfile(key, located{stamp: stamp, src: src, found: found})
+	return src, found, nil
+}
+
+// readProfile reads and parses the profile file at path (display is its
+// name as errors show it), bounded.
+func readProfile(ctx context.Context, path, display string, explicit bool) (source, bool, error) {
 	b, err := limits.ReadFile(ctx, path, credentialFileLimit)
 	if err != nil {
 		return source{}, false, fmt.Errorf("profile file %s: %s", display, limits.Reason(err))
@@ -195,9 +224,46 @@ func locateProfile(ctx context.Context) (source, bool, error) {
 	}
 	return source{
 		kind: srcProfile, label: label, path: path,
-		stamp:     strconv.FormatInt(st.Size(), 10) + "@" + strconv.FormatInt(st.ModTime().UnixNano(), 10),
 		projectID: sec.Key("project_id").String(),
 	}, true, nil
+}
+
+// profileKey names a profile file as locate reads it: a file named by
+// HUAWEICLOUD_SDK_CREDENTIALS_FILE must hold credentials, the default one
+// need not.
+type profileKey struct {
+	path     string
+	explicit bool
+}
+
+// located is what locateProfile found in a profile file with a stamp.
+type located struct {
+	stamp string
+	src   source
+	found bool
+}
+
+// maxProfiles bounds the profile files a driver remembers: a run reads one
+// or two, so past this the memory is dropped rather than grown.
+const maxProfiles = 64
+
+// profile returns what was located in the profile file k when it had
+// stamp.
+func (c *credCache) profile(k profileKey, stamp string) (located, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.profiles[k]
+	return p, ok && p.stamp == stamp
+}
+
+// keepProfile remembers what was located in the profile file k.
+func (c *credCache) keepProfile(k profileKey, p located) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.profiles[k]; !ok && len(c.profiles) >= maxProfiles || c.profiles == nil {
+		c.profiles = map[profileKey]located{}
+	}
+	c.profiles[k] = p
 }
 
 // CredentialSource implements providers.CredentialSourcer.
@@ -207,11 +273,17 @@ func (d *Driver) CredentialSource(ctx context.Context, p cty.Value) (string, err
 }
 
 // credCache keeps the credentials resolved for each source, so that a
-// profile file is parsed again only when it changes and temporary
-// credentials are fetched again only when the SDK finds them near expiry.
+// profile file is read and parsed again (by fnprobe and by the SDK) only
+// when it changes and temporary credentials are fetched again only when
+// the SDK finds them near expiry.
 type credCache struct {
 	mu      sync.Mutex
 	entries map[string]*credEntry
+	// profiles is the last located result of each profile file, with
+	// its stamp.
+	profiles map[profileKey]located
+	// profileReads counts the reads of profile files (for tests).
+	profileReads int
 }
 
 // credEntry is one source's credentials. lock (capacity 1) is held while
@@ -275,11 +347,15 @@ func (d *Driver) resolve(ctx context.Context, p cty.Value) (creds, source, error
 		}
 	case srcPodIdentity:
 		key = "pod\x00" + os.Getenv(EnvPodIdentityURI) + "\x00" + src.path
-		// The SDK reads the token file unbounded: check it first.
-		if _, err := limits.ReadFile(ctx, src.path, credentialFileLimit); err != nil {
-			if ctx.Err() != nil {
-				return creds{}, src, fmt.Errorf("%s: %w", Type, context.Cause(ctx))
-			}
+		// The SDK reads the token file unbounded (at every fetch of
+		// temporary credentials): check it first, by its metadata only —
+		// its content is the SDK's to read. Unlike
+		// providers.CheckCredentialFiles, a missing file is refused here,
+		// and with this package's tighter bound.
+		if ctx.Err() != nil {
+			return creds{}, src, fmt.Errorf("%s: %w", Type, context.Cause(ctx))
+		}
+		if err := limits.CheckFile(src.path, credentialFileLimit); err != nil {
 			return creds{}, src, providers.Permanent(fmt.Errorf("%s: CCE pod identity token file %s: %s", Type, src.path, limits.Reason(err)), providers.ConfigHint)
 		}
 		fetch = func(e *credEntry) (auth.ICredential, error) {

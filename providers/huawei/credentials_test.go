@@ -271,6 +271,58 @@ func TestCredentialCache(t *testing.T) {
 			t.Fatalf("after rotation: res %+v err %v", res, err)
 		}
 	})
+	t.Run("profile read once", func(t *testing.T) {
+		// fnprobe's own read of the profile file is cached like the SDK's:
+		// plan, validate and every invocation share one read until the
+		// file's size or mtime changes; a failing file is read again.
+		home := isolate(t)
+		path := filepath.Join(home, ".huaweicloud", "credentials")
+		writeFile(t, path, "[basic]\nak = "+testAK+"\nsk = "+testSK+"\nproject_id = "+project+"\n")
+		d := huawei.New()
+		defer d.Close()
+		p := chainProvider(r.URL, nil)
+		req := &providers.Request{Provider: p, Function: named("echo"), Payload: []byte(`1`), Type: providers.TypeSync}
+		if _, err := d.CredentialSource(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+		if problems := d.ValidateFunction(p, named("echo")); problems != nil {
+			t.Fatalf("validate: %v", problems)
+		}
+		d.Describe(req)
+		for i := 0; i < 3; i++ {
+			if res, err := d.Invoke(context.Background(), req); err != nil || res.Status != 200 {
+				t.Fatalf("invocation %d: res %+v err %v", i, res, err)
+			}
+		}
+		if n := d.ProfileReads(); n != 1 {
+			t.Errorf("profile file read %d times with the file unchanged, want 1", n)
+		}
+		writeFile(t, path, "[basic]\nak = ROTATED\nsk = rotated-secret\nproject_id = "+project+"\n")
+		future := time.Now().Add(time.Minute)
+		if err := os.Chtimes(path, future, future); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 2; i++ {
+			res, err := d.Invoke(context.Background(), req)
+			if err != nil || res.Status != 401 || !strings.Contains(res.ErrorMessage, "ROTATED") {
+				t.Fatalf("after rotation: res %+v err %v", res, err)
+			}
+		}
+		if n := d.ProfileReads(); n != 2 {
+			t.Errorf("profile file read %d times after one change, want 2", n)
+		}
+		// A broken file is not remembered: it is read at every invocation,
+		// so that a fixed one is seen.
+		writeFile(t, path, "[basic]\nidp_id = idp\n")
+		for i := 0; i < 2; i++ {
+			if _, err := d.Invoke(context.Background(), req); err == nil || !strings.Contains(err.Error(), "federated identity") {
+				t.Fatalf("broken file: err %v", err)
+			}
+		}
+		if n := d.ProfileReads(); n != 4 {
+			t.Errorf("profile file read %d times after two failures, want 4", n)
+		}
+	})
 	t.Run("pod identity concurrent", func(t *testing.T) {
 		home := isolate(t)
 		t.Setenv(huawei.EnvPodIdentityURI, r.URL+huawei.PodIdentityPath)
