@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 
 	"github.com/fnprobe/fnprobe/limits"
 )
@@ -46,4 +47,10 @@ func ReadCredentialFile(ctx context.Context, path string) ([]byte, error) {
 		return nil, fmt.Errorf("credential file %s: %s", path, limits.Reason(err))
 	}
 	return data, nil
+}
+
+// FileStamp changes when a file's size or modification time does: how the
+// drivers notice a credential file that changed since they read it.
+func FileStamp(fi fs.FileInfo) string {
+	return strconv.FormatInt(fi.Size(), 10) + "@" + strconv.FormatInt(fi.ModTime().UnixNano(), 10)
 }

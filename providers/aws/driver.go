@@ -17,7 +17,6 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -255,9 +254,7 @@ func filesStamp(files []string) string {
 			b.WriteString("-;")
 			continue
 		}
-		b.WriteString(strconv.FormatInt(st.Size(), 10))
-		b.WriteByte('@')
-		b.WriteString(strconv.FormatInt(st.ModTime().UnixNano(), 10))
+		b.WriteString(providers.FileStamp(st))
 		b.WriteByte(';')
 	}
 	return b.String()

@@ -173,7 +173,7 @@ func (c *credCache) locateProfile(ctx context.Context) (source, bool, error) {
 	if err != nil {
 		return source{}, false, fmt.Errorf("profile file %s: %w", display, err)
 	}
-	stamp := strconv.FormatInt(st.Size(), 10) + "@" + strconv.FormatInt(st.ModTime().UnixNano(), 10)
+	stamp := providers.FileStamp(st)
 	key := profileKey{path: path, explicit: explicit}
 	if err := ctx.Err(); err != nil {
 		// As the read would have failed.
