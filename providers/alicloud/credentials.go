@@ -215,33 +215,14 @@ func (e *credEntry) credentials(ctx context.Context) (*credp.Credentials, error)
 	if e.static != nil {
 		return e.static, nil
 	}
-	select {
-	case e.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting for credentials from %s: %w", e.source, ctx.Err())
+	c, err := providers.Detached(ctx, e.sem, e.p.GetCredentials)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("credentials from %s: %w", e.source, err)
+	case c == nil || c.AccessKeyId == "" || c.AccessKeySecret == "":
+		return nil, fmt.Errorf("credentials from %s: no access key", e.source)
 	}
-	type answer struct {
-		c   *credp.Credentials
-		err error
-	}
-	ch := make(chan answer, 1)
-	go func() {
-		defer func() { <-e.sem }()
-		c, err := e.p.GetCredentials()
-		ch <- answer{c, err}
-	}()
-	select {
-	case a := <-ch:
-		if a.err != nil {
-			return nil, fmt.Errorf("credentials from %s: %w", e.source, a.err)
-		}
-		if a.c == nil || a.c.AccessKeyId == "" || a.c.AccessKeySecret == "" {
-			return nil, fmt.Errorf("credentials from %s: no access key", e.source)
-		}
-		return a.c, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("getting credentials from %s: %w", e.source, ctx.Err())
-	}
+	return c, nil
 }
 
 func homeDir() string {

@@ -411,18 +411,16 @@ func (e *credEntry) get(ctx context.Context, stamp string, fetch func(*credEntry
 	case <-ctx.Done():
 		return creds{}, context.Cause(ctx)
 	}
-	if e.ok && e.sdk == nil && e.stamp == stamp || e.err != nil {
+	if e.settled(stamp) {
 		c, err := e.creds, e.err
 		<-e.lock
 		return c, err
 	}
-	type answer struct {
-		c   creds
-		err error
-	}
-	done := make(chan answer, 1)
-	go func() {
-		defer func() { <-e.lock }()
+	<-e.lock
+	return providers.Detached(ctx, e.lock, func() (creds, error) {
+		if e.settled(stamp) { // another call fetched them meanwhile
+			return e.creds, e.err
+		}
 		ic, err := fetch(e)
 		var c creds
 		if err == nil {
@@ -433,21 +431,21 @@ func (e *credEntry) get(ctx context.Context, stamp string, fetch func(*credEntry
 			if e.err != nil {
 				err = e.err
 			}
-			done <- answer{err: err}
-			return
+			return creds{}, err
 		}
 		if b, ok := ic.(*auth.BasicCredentials); ok && b.StsAccessor != nil {
 			e.sdk = b
 		}
 		e.creds, e.stamp, e.ok = c, stamp, true
-		done <- answer{c: c}
-	}()
-	select {
-	case a := <-done:
-		return a.c, a.err
-	case <-ctx.Done():
-		return creds{}, context.Cause(ctx)
-	}
+		return c, nil
+	})
+}
+
+// settled says the entry's answer stands for stamp: credentials that are
+// current and not the SDK's temporary ones, or an error for good. The
+// caller holds e.lock.
+func (e *credEntry) settled(stamp string) bool {
+	return e.ok && e.sdk == nil && e.stamp == stamp || e.err != nil
 }
 
 // sdkCredentials takes the access key, secret, security token and project
