@@ -92,16 +92,17 @@ func Aim(typ string, provider cty.Value, url string, cfg Config) (a Aimed, ok bo
 		}
 	}
 	set(b.Endpoint, url, true)
-	if b.STSEndpoint != "" {
-		set(b.STSEndpoint, "https://"+strings.TrimPrefix(url, "http://")+b.STSPath, true)
-	}
 	for _, n := range b.Chain {
 		if v, ok := attrs[n]; ok && provider.Type().HasAttribute(n) {
 			attrs[n] = cty.NullVal(v.Type())
 		}
 	}
-	for name, path := range b.Endpoints {
-		set(name, url+path, true)
+	for name, ep := range b.Endpoints {
+		base := url
+		if ep.HTTPS {
+			base = "https://" + strings.TrimPrefix(url, "http://")
+		}
+		set(name, base+ep.Path, true)
 	}
 	for _, n := range []string{b.AccessKeyID, b.Secret, b.Token} {
 		a.Own = a.Own || n != "" && str(attrs[n]) != ""

@@ -18,19 +18,25 @@ type Binding struct {
 	// ProjectID and Region receive the credential's scope, when the
 	// provider block leaves them unset.
 	ProjectID, Region string
-	// STSEndpoint receives "https://" + the emulator's host + STSPath,
-	// whatever the block says, so that a credential chain that reaches
-	// for an STS reaches only the emulator's (it speaks http: a driver
-	// whose library insists on https fails there, on loopback).
-	STSEndpoint, STSPath string
 	// Chain are the attributes that choose a credential chain (a
 	// profile, a role to assume): Aim clears them, as the emulator's
 	// credential stands for the whole chain.
 	Chain []string
-	// Endpoints are more endpoint attributes, each receiving the
-	// emulator's URL followed by the path given (the aws_lambda driver's
-	// sts_endpoint receives URL/aws/sts), whatever the block says.
-	Endpoints map[string]string
+	// Endpoints are more endpoint attributes (an STS's), each receiving
+	// the emulator's URL followed by its path, whatever the block says, so
+	// that a credential chain that reaches for an STS reaches only the
+	// emulator's: the aws_lambda driver's sts_endpoint receives
+	// URL/aws/sts.
+	Endpoints map[string]EndpointPath
+}
+
+// EndpointPath is where an endpoint attribute points in the emulator:
+// Path below its URL. With HTTPS the URL's scheme is https although the
+// emulator speaks http: a driver whose library insists on https then
+// fails there, on loopback, instead of reaching any other host.
+type EndpointPath struct {
+	Path  string
+	HTTPS bool
 }
 
 // Bound is implemented by a Provider whose fnprobe driver can be aimed at

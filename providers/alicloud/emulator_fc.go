@@ -124,8 +124,8 @@ func (a *fcAPI) serve(w http.ResponseWriter, r *http.Request, service, name, qua
 var fcBinding = sim.Binding{
 	Credential: credentialProvider, Endpoint: "endpoint",
 	AccessKeyID: "access_key_id", Secret: "access_key_secret", SecurityToken: "security_token",
-	STSEndpoint: "sts_endpoint", STSPath: STSPath,
-	Chain: []string{"profile", "assume_role"},
+	Endpoints: map[string]sim.EndpointPath{"sts_endpoint": {Path: STSPath, HTTPS: true}},
+	Chain:     []string{"profile", "assume_role"},
 }
 
 // Binding implements sim.Bound.

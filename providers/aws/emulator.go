@@ -452,6 +452,6 @@ func (LambdaEmulator) Binding() sim.Binding {
 		Credential: CredentialProvider, Endpoint: "endpoint",
 		AccessKeyID: "access_key", Secret: "secret_key", SecurityToken: "session_token",
 		Region:    "region",
-		Endpoints: map[string]string{"sts_endpoint": STSPath},
+		Endpoints: map[string]sim.EndpointPath{"sts_endpoint": {Path: STSPath}},
 	}
 }
