@@ -2,6 +2,7 @@ package tencent_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"unicode"
 
@@ -62,4 +63,24 @@ func printable(s string) bool {
 		}
 	}
 	return true
+}
+
+// TestReproNotes: what tcb cannot say is said in the note: the version the
+// function block names, and the provider's endpoint.
+func TestReproNotes(t *testing.T) {
+	d := tencent.New()
+	req := &providers.Request{
+		Provider: cty.ObjectVal(map[string]cty.Value{"env_id": cty.StringVal("env-1"), "endpoint": cty.StringVal("http://127.0.0.1:9")}),
+		Function: cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("f"), "version": cty.StringVal("7")}),
+		Type:     providers.TypeSync,
+	}
+	r, ok := d.Repro(req, providers.ReproPayload{File: "payload.json"})
+	if !ok {
+		t.Fatal("no repro")
+	}
+	for _, want := range []string{"no option for the version (7)", "no option for the provider's endpoint (http://127.0.0.1:9)"} {
+		if !strings.Contains(r.Note, want) {
+			t.Errorf("note %q does not say %q", r.Note, want)
+		}
+	}
 }
