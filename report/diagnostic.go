@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hcled"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/fnprobe/fnprobe/executor"
 	"github.com/fnprobe/fnprobe/spec"
 )
 
@@ -363,14 +364,81 @@ func diagnostics(diags hcl.Diagnostics, addr string, opts Options) []Diagnostic 
 
 // errorsFirst stably orders diagnostics: errors, then warnings, then the rest.
 func errorsFirst(diags []Diagnostic) {
-	rank := func(s string) int {
-		switch s {
-		case SeverityError:
-			return 0
-		case SeverityWarning:
-			return 1
-		}
-		return 2
+	sort.SliceStable(diags, func(i, j int) bool { return severityRank(diags[i].Severity) < severityRank(diags[j].Severity) })
+}
+
+// severityRank is the place of a severity in errorsFirst's order.
+func severityRank(s string) int {
+	switch s {
+	case SeverityError:
+		return 0
+	case SeverityWarning:
+		return 1
 	}
-	sort.SliceStable(diags, func(i, j int) bool { return rank(diags[i].Severity) < rank(diags[j].Severity) })
+	return 2
+}
+
+// invocationDiags is what one invocation contributes to the failures a
+// view lists.
+type invocationDiags struct {
+	addr  string
+	diags hcl.Diagnostics
+	// errored says the invocation could not be made: with no diagnostic,
+	// it is listed as an "Invocation could not be made" error whose detail
+	// is reason.
+	errored bool
+	reason  string
+	repro   *executor.ReproInfo // nil: none
+}
+
+// failure is one entry of the list failuresInOrder returns.
+type failure struct {
+	Diagnostic
+	// inv is the index, in failuresInOrder's argument, of the invocation
+	// the diagnostic is about; -1 for a run-level diagnostic.
+	inv int
+	// unmade marks the "Invocation could not be made" entry of an errored
+	// invocation without diagnostics.
+	unmade bool
+	// repro is the invocation's repro, set on its last error only: the
+	// view shows it after that diagnostic. nil elsewhere.
+	repro *executor.ReproInfo
+}
+
+// failuresInOrder is the failures and warnings of a run as every view lists
+// them: the invocations' diagnostics by address, then the run-level ones
+// (runDiags), stably ordered by errorsFirst; each invocation's repro is
+// attached to its last error.
+func failuresInOrder(invs []invocationDiags, runDiags hcl.Diagnostics, opts Options) []failure {
+	order := make([]int, len(invs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return invs[order[i]].addr < invs[order[j]].addr })
+	var out []failure
+	for _, i := range order {
+		inv := invs[i]
+		ds := diagnostics(inv.diags, inv.addr, opts)
+		for _, d := range ds {
+			out = append(out, failure{Diagnostic: d, inv: i})
+		}
+		if len(ds) == 0 && inv.errored {
+			d := Diagnostic{Severity: SeverityError, Summary: "Invocation could not be made", Detail: opts.redact(inv.reason), Address: opts.redact(inv.addr)}
+			out = append(out, failure{Diagnostic: d, inv: i, unmade: true})
+		}
+	}
+	for _, d := range diagnostics(runDiags, "", opts) {
+		out = append(out, failure{Diagnostic: d, inv: -1})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return severityRank(out[i].Severity) < severityRank(out[j].Severity) })
+	last := map[int]int{}
+	for i, f := range out {
+		if f.inv >= 0 && f.Severity == SeverityError && invs[f.inv].repro != nil {
+			last[f.inv] = i
+		}
+	}
+	for inv, i := range last {
+		out[i].repro = invs[inv].repro
+	}
+	return out
 }

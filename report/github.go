@@ -73,7 +73,7 @@ type githubResult struct {
 	status executor.Status
 	reason string
 	diags  hcl.Diagnostics
-	rerun  string // the repro's rerun line, "" none
+	repro  *executor.ReproInfo // nil: none
 }
 
 // NewGitHub returns a GitHub collector; write the annotations with WriteTo
@@ -95,11 +95,7 @@ func (g *GitHub) Event(e executor.Event) {
 		if len(r.Diags) == 0 && r.Status != executor.StatusError {
 			return
 		}
-		gr := githubResult{inv: *e.Invocation, status: r.Status, reason: r.Reason, diags: r.Diags}
-		if r.Repro != nil {
-			gr.rerun = r.Repro.Rerun
-		}
-		g.results = append(g.results, gr)
+		g.results = append(g.results, githubResult{inv: *e.Invocation, status: r.Status, reason: r.Reason, diags: r.Diags, repro: r.Repro})
 	case executor.EventDiagnostic:
 		g.runDiags = append(g.runDiags, e.Diags...)
 	}
@@ -112,39 +108,32 @@ func (g *GitHub) WriteTo(w io.Writer) (int64, error) {
 	results := append([]githubResult(nil), g.results...)
 	runDiags := append(hcl.Diagnostics(nil), g.runDiags...)
 	g.mu.Unlock()
-	sort.SliceStable(results, func(i, j int) bool { return results[i].inv.Addr < results[j].inv.Addr })
 
+	invs := make([]invocationDiags, len(results))
+	for i, r := range results {
+		invs[i] = invocationDiags{addr: r.inv.Addr, diags: r.diags, errored: r.status == executor.StatusError, reason: r.reason, repro: r.repro}
+	}
 	var anns []Annotation
-	for _, r := range results {
-		first := len(anns)
-		block := invocationRange(r.inv, g.opts)
-		diags := diagnostics(r.diags, r.inv.Addr, g.opts)
-		for _, d := range diags {
-			anns = append(anns, annotationOf(d, block, g.opts))
+	for _, f := range failuresInOrder(invs, runDiags, g.opts) {
+		if f.inv < 0 {
+			anns = append(anns, annotationOf(f.Diagnostic, nil, g.opts))
+			continue
 		}
-		if len(diags) == 0 && r.status == executor.StatusError {
+		r := results[f.inv]
+		block := invocationRange(r.inv, g.opts)
+		a := annotationOf(f.Diagnostic, block, g.opts)
+		if f.unmade {
 			reason := r.reason
 			if reason == "" {
 				reason = "the invocation could not be made"
 			}
-			anns = append(anns, Annotation{
-				Level:   "error",
-				Range:   block,
-				Title:   g.opts.redact(r.inv.Addr) + ": Invocation could not be made",
-				Message: g.opts.redact(reason),
-			})
+			a.Message = g.opts.redact(reason)
 		}
 		// The invocation's last error says how to rerun just it.
-		for i := len(anns) - 1; i >= first && r.rerun != ""; i-- {
-			if anns[i].Level == "error" {
-				anns[i].Message += "\n\nRerun just this invocation: " + g.opts.redact(r.rerun)
-				break
-			}
+		if f.repro != nil && f.repro.Rerun != "" {
+			a.Message += "\n\nRerun just this invocation: " + g.opts.redact(f.repro.Rerun)
 		}
-	}
-	errorsFirstAnnotations(anns)
-	for _, d := range diagnostics(runDiags, "", g.opts) {
-		anns = append(anns, annotationOf(d, nil, g.opts))
+		anns = append(anns, a)
 	}
 	return writeAnnotations(w, anns, g.opts, g.paths)
 }

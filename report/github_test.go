@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/fnprobe/fnprobe/executor"
 	"github.com/fnprobe/fnprobe/spec"
 )
@@ -136,5 +138,42 @@ func TestWriteAnnotations(t *testing.T) {
 	}
 	if !strings.Contains(got, "::warning file=testdata/suite.probe.hcl") {
 		t.Errorf("the warning is missing:\n%s", got)
+	}
+}
+
+// A run-level error comes before the invocations' warnings, as on the
+// console and in the Markdown summary, and an invocation's rerun line
+// follows its last error.
+func TestGitHubOrder(t *testing.T) {
+	g := NewGitHub(Options{}, GitHubPaths{})
+	run(g, []executor.Event{
+		{Type: executor.EventResult, Invocation: &executor.InvocationInfo{Addr: "invocation.b"}, Result: &executor.ResultInfo{
+			Status: executor.StatusFail, Repro: &executor.ReproInfo{Rerun: "fnprobe run -target=invocation.b"},
+			Diags: hcl.Diagnostics{
+				{Severity: hcl.DiagError, Summary: "first"},
+				{Severity: hcl.DiagWarning, Summary: "slow"},
+				{Severity: hcl.DiagError, Summary: "second"},
+			},
+		}},
+		{Type: executor.EventResult, Invocation: &executor.InvocationInfo{Addr: "invocation.a"}, Result: &executor.ResultInfo{
+			Status: executor.StatusError, Reason: "timed out",
+		}},
+		{Type: executor.EventDiagnostic, Diags: hcl.Diagnostics{
+			{Severity: hcl.DiagWarning, Summary: "run warning"},
+			{Severity: hcl.DiagError, Summary: "run error"},
+		}},
+	})
+	var buf bytes.Buffer
+	if _, err := g.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	want := "::error title=invocation.a%3A Invocation could not be made::timed out\n" +
+		"::error title=invocation.b%3A first::first\n" +
+		"::error title=invocation.b%3A second::second%0A%0ARerun just this invocation: fnprobe run -target=invocation.b\n" +
+		"::error title=run error::run error\n" +
+		"::warning title=invocation.b%3A slow::slow\n" +
+		"::warning title=run warning::run warning\n"
+	if got := buf.String(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -28,12 +28,11 @@ type Human struct {
 	opts    Options
 	p       palette
 	err     error
-	results []addrDiags     // diagnostics of each result, in arrival order
-	runDiag hcl.Diagnostics // run-level diagnostics
+	results []invocationDiags // results with diagnostics, in arrival order
+	runDiag hcl.Diagnostics   // run-level diagnostics
 	outputs []executor.OutputInfo
 	hasOut  bool
-	samples []addrSample                   // sampled invocations, in arrival order
-	repros  map[string]*executor.ReproInfo // failed invocations' repro commands, by address
+	samples []addrSample // sampled invocations, in arrival order
 	// Samples in progress: the next line due off a terminal, by address;
 	// whether a live line is on screen.
 	progressNext map[string]time.Duration
@@ -44,12 +43,6 @@ type Human struct {
 type addrSample struct {
 	addr string
 	info *executor.SampleInfo
-}
-
-// addrDiags are the diagnostics of one invocation instance.
-type addrDiags struct {
-	addr  string
-	diags hcl.Diagnostics
 }
 
 // NewHuman returns a human renderer writing to w.
@@ -92,13 +85,7 @@ func (h *Human) Event(e executor.Event) {
 			h.line(resultMessage(h.clean(e.Invocation.Addr), &r, h.p))
 		}
 		if len(e.Result.Diags) > 0 {
-			h.results = append(h.results, addrDiags{e.Invocation.Addr, e.Result.Diags})
-		}
-		if e.Result.Repro != nil {
-			if h.repros == nil {
-				h.repros = map[string]*executor.ReproInfo{}
-			}
-			h.repros[h.opts.redact(e.Invocation.Addr)] = e.Result.Repro
+			h.results = append(h.results, invocationDiags{addr: e.Invocation.Addr, diags: e.Result.Diags, repro: e.Result.Repro})
 		}
 	case executor.EventProgress:
 		if e.Invocation == nil || e.Sample == nil || h.opts.Quiet {
@@ -168,26 +155,7 @@ func (h *Human) write(s string) {
 // finish writes the diagnostics, the outputs and the summary line.
 func (h *Human) finish(s *executor.Summary) {
 	h.clearLive()
-	results := append([]addrDiags(nil), h.results...)
-	sort.SliceStable(results, func(i, j int) bool { return results[i].addr < results[j].addr })
-	var diags []Diagnostic
-	for _, r := range results {
-		diags = append(diags, diagnostics(r.diags, r.addr, h.opts)...)
-	}
-	diags = append(diags, diagnostics(h.runDiag, "", h.opts)...)
-	errorsFirst(diags)
-	// An invocation's repro lines follow its last error diagnostic
-	// (Diagnostic.Address is the redacted address, as h.repros's keys).
-	reproAt := map[int]*executor.ReproInfo{}
-	last := map[string]int{}
-	for i, d := range diags {
-		if d.Address != "" && d.Severity == SeverityError && h.repros[d.Address] != nil {
-			last[d.Address] = i
-		}
-	}
-	for addr, i := range last {
-		reproAt[i] = h.repros[addr]
-	}
+	diags := failuresInOrder(h.results, h.runDiag, h.opts)
 	// A blank line parts the diagnostics from the lines before them; with
 	// -quiet there are none.
 	sep := "\n"
@@ -204,10 +172,11 @@ func (h *Human) finish(s *executor.Summary) {
 		h.write(sep)
 		sep = "\n"
 	}
-	for i, d := range diags {
-		h.write(formatDiagnostic(d, h.p, h.opts.width(), true))
-		if r := reproAt[i]; r != nil {
-			h.write(reproLines(r, "  ", h.opts.redact))
+	for _, d := range diags {
+		h.write(formatDiagnostic(d.Diagnostic, h.p, h.opts.width(), true))
+		if d.repro != nil {
+			// An invocation's repro lines follow its last error.
+			h.write(reproLines(d.repro, "  ", h.opts.redact))
 		}
 	}
 
@@ -217,7 +186,7 @@ func (h *Human) finish(s *executor.Summary) {
 	}
 
 	h.write(sep + summaryMessage(s, h.p) + "\n")
-	h.results, h.runDiag, h.outputs, h.hasOut, h.samples, h.repros = nil, nil, nil, false, nil, nil
+	h.results, h.runDiag, h.outputs, h.hasOut, h.samples = nil, nil, nil, false, nil
 }
 
 // source returns the one-line source text of a gate's condition, "" when

@@ -207,36 +207,13 @@ func (m *Markdown) render(limit int) string {
 	}
 
 	// The failures and warnings, as the console shows them, errors first.
-	var diags []Diagnostic
-	for _, r := range results {
-		ds := diagnostics(r.diags, r.addr, o)
-		if len(ds) == 0 && r.status == executor.StatusError {
-			ds = []Diagnostic{{Severity: SeverityError, Summary: "Invocation could not be made", Detail: o.redact(r.reason), Address: o.redact(r.addr)}}
-		}
-		diags = append(diags, ds...)
-	}
-	diags = append(diags, diagnostics(m.runDiags, "", o)...)
-	errorsFirst(diags)
-	// An invocation's repro lines follow its last error, in a block of
-	// their own that people copy.
-	repros := map[string]*executor.ReproInfo{}
-	for _, r := range results {
-		if r.repro != nil {
-			repros[o.redact(r.addr)] = r.repro
-		}
-	}
-	reproAt := map[int]*executor.ReproInfo{}
-	lastErr := map[string]int{}
-	for i, d := range diags {
-		if d.Severity == SeverityError && repros[d.Address] != nil {
-			lastErr[d.Address] = i
-		}
-	}
-	for addr, i := range lastErr {
-		reproAt[i] = repros[addr]
+	invs := make([]invocationDiags, len(results))
+	for i, r := range results {
+		invs[i] = invocationDiags{addr: r.addr, diags: r.diags, errored: r.status == executor.StatusError, reason: r.reason, repro: r.repro}
 	}
 	var blocks []mdBlock
-	for i, d := range diags {
+	for _, f := range failuresInOrder(invs, m.runDiags, o) {
+		d := f.Diagnostic
 		t := clean(d.Summary)
 		if d.Address != "" {
 			t = code(d.Address) + ": " + t
@@ -247,8 +224,10 @@ func (m *Markdown) render(limit int) string {
 		}
 		text := o.redact(formatDiagnostic(d, palette(false), o.width(), false))
 		body := fenced(text)
-		if r := reproAt[i]; r != nil {
-			body += "\n" + fencedAs("sh", o.redact(reproLines(r, "# ", o.redact)))
+		if f.repro != nil {
+			// An invocation's repro lines follow its last error, in a
+			// block of their own that people copy.
+			body += "\n" + fencedAs("sh", o.redact(reproLines(f.repro, "# ", o.redact)))
 		}
 		blocks = append(blocks, mdBlock{title: sev + ": " + t, body: body})
 	}
